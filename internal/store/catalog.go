@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/orbit/orbit/internal/catalog"
+)
+
+// ErrConflict is returned when a compare-and-swap write lost a race too
+// many times, or when a cas condition did not hold.
+var ErrConflict = errors.New("conflicting concurrent write")
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Catalog types hold only marshalable fields.
+		panic(fmt.Sprintf("marshal %T: %v", v, err))
+	}
+	return b
+}
+
+// RegisterNode writes a node record. With lease non-zero the node is an
+// agent and its liveness key is bound to that lease in the same transaction.
+func (s *Store) RegisterNode(ctx context.Context, n *catalog.Node, lease int64) (int64, error) {
+	if err := n.Validate(); err != nil {
+		return 0, err
+	}
+	ops := []Op{Put(NodeKey(n.Name), mustJSON(n))}
+	if lease != 0 {
+		ops = append(ops, Op{Key: AliveKey(n.Name), Value: []byte("1"), Lease: lease})
+	}
+	_, rev, err := s.Txn(ctx, nil, ops)
+	if err != nil {
+		return 0, fmt.Errorf("register node %q: %w", n.Name, err)
+	}
+	return rev, nil
+}
+
+// DeregisterNode removes a node with its liveness, instances and checks.
+func (s *Store) DeregisterNode(ctx context.Context, node string) (int64, error) {
+	_, rev, err := s.Txn(ctx, nil, []Op{
+		Del(NodeKey(node)), Del(AliveKey(node)),
+		DelPrefix(InstancePrefix(node)), DelPrefix(CheckPrefix(node)),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("deregister node %q: %w", node, err)
+	}
+	return rev, nil
+}
+
+// RegisterInstance writes an instance and its checks in one transaction, so
+// no reader sees the instance without them, and removes the instance's
+// earlier checks that are not in checks. node, when not nil, is written too
+// (the catalog register endpoint creates nodes on the fly).
+func (s *Store) RegisterInstance(ctx context.Context, node *catalog.Node, in *catalog.Instance, checks []*catalog.Check) (int64, error) {
+	if err := in.Validate(); err != nil {
+		return 0, err
+	}
+	keep := map[string]bool{}
+	var ops []Op
+	if node != nil {
+		if err := node.Validate(); err != nil {
+			return 0, err
+		}
+		ops = append(ops, Put(NodeKey(node.Name), mustJSON(node)))
+	}
+	ops = append(ops, Put(InstanceKey(in.Node, in.ID), mustJSON(in)))
+	for _, c := range checks {
+		c.Node, c.ServiceID = in.Node, in.ID
+		if err := c.Validate(); err != nil {
+			return 0, err
+		}
+		keep[c.CheckID] = true
+		ops = append(ops, Put(CheckKey(in.Node, c.CheckID), mustJSON(c)))
+	}
+	old, err := s.serviceChecks(ctx, in.Node, in.ID)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range old {
+		if !keep[id] {
+			ops = append(ops, Del(CheckKey(in.Node, id)))
+		}
+	}
+	_, rev, err := s.Txn(ctx, nil, ops)
+	if err != nil {
+		return 0, fmt.Errorf("register service %q: %w", in.ID, err)
+	}
+	return rev, nil
+}
+
+// serviceChecks lists the ids of a node's checks bound to service id.
+func (s *Store) serviceChecks(ctx context.Context, node, id string) ([]string, error) {
+	kvs, _, err := s.List(ctx, CheckPrefix(node))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, kv := range kvs {
+		var c catalog.Check
+		if json.Unmarshal(kv.Value, &c) == nil && c.ServiceID == id {
+			_, parts, ok := SplitKey(kv.Key)
+			if ok {
+				out = append(out, parts[1])
+			}
+		}
+	}
+	return out, nil
+}
+
+// DeregisterInstance removes an instance and its checks in one transaction.
+// It reports whether the instance existed.
+func (s *Store) DeregisterInstance(ctx context.Context, node, id string) (bool, int64, error) {
+	if _, err := s.Get(ctx, InstanceKey(node, id)); errors.Is(err, ErrNotFound) {
+		return false, 0, nil
+	} else if err != nil {
+		return false, 0, err
+	}
+	ids, err := s.serviceChecks(ctx, node, id)
+	if err != nil {
+		return false, 0, err
+	}
+	ops := []Op{Del(InstanceKey(node, id))}
+	for _, c := range ids {
+		ops = append(ops, Del(CheckKey(node, c)))
+	}
+	_, rev, err := s.Txn(ctx, nil, ops)
+	if err != nil {
+		return false, 0, fmt.Errorf("deregister service %q: %w", id, err)
+	}
+	return true, rev, nil
+}
+
+// PutCheck writes one check (a node check, or a check of an existing
+// instance: the instance must exist, checked in the same transaction).
+func (s *Store) PutCheck(ctx context.Context, c *catalog.Check) (int64, error) {
+	if err := c.Validate(); err != nil {
+		return 0, err
+	}
+	var cmps []Cmp
+	if c.ServiceID != "" {
+		kv, err := s.Get(ctx, InstanceKey(c.Node, c.ServiceID))
+		if errors.Is(err, ErrNotFound) {
+			return 0, fmt.Errorf("%w: check %q: service %q is not registered on node %q", catalog.ErrInvalid, c.CheckID, c.ServiceID, c.Node)
+		} else if err != nil {
+			return 0, err
+		}
+		cmps = append(cmps, Cmp{Key: kv.Key, ModRevision: kv.ModRevision})
+	}
+	ok, rev, err := s.Txn(ctx, cmps, []Op{Put(CheckKey(c.Node, c.CheckID), mustJSON(c))})
+	if err != nil {
+		return 0, fmt.Errorf("register check %q: %w", c.CheckID, err)
+	}
+	if !ok {
+		return 0, fmt.Errorf("register check %q: %w", c.CheckID, ErrConflict)
+	}
+	return rev, nil
+}
+
+// DeleteCheck removes one check; it reports whether it existed.
+func (s *Store) DeleteCheck(ctx context.Context, node, id string) (bool, int64, error) {
+	if _, err := s.Get(ctx, CheckKey(node, id)); errors.Is(err, ErrNotFound) {
+		return false, 0, nil
+	} else if err != nil {
+		return false, 0, err
+	}
+	_, rev, err := s.Txn(ctx, nil, []Op{Del(CheckKey(node, id))})
+	if err != nil {
+		return false, 0, fmt.Errorf("deregister check %q: %w", id, err)
+	}
+	return true, rev, nil
+}
+
+// SetCheckStatus changes a check's status and output with a compare-and-swap
+// on its revision. It writes nothing when both are unchanged, and reports
+// whether it wrote. A missing check is ErrNotFound.
+func (s *Store) SetCheckStatus(ctx context.Context, node, id string, status catalog.Status, output string) (int64, bool, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		kv, err := s.Get(ctx, CheckKey(node, id))
+		if err != nil {
+			return 0, false, err
+		}
+		var c catalog.Check
+		if err := json.Unmarshal(kv.Value, &c); err != nil {
+			return 0, false, fmt.Errorf("decode check %q: %w", id, err)
+		}
+		if c.Status == status && c.Output == output {
+			return kv.ModRevision, false, nil
+		}
+		c.Status, c.Output = status, output
+		ok, rev, err := s.Txn(ctx, []Cmp{{Key: kv.Key, ModRevision: kv.ModRevision}}, []Op{Put(kv.Key, mustJSON(&c))})
+		if err != nil {
+			return 0, false, fmt.Errorf("update check %q: %w", id, err)
+		}
+		if ok {
+			return rev, true, nil
+		}
+	}
+	return 0, false, fmt.Errorf("update check %q: %w", id, ErrConflict)
+}
+
+// KVPut writes a KV entry. With cas non-nil the write happens only if the
+// key's modify index equals *cas (0: only if the key does not exist); ok
+// reports whether it happened.
+func (s *Store) KVPut(ctx context.Context, key string, flags uint64, value []byte, cas *uint64) (bool, int64, error) {
+	var cmps []Cmp
+	if cas != nil {
+		cmps = []Cmp{{Key: KVKey(key), ModRevision: int64(*cas)}}
+	}
+	ok, rev, err := s.Txn(ctx, cmps, []Op{Put(KVKey(key), catalog.EncodeKV(flags, value))})
+	if err != nil {
+		return false, 0, fmt.Errorf("put key %q: %w", key, err)
+	}
+	return ok, rev, nil
+}
+
+// KVDelete deletes a key, or every key under it with recurse. With cas
+// non-nil (not with recurse) it deletes only at that modify index.
+func (s *Store) KVDelete(ctx context.Context, key string, recurse bool, cas *uint64) (bool, int64, error) {
+	op := Del(KVKey(key))
+	if recurse {
+		op = DelPrefix(KVKey(key))
+	}
+	var cmps []Cmp
+	if cas != nil && !recurse {
+		cmps = []Cmp{{Key: KVKey(key), ModRevision: int64(*cas)}}
+	}
+	ok, rev, err := s.Txn(ctx, cmps, []Op{op})
+	if err != nil {
+		return false, 0, fmt.Errorf("delete key %q: %w", key, err)
+	}
+	return ok, rev, nil
+}

@@ -1,0 +1,209 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/v3client"
+)
+
+// Config chooses between an embedded member and an external cluster.
+type Config struct {
+	// Endpoints of an external etcd cluster ("host:port" or URLs). Empty
+	// runs an embedded member in DataDir.
+	Endpoints []string
+	// DataDir holds the embedded member's WAL and database (required when
+	// embedded).
+	DataDir string
+	// Name of the embedded member; defaults to "orbit".
+	Name string
+	// ClientAddr and PeerAddr are the embedded member's listen addresses.
+	// Empty picks free loopback ports on first start and reuses them after.
+	ClientAddr, PeerAddr string
+	// QuotaBytes is the backend quota; 0 means 512 MiB, enough for a homelab.
+	QuotaBytes int64
+	// SnapshotCount is the number of entries between snapshots; 0 means 5000,
+	// which keeps the WAL replay and idle memory small.
+	SnapshotCount uint64
+	Logger        *slog.Logger
+}
+
+// Store is an open connection to etcd, embedded or external.
+type Store struct {
+	client    *clientv3.Client
+	etcd      *embed.Etcd // nil when external
+	clientURL string
+	log       *slog.Logger
+}
+
+// ErrNotFound is returned by Get for a missing key.
+var ErrNotFound = errors.New("not found")
+
+// Open starts the embedded member or connects to the external cluster and
+// waits until it serves requests or ctx ends.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if len(cfg.Endpoints) > 0 {
+		return openExternal(ctx, cfg, log)
+	}
+	return openEmbedded(ctx, cfg, log)
+}
+
+func openExternal(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
+	eps := make([]string, len(cfg.Endpoints))
+	for i, e := range cfg.Endpoints {
+		eps[i] = strings.TrimPrefix(strings.TrimPrefix(e, "etcd://"), "http://")
+	}
+	c, err := clientv3.New(clientv3.Config{
+		Endpoints:   eps,
+		DialTimeout: 5 * time.Second,
+		Context:     context.WithoutCancel(ctx),
+		Logger:      nil,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to etcd %v: %w", eps, err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := c.Status(sctx, eps[0]); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("etcd at %s does not answer (is it running?): %w", eps[0], err)
+	}
+	log.Info("connected to external etcd", "endpoints", eps)
+	return &Store{client: c, clientURL: "http://" + eps[0], log: log}, nil
+}
+
+// ports are persisted so a restarted member keeps its advertised URLs.
+type ports struct {
+	Client string `json:"client"`
+	Peer   string `json:"peer"`
+}
+
+func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("embedded store needs a data directory")
+	}
+	dir := filepath.Join(cfg.DataDir, "etcd")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	p, err := choosePorts(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ec := embed.NewConfig()
+	ec.Name = cfg.Name
+	if ec.Name == "" {
+		ec.Name = "orbit"
+	}
+	ec.Dir = dir
+	ec.LogLevel = "error"
+	ec.QuotaBackendBytes = cfg.QuotaBytes
+	if ec.QuotaBackendBytes == 0 {
+		ec.QuotaBackendBytes = 512 << 20
+	}
+	ec.SnapshotCount = cfg.SnapshotCount
+	if ec.SnapshotCount == 0 {
+		ec.SnapshotCount = 5000
+	}
+	ec.SnapshotCatchUpEntries = 1000
+	ec.AutoCompactionMode = "revision"
+	ec.AutoCompactionRetention = "10000"
+	cu, _ := url.Parse("http://" + p.Client)
+	pu, _ := url.Parse("http://" + p.Peer)
+	ec.ListenClientUrls = []url.URL{*cu}
+	ec.AdvertiseClientUrls = []url.URL{*cu}
+	ec.ListenPeerUrls = []url.URL{*pu}
+	ec.AdvertisePeerUrls = []url.URL{*pu}
+	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
+
+	e, err := embed.StartEtcd(ec)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded etcd in %s: %w", dir, err)
+	}
+	select {
+	case <-e.Server.ReadyNotify():
+	case err := <-e.Err():
+		e.Close()
+		return nil, fmt.Errorf("embedded etcd: %w", err)
+	case <-ctx.Done():
+		e.Close()
+		return nil, ctx.Err()
+	case <-time.After(60 * time.Second):
+		e.Close()
+		return nil, errors.New("embedded etcd did not become ready in 60s")
+	}
+	log.Info("embedded etcd ready", "dir", dir, "client", p.Client)
+	return &Store{client: v3client.New(e.Server), etcd: e, clientURL: "http://" + p.Client, log: log}, nil
+}
+
+func choosePorts(cfg Config) (ports, error) {
+	file := filepath.Join(cfg.DataDir, "etcd-ports.json")
+	var p ports
+	if b, err := os.ReadFile(file); err == nil {
+		if err := json.Unmarshal(b, &p); err != nil {
+			return p, fmt.Errorf("read %s: %w", file, err)
+		}
+	}
+	if cfg.ClientAddr != "" {
+		p.Client = cfg.ClientAddr
+	}
+	if cfg.PeerAddr != "" {
+		p.Peer = cfg.PeerAddr
+	}
+	var err error
+	if p.Client == "" {
+		if p.Client, err = freeLoopback(); err != nil {
+			return p, err
+		}
+	}
+	if p.Peer == "" {
+		if p.Peer, err = freeLoopback(); err != nil {
+			return p, err
+		}
+	}
+	b, _ := json.Marshal(p)
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		return p, fmt.Errorf("write %s: %w", file, err)
+	}
+	return p, nil
+}
+
+func freeLoopback() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("pick a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// ClientURL is the URL other agents use to reach this store's etcd.
+func (s *Store) ClientURL() string { return s.clientURL }
+
+// Embedded reports whether this store runs its own etcd member.
+func (s *Store) Embedded() bool { return s.etcd != nil }
+
+// Close stops the client and, when embedded, the member (its WAL is synced
+// on every commit, so nothing acknowledged is lost).
+func (s *Store) Close() error {
+	err := s.client.Close()
+	if s.etcd != nil {
+		s.etcd.Close()
+	}
+	return err
+}
