@@ -58,10 +58,20 @@ func SplitKey(key string) (family string, parts []string, ok bool) {
 			return "", nil, false
 		}
 		return family, []string{node, id}, true
-	default:
+	case FamilyNodes, FamilyAlive:
 		if rest == "" {
 			return "", nil, false
 		}
 		return family, []string{rest}, true
+	default:
+		// Families other packages own keep their own sub-structure.
+		if rest == "" {
+			return "", nil, false
+		}
+		return family, strings.Split(rest, "/"), true
 	}
 }
+
+// FamilyKey is a key of a family owned by another package (zones, jobs,
+// allocations, ...): Prefix + family + "/" + rest.
+func FamilyKey(family, rest string) string { return Prefix + family + "/" + rest }

@@ -27,7 +27,25 @@ func (v *View) applyLocked(ev store.Event, live bool) {
 		v.applyCheck(parts[0], parts[1], ev, rev)
 	case store.FamilyKV:
 		v.applyKV(parts[0], ev, rev)
+	default:
+		v.applyRaw(family, strings.Join(parts, "/"), ev, rev)
 	}
+}
+
+// applyRaw keeps the keys of families the view does not interpret (zones,
+// jobs, allocations, ...) as they are, for the packages that own them.
+func (v *View) applyRaw(family, rest string, ev store.Event, rev uint64) {
+	m := v.raw[family]
+	if ev.Delete {
+		delete(m, rest)
+	} else {
+		if m == nil {
+			m = map[string]store.KV{}
+			v.raw[family] = m
+		}
+		m[rest] = ev.KV
+	}
+	v.bumpLocked(FamilyRes(family), rev)
 }
 
 func (v *View) applyNode(name string, ev store.Event, rev uint64) {

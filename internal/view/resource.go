@@ -18,6 +18,9 @@ func ServiceRes(name string) Resource { return Resource("service:" + name) }
 // NodeRes is one node: its record, liveness, instances and checks.
 func NodeRes(name string) Resource { return Resource("node:" + name) }
 
+// FamilyRes is every key of a family the view keeps raw (see Raw).
+func FamilyRes(family string) Resource { return Resource("family:" + family) }
+
 // KVRes is one KV key.
 func KVRes(key string) Resource { return Resource("kv:" + key) }
 

@@ -39,7 +39,8 @@ type View struct {
 	byName   map[string]map[instRef]*catalog.Instance
 	checks   map[string]map[string]*catalog.Check
 	kv       map[string]*catalog.KVEntry
-	tomb     map[string]uint64 // KV key → revision of its deletion
+	tomb     map[string]uint64              // KV key → revision of its deletion
+	raw      map[string]map[string]store.KV // family → rest of key → value
 	idx      map[Resource]uint64
 	waiters  map[Resource]map[chan struct{}]struct{}
 	revCh    chan struct{} // closed and replaced after every applied batch
@@ -66,6 +67,7 @@ func (v *View) reset() {
 	v.checks = map[string]map[string]*catalog.Check{}
 	v.kv = map[string]*catalog.KVEntry{}
 	v.tomb = map[string]uint64{}
+	v.raw = map[string]map[string]store.KV{}
 	v.idx = map[Resource]uint64{}
 }
 
