@@ -39,3 +39,11 @@ func errorAt(rule string, off int, format string, args ...any) *ParseError {
 		Msg:    fmt.Sprintf(format, args...),
 	}
 }
+
+// ErrConflict is wrapped by table errors about an element that instances
+// of different services define differently.
+var ErrConflict = errors.New("conflicting definitions")
+
+// ErrReference is wrapped by table errors about a router that names a
+// service, middleware or entry point that does not exist or is disabled.
+var ErrReference = errors.New("bad reference")

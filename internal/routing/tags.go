@@ -146,9 +146,7 @@ func (ts *tagSet) apply(tag string) (elemKey, bool, error) {
 	switch {
 	case lower == "enable":
 		b, err := parseBool(value)
-		if err == nil {
-			ts.enable = &b
-		}
+		ts.enable = &b // a malformed value counts as false: never expose by mistake
 		return elemKey{}, false, err
 	case strings.HasPrefix(lower, "tcp.") || strings.HasPrefix(lower, "udp."):
 		return elemKey{}, false, fmt.Errorf("TCP and UDP routing are not supported by orbit")
