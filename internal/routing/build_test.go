@@ -335,3 +335,10 @@ func TestNormalize(t *testing.T) {
 		}
 	}
 }
+
+func TestNilTable(t *testing.T) {
+	var tbl *Table
+	if tbl.MatchRequest("web", Request{Host: "a"}, netip.Addr{}) != nil || len(tbl.Hosts()) != 0 {
+		t.Error("nil table should match nothing")
+	}
+}

@@ -109,8 +109,12 @@ func (t *Table) Match(entryPoint string, req *http.Request, clientIP netip.Addr)
 	return t.MatchRequest(entryPoint, RequestOf(req), clientIP)
 }
 
-// MatchRequest is Match for a plain Request.
+// MatchRequest is Match for a plain Request. A nil *Table matches nothing,
+// so a proxy may hold nil before the first Build.
 func (t *Table) MatchRequest(entryPoint string, req Request, clientIP netip.Addr) *Router {
+	if t == nil {
+		return nil
+	}
 	v := newView(req, clientIP)
 	for _, r := range t.entryPoints[entryPoint] {
 		if r.Rule.root.eval(&v) {
@@ -139,6 +143,9 @@ func (t *Table) Middlewares() []*Middleware { return slices.Clone(t.middlewares)
 // whether at least one backend (a passing instance) stands behind it. DNS
 // publishes these names. The map is a copy.
 func (t *Table) Hosts() map[string]bool {
+	if t == nil {
+		return map[string]bool{}
+	}
 	out := make(map[string]bool, len(t.hosts))
 	for h, ok := range t.hosts {
 		out[h] = ok
