@@ -88,8 +88,8 @@ func (n *matchNode) walk(v any, path []segment) bool {
 		}
 		return n.walk(child, path[1:])
 	case []any:
-		if i, err := strconv.Atoi(path[0].name); err == nil {
-			if i < 0 || i >= len(x) {
+		if i, ok := sliceIndex(path[0].name); ok {
+			if i >= len(x) {
 				return n.leaf(nil)
 			}
 			return n.walk(x[i], path[1:])
@@ -105,6 +105,21 @@ func (n *matchNode) walk(v any, path []segment) bool {
 		return false
 	}
 	return n.leaf(nil)
+}
+
+// sliceIndex reads a segment written in digits as a slice index.
+func sliceIndex(name string) (int, bool) {
+	if name == "" || len(name) > 9 {
+		return 0, false
+	}
+	i := 0
+	for j := 0; j < len(name); j++ {
+		if !isDigit(name[j]) {
+			return 0, false
+		}
+		i = i*10 + int(name[j]-'0')
+	}
+	return i, true
 }
 
 // leaf applies the positive operator to a selected value.
