@@ -12,6 +12,7 @@ func TestExceptions(t *testing.T) {
 	}{
 		{"job-level exception", "meta {\n orbit-exception-dynamic-ports = \"legacy: the appliance speaks 8443\"\n }", "", "dynamic-ports/info", "excepted: legacy: the appliance speaks 8443"},
 		{"dotted key in a meta map", "meta = {\n \"orbit.exception.dynamic-ports\" = \"compliance: audited port\"\n }", "", "dynamic-ports/info", "excepted: compliance"},
+		{"long key form", "meta = {\n \"orbit.policy.exception.dynamic-ports\" = \"legacy: old\"\n }", "", "dynamic-ports/info", "excepted: legacy: old"},
 		{"group-level exception", "", "meta {\n orbit_exception_dynamic_ports = \"external: fixed by the vendor\"\n }", "dynamic-ports/info", "excepted: external"},
 		{"no reason", "meta {\n orbit-exception-dynamic-ports = \"legacy\"\n }", "", "exception/warning dynamic-ports/error", "does not count"},
 		{"unknown category", "meta {\n orbit-exception-dynamic-ports = \"lazy: reasons\"\n }", "", "exception/warning dynamic-ports/error", ""},

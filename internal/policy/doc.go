@@ -12,9 +12,11 @@
 //	  orbit-exception-dynamic-ports = "legacy: the appliance only speaks 8443"
 //	}
 //
-// The key is orbit-exception-<rule> ("." and "_" may replace "-"), at job,
-// group, task or service level; the value is "legacy|external|compliance:
-// reason". An excepted finding is reported with severity info.
+// The key is orbit-exception-<rule> or orbit.policy.exception.<rule> ("."
+// and "_" may replace "-" anywhere), at job, group, task or service level;
+// the innermost applies. The value is "legacy|external|compliance: reason".
+// An excepted finding is reported with severity info; a malformed exception
+// or one naming no rule is itself a finding of rule "exception".
 //
 // It is pure: a function of a job.Job and a Config, with no I/O, no clock
 // and no state. It is not a parser (internal/jobspec builds the job) and

@@ -8,9 +8,12 @@ import (
 	"github.com/orbit/orbit/internal/job"
 )
 
-// exceptionPrefix starts a meta key that excepts a rule, once "." and "_"
-// are read as "-": orbit-exception-dynamic-ports.
-const exceptionPrefix = "orbit-exception-"
+// exceptionPrefixes start a meta key that excepts a rule, once "." and "_"
+// are read as "-": orbit-exception-dynamic-ports, or the longer
+// orbit.policy.exception.dynamic-ports.
+func exceptionPrefixes() []string {
+	return []string{"orbit-exception-", "orbit-policy-exception-"}
+}
 
 // categories lists the standard's named exception cases.
 const categories = "legacy, external, compliance"
@@ -23,10 +26,12 @@ func isCategory(c string) bool {
 // exception key.
 func exceptionRule(key string) (string, bool) {
 	norm := strings.NewReplacer(".", "-", "_", "-").Replace(strings.ToLower(key))
-	if !strings.HasPrefix(norm, exceptionPrefix) {
-		return "", false
+	for _, p := range exceptionPrefixes() {
+		if strings.HasPrefix(norm, p) {
+			return strings.TrimPrefix(norm, p), true
+		}
 	}
-	return strings.TrimPrefix(norm, exceptionPrefix), true
+	return "", false
 }
 
 // parseException checks a declared exception "category: reason".
