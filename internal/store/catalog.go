@@ -234,3 +234,31 @@ func (s *Store) KVDelete(ctx context.Context, key string, recurse bool, cas *uin
 	}
 	return ok, rev, nil
 }
+
+// RegisterCatalog writes a node and, optionally, one instance and checks in
+// one transaction (Consul's /v1/catalog/register). Unlike RegisterInstance
+// it leaves the instance's other checks alone.
+func (s *Store) RegisterCatalog(ctx context.Context, n *catalog.Node, in *catalog.Instance, checks []*catalog.Check) (int64, error) {
+	if err := n.Validate(); err != nil {
+		return 0, err
+	}
+	ops := []Op{Put(NodeKey(n.Name), mustJSON(n))}
+	if in != nil {
+		if err := in.Validate(); err != nil {
+			return 0, err
+		}
+		ops = append(ops, Put(InstanceKey(in.Node, in.ID), mustJSON(in)))
+	}
+	for _, c := range checks {
+		c.Node = n.Name
+		if err := c.Validate(); err != nil {
+			return 0, err
+		}
+		ops = append(ops, Put(CheckKey(n.Name, c.CheckID), mustJSON(c)))
+	}
+	_, rev, err := s.Txn(ctx, nil, ops)
+	if err != nil {
+		return 0, fmt.Errorf("catalog register %q: %w", n.Name, err)
+	}
+	return rev, nil
+}

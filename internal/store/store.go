@@ -111,7 +111,9 @@ func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 		ec.Name = "orbit"
 	}
 	ec.Dir = dir
-	ec.LogLevel = "error"
+	// etcd logs expected shutdown races at error level; real failures
+	// surface as errors from StartEtcd and the client.
+	ec.LogLevel = "fatal"
 	ec.QuotaBackendBytes = cfg.QuotaBytes
 	if ec.QuotaBackendBytes == 0 {
 		ec.QuotaBackendBytes = 512 << 20

@@ -1,0 +1,308 @@
+package agent
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/orbit/orbit/internal/api"
+	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/health"
+	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
+)
+
+// Version is orbit's version, reported by the API and the CLI.
+const Version = "0.1.0"
+
+// Agent is a running orbit agent.
+type Agent struct {
+	cfg      *Config
+	log      *slog.Logger
+	registry *prometheus.Registry
+	store    *store.Store
+	view     *view.View
+	health   *health.Manager
+	api      *api.Server
+	tempDir  string
+	nodeID   string
+
+	// started is closed once every component is serving.
+	started chan struct{}
+}
+
+// NewLogger builds the agent's logger from its configuration.
+func NewLogger(cfg *Config, w io.Writer) *slog.Logger {
+	lvl := slog.LevelInfo
+	switch cfg.LogLevel {
+	case "debug":
+		lvl = slog.LevelDebug
+	case "warn":
+		lvl = slog.LevelWarn
+	case "error":
+		lvl = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// New prepares an agent; Run starts it.
+func New(cfg *Config, log *slog.Logger) (*Agent, error) {
+	if err := cfg.Defaults(); err != nil {
+		return nil, err
+	}
+	return &Agent{cfg: cfg, log: log, registry: prometheus.NewRegistry(), started: make(chan struct{})}, nil
+}
+
+// Started is closed when the agent serves its API.
+func (a *Agent) Started() <-chan struct{} { return a.started }
+
+// HTTPAddr is the API's bound address (valid after Started).
+func (a *Agent) HTTPAddr() net.Addr { return a.api.Addr() }
+
+// Store is the agent's store (valid after Started), for tests and tools.
+func (a *Agent) Store() *store.Store { return a.store }
+
+// View is the agent's view (valid after Started).
+func (a *Agent) View() *view.View { return a.view }
+
+// Run starts every component, serves until ctx ends, then stops them in
+// reverse order. State persists in the data directory.
+func (a *Agent) Run(ctx context.Context) error {
+	if err := a.openStore(ctx); err != nil {
+		return err
+	}
+	defer a.closeStore()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	run := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	defer wg.Wait()
+	defer cancel()
+
+	a.view = view.New(a.store, a.log.With("component", "view"))
+	run("view", a.view.Run)
+	select {
+	case <-a.view.Ready():
+	case <-ctx.Done():
+		return nil
+	}
+	lease, err := a.registerNode(ctx)
+	if err != nil {
+		return err
+	}
+	run("liveness", func(ctx context.Context) error { return a.keepAlive(ctx, lease) })
+
+	if a.cfg.Client {
+		a.health, err = health.New(health.Config{Node: a.cfg.NodeName, EnableScriptChecks: a.cfg.EnableScriptChecks,
+			Logger: a.log.With("component", "health"), Registerer: a.registry}, a.view, a.store)
+		if err != nil {
+			return fmt.Errorf("health: %w", err)
+		}
+		run("health", a.health.Run)
+	}
+	if err := a.startFeatures(ctx, run); err != nil {
+		return err
+	}
+	var ttl api.TTLUpdater
+	if a.health != nil {
+		ttl = ttlAdapter{a.health}
+	}
+	a.api, err = api.New(api.Config{Addr: a.cfg.HTTPAddr, Datacenter: a.cfg.Datacenter, NodeName: a.cfg.NodeName,
+		NodeID: a.nodeID, Address: a.cfg.BindAddr, Version: Version, Server: a.cfg.Server,
+		EnableScriptChecks: a.cfg.EnableScriptChecks, Mounts: a.mounts(), Logger: a.log.With("component", "api"),
+		Registry: a.registry}, a.view, a.store, ttl)
+	if err != nil {
+		return err
+	}
+	run("api", a.api.Run)
+	close(a.started)
+	a.log.Info("orbit agent started", "node", a.cfg.NodeName, "datacenter", a.cfg.Datacenter,
+		"api", "http://"+a.api.Addr().String(), "store", a.storeDesc(), "dev", a.cfg.Dev)
+
+	select {
+	case <-ctx.Done():
+		a.log.Info("orbit agent stopping")
+		return nil
+	case err := <-errc:
+		a.log.Error("component failed; stopping", "err", err)
+		return err
+	}
+}
+
+func (a *Agent) storeDesc() string {
+	if a.store.Embedded() {
+		return "embedded " + a.store.ClientURL()
+	}
+	return "external " + a.cfg.Store
+}
+
+func (a *Agent) openStore(ctx context.Context) error {
+	dir := a.cfg.DataDir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "orbit-dev-")
+		if err != nil {
+			return fmt.Errorf("create temporary data dir: %w", err)
+		}
+		a.tempDir, dir = tmp, tmp
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	id, err := nodeID(dir)
+	if err != nil {
+		return err
+	}
+	a.nodeID = id
+	var eps []string
+	if a.cfg.Store != "" {
+		for _, e := range strings.Split(strings.TrimPrefix(a.cfg.Store, "etcd://"), ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				eps = append(eps, e)
+			}
+		}
+	}
+	st, err := store.Open(ctx, store.Config{Endpoints: eps, DataDir: dir, Name: a.cfg.NodeName,
+		ClientAddr: a.cfg.StoreClientAddr, PeerAddr: a.cfg.StorePeerAddr, Logger: a.log.With("component", "store")})
+	if err != nil {
+		return err
+	}
+	a.store = st
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return nil
+}
+
+func (a *Agent) closeStore() {
+	if a.store != nil {
+		a.store.Close()
+	}
+	if a.tempDir != "" {
+		os.RemoveAll(a.tempDir)
+	}
+}
+
+// nodeID reads the node's id from the data dir, creating it on first start.
+func nodeID(dir string) (string, error) {
+	file := filepath.Join(dir, "node-id")
+	if b, err := os.ReadFile(file); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	h := hex.EncodeToString(b[:])
+	id := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	if err := os.WriteFile(file, []byte(id+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write node id: %w", err)
+	}
+	return id, nil
+}
+
+func (a *Agent) roles() []string {
+	var r []string
+	if a.cfg.Server {
+		r = append(r, "server")
+	}
+	if a.cfg.Client {
+		r = append(r, "client")
+	}
+	if a.cfg.Edge {
+		r = append(r, "edge")
+	}
+	return r
+}
+
+// registerNode writes the node record and its liveness key under a new lease.
+func (a *Agent) registerNode(ctx context.Context) (store.Lease, error) {
+	lease, err := a.store.GrantLease(ctx, a.cfg.leaseTTL)
+	if err != nil {
+		return lease, err
+	}
+	n := &catalog.Node{Name: a.cfg.NodeName, ID: a.nodeID, Address: a.cfg.BindAddr, Datacenter: a.cfg.Datacenter,
+		Agent: true, Roles: a.roles(), Meta: map[string]string{"orbit-version": Version}}
+	if old, ok := a.view.Node(a.cfg.NodeName); ok && old.Meta != nil {
+		for k, v := range old.Meta {
+			if _, set := n.Meta[k]; !set {
+				n.Meta[k] = v
+			}
+		}
+	}
+	rev, err := a.store.RegisterNode(ctx, n, lease.ID)
+	if err != nil {
+		return lease, err
+	}
+	return lease, a.view.WaitRevision(ctx, rev)
+}
+
+// keepAlive re-registers the node under a new lease whenever the old one is
+// lost (for example after the store was unreachable for longer than its
+// TTL), and revokes the lease on shutdown so the node turns critical at once.
+func (a *Agent) keepAlive(ctx context.Context, lease store.Lease) error {
+	for {
+		select {
+		case <-ctx.Done():
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			a.store.RevokeLease(rctx, lease.ID)
+			cancel()
+			return nil
+		case <-lease.Lost:
+		}
+		if ctx.Err() != nil {
+			continue
+		}
+		a.log.Warn("node lease lost; re-registering")
+		for {
+			var err error
+			if lease, err = a.registerNode(ctx); err == nil {
+				break
+			}
+			a.log.Error("re-register node", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// ttlAdapter maps the health manager's errors onto the API's sentinels.
+type ttlAdapter struct{ m *health.Manager }
+
+func (t ttlAdapter) UpdateTTL(ctx context.Context, id string, st catalog.Status, out string) error {
+	err := t.m.UpdateTTL(ctx, id, st, out)
+	switch {
+	case errors.Is(err, health.ErrUnknownCheck):
+		return fmt.Errorf("%w: %v", api.ErrUnknownCheck, err)
+	case errors.Is(err, health.ErrNotTTL):
+		return fmt.Errorf("%w: %v", api.ErrNotTTL, err)
+	}
+	return err
+}

@@ -1,0 +1,268 @@
+package agent
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// Config is the agent's configuration. The zero value of each field is
+// documented; Defaults fills them in.
+type Config struct {
+	// Dev runs every role on one node with state in a temporary directory
+	// (unless DataDir is set) and loopback defaults.
+	Dev bool `hcl:"dev,optional"`
+	// DataDir holds the embedded store and the node id. Required unless Dev.
+	DataDir string `hcl:"data_dir,optional"`
+	// NodeName defaults to the host name.
+	NodeName string `hcl:"node_name,optional"`
+	// Datacenter defaults to "dc1".
+	Datacenter string `hcl:"datacenter,optional"`
+	// HTTPAddr is the API listen address; default 127.0.0.1:8500.
+	HTTPAddr string `hcl:"http_addr,optional"`
+	// BindAddr is the address registered for this node; default: 127.0.0.1
+	// in dev, else the host's first non-loopback IPv4 address.
+	BindAddr string `hcl:"bind_addr,optional"`
+	// Store lists external etcd endpoints ("etcd://a:2379,b:2379"); empty
+	// runs an embedded member.
+	Store string `hcl:"store,optional"`
+	// StoreClientAddr and StorePeerAddr are the embedded member's listen
+	// addresses; empty picks free loopback ports (kept across restarts).
+	StoreClientAddr string `hcl:"store_client_addr,optional"`
+	StorePeerAddr   string `hcl:"store_peer_addr,optional"`
+	// LeaseTTL bounds how long a dead agent's node stays alive; default 10s.
+	LeaseTTL string `hcl:"lease_ttl,optional"`
+	// Roles: Server holds state; Client runs workloads and checks; Edge
+	// serves DNS and the load balancer. Dev turns all on. Without Dev and
+	// without any role set, all three are on.
+	Server bool `hcl:"server,optional"`
+	Client bool `hcl:"client,optional"`
+	Edge   bool `hcl:"edge,optional"`
+	// EnableScriptChecks allows checks that run commands; off by default.
+	EnableScriptChecks bool `hcl:"enable_script_checks,optional"`
+	// LogLevel is debug, info, warn or error; default info.
+	LogLevel string `hcl:"log_level,optional"`
+	// LogJSON writes logs as JSON lines.
+	LogJSON bool `hcl:"log_json,optional"`
+	// DNSAddr is the DNS listen address; default :53, 127.0.0.1:8600 in dev;
+	// "off" disables DNS.
+	DNSAddr string `hcl:"dns_addr,optional"`
+	// EntryPoints of the edge: name → address; defaults web=:80,
+	// websecure=:443 (dev: 127.0.0.1:8080 and :8443).
+	EntryPoints map[string]string `hcl:"entrypoints,optional"`
+	// ExposedByDefault routes services without traefik.enable=true.
+	ExposedByDefault bool `hcl:"exposed_by_default,optional"`
+
+	leaseTTL time.Duration
+	set      map[string]bool // flags given on the command line
+}
+
+// ParseFlags reads the agent's flags (-x and --x) from args, and the HCL file
+// named by -config underneath them: flags override the file.
+func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
+	var c Config
+	var configFile, entry string
+	fs.StringVar(&configFile, "config", "", "HCL agent configuration `file` (flags override it)")
+	fs.BoolVar(&c.Dev, "dev", false, "development mode: all roles on one node, state in a temporary directory")
+	fs.StringVar(&c.DataDir, "data-dir", "", "data `directory` (state survives restarts)")
+	fs.StringVar(&c.NodeName, "node", "", "node `name` (default: host name)")
+	fs.StringVar(&c.Datacenter, "datacenter", "", "datacenter `name` (default dc1)")
+	fs.StringVar(&c.HTTPAddr, "http-addr", "", "HTTP API listen `address` (default 127.0.0.1:8500)")
+	fs.StringVar(&c.BindAddr, "bind", "", "`address` registered for this node")
+	fs.StringVar(&c.Store, "store", "", "external etcd `endpoints`: etcd://host:port,host:port (default: embedded)")
+	fs.StringVar(&c.StoreClientAddr, "store-client-addr", "", "embedded etcd client listen `address`")
+	fs.StringVar(&c.StorePeerAddr, "store-peer-addr", "", "embedded etcd peer listen `address`")
+	fs.StringVar(&c.LeaseTTL, "lease-ttl", "", "node liveness lease `duration` (default 10s)")
+	fs.BoolVar(&c.Server, "server", false, "run the server role")
+	fs.BoolVar(&c.Client, "client", false, "run the client role")
+	fs.BoolVar(&c.Edge, "edge", false, "run the edge role (DNS, load balancer)")
+	fs.BoolVar(&c.EnableScriptChecks, "enable-script-checks", false, "allow checks that run commands")
+	fs.StringVar(&c.LogLevel, "log-level", "", "log `level`: debug, info, warn, error (default info)")
+	fs.BoolVar(&c.LogJSON, "log-json", false, "log JSON lines")
+	fs.StringVar(&c.DNSAddr, "dns-addr", "", "DNS listen `address` (default :53; dev 127.0.0.1:8600; off disables)")
+	fs.StringVar(&entry, "entrypoint", "", "edge entry point NAME=ADDR, comma-separated for several")
+	fs.BoolVar(&c.ExposedByDefault, "exposed-by-default", false, "route services without traefik.enable=true")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
+	if entry != "" {
+		c.EntryPoints = map[string]string{}
+		for _, e := range strings.Split(entry, ",") {
+			name, addr, ok := strings.Cut(e, "=")
+			if !ok || name == "" || addr == "" {
+				return nil, fmt.Errorf("invalid -entrypoint %q: want NAME=ADDR", e)
+			}
+			c.EntryPoints[name] = addr
+		}
+		c.set["entrypoints"] = true
+	}
+	if configFile != "" {
+		var file Config
+		if err := LoadFile(configFile, &file); err != nil {
+			return nil, err
+		}
+		c = merge(file, c)
+	}
+	return &c, nil
+}
+
+// LoadFile decodes an HCL agent configuration file.
+func LoadFile(path string, into *Config) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	f, diags := hclparse.NewParser().ParseHCL(src, path)
+	if diags.HasErrors() {
+		return fmt.Errorf("config %w", diagError(diags))
+	}
+	if diags := gohcl.DecodeBody(f.Body, nil, into); diags.HasErrors() {
+		return fmt.Errorf("config %w", diagError(diags))
+	}
+	return nil
+}
+
+func diagError(diags hcl.Diagnostics) error {
+	var msgs []string
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		pos := ""
+		if d.Subject != nil {
+			pos = fmt.Sprintf("%s:%d:%d: ", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+		}
+		msgs = append(msgs, pos+d.Summary+detail(d.Detail))
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+func detail(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
+
+// merge lays the command line's flags over the file's values.
+func merge(file, flags Config) Config {
+	out := file
+	s := flags.set
+	pick := func(name string, dst *string, v string) {
+		if s[name] {
+			*dst = v
+		}
+	}
+	pickB := func(name string, dst *bool, v bool) {
+		if s[name] {
+			*dst = v
+		}
+	}
+	pickB("dev", &out.Dev, flags.Dev)
+	pick("data-dir", &out.DataDir, flags.DataDir)
+	pick("node", &out.NodeName, flags.NodeName)
+	pick("datacenter", &out.Datacenter, flags.Datacenter)
+	pick("http-addr", &out.HTTPAddr, flags.HTTPAddr)
+	pick("bind", &out.BindAddr, flags.BindAddr)
+	pick("store", &out.Store, flags.Store)
+	pick("store-client-addr", &out.StoreClientAddr, flags.StoreClientAddr)
+	pick("store-peer-addr", &out.StorePeerAddr, flags.StorePeerAddr)
+	pick("lease-ttl", &out.LeaseTTL, flags.LeaseTTL)
+	pickB("server", &out.Server, flags.Server)
+	pickB("client", &out.Client, flags.Client)
+	pickB("edge", &out.Edge, flags.Edge)
+	pickB("enable-script-checks", &out.EnableScriptChecks, flags.EnableScriptChecks)
+	pick("log-level", &out.LogLevel, flags.LogLevel)
+	pickB("log-json", &out.LogJSON, flags.LogJSON)
+	pick("dns-addr", &out.DNSAddr, flags.DNSAddr)
+	if s["entrypoints"] {
+		out.EntryPoints = flags.EntryPoints
+	}
+	pickB("exposed-by-default", &out.ExposedByDefault, flags.ExposedByDefault)
+	out.set = s
+	return out
+}
+
+// Defaults fills zero fields and validates the result.
+func (c *Config) Defaults() error {
+	if c.Dev || (!c.Server && !c.Client && !c.Edge) {
+		c.Server, c.Client, c.Edge = true, true, true
+	}
+	if c.Datacenter == "" {
+		c.Datacenter = "dc1"
+	}
+	if c.NodeName == "" {
+		h, err := os.Hostname()
+		if err != nil || h == "" {
+			h = "orbit"
+		}
+		c.NodeName = h
+	}
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = "127.0.0.1:8500"
+	}
+	if c.BindAddr == "" {
+		c.BindAddr = "127.0.0.1"
+		if !c.Dev {
+			c.BindAddr = firstIPv4()
+		}
+	}
+	if net.ParseIP(c.BindAddr) == nil {
+		return fmt.Errorf("-bind %q is not an IP address", c.BindAddr)
+	}
+	if c.DNSAddr == "" {
+		c.DNSAddr = ":53"
+		if c.Dev {
+			c.DNSAddr = "127.0.0.1:8600"
+		}
+	}
+	if c.EntryPoints == nil {
+		c.EntryPoints = map[string]string{"web": ":80", "websecure": ":443"}
+		if c.Dev {
+			c.EntryPoints = map[string]string{"web": "127.0.0.1:8080", "websecure": "127.0.0.1:8443"}
+		}
+	}
+	c.leaseTTL = 10 * time.Second
+	if c.LeaseTTL != "" {
+		d, err := time.ParseDuration(c.LeaseTTL)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("-lease-ttl %q: want a duration of at least 1s", c.LeaseTTL)
+		}
+		c.leaseTTL = d
+	}
+	switch c.LogLevel {
+	case "", "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("-log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.DataDir == "" && !c.Dev {
+		return errors.New("-data-dir is required (or run with -dev for a temporary one)")
+	}
+	return nil
+}
+
+func firstIPv4() string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return "127.0.0.1"
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.IsLoopback() && ipn.IP.To4() != nil {
+			return ipn.IP.String()
+		}
+	}
+	return "127.0.0.1"
+}

@@ -1,0 +1,8 @@
+// Package agent is the one place that wires orbit together: it reads the
+// configuration (an HCL file, then flags on top), opens the store, registers
+// the node with a lease, starts the view and every feature the agent's roles
+// call for, and stops them in reverse order.
+//
+// It holds no feature logic of its own. The cli package calls it for
+// `orbit agent`; tests start whole agents through it.
+package agent

@@ -1,0 +1,364 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/filter"
+	"github.com/orbit/orbit/internal/view"
+)
+
+func (s *Server) agentSelf(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorize(r, acl.Rule{Resource: acl.Agent, Segment: s.cfg.NodeName, Access: acl.Read}); err != nil {
+		return err
+	}
+	return writeJSON(w, r, map[string]any{
+		"Config": map[string]any{
+			"Datacenter": s.cfg.Datacenter, "PrimaryDatacenter": s.cfg.Datacenter, "NodeName": s.cfg.NodeName,
+			"NodeID": s.cfg.NodeID, "Server": s.cfg.Server, "Revision": "orbit", "Version": s.cfg.Version,
+			"BuildDate": s.started.UTC().Format(time.RFC3339),
+		},
+		"Member": s.member(s.cfg.NodeName),
+		"Meta":   map[string]string{},
+		"Stats": map[string]any{"agent": map[string]string{"checks": strconv.Itoa(len(s.view.NodeChecks(s.cfg.NodeName))),
+			"services": strconv.Itoa(len(s.view.NodeInstances(s.cfg.NodeName)))}},
+		"xDS": nil,
+	})
+}
+
+// member describes a node as Consul's serf member list does: status 1 is
+// alive, 4 failed.
+func (s *Server) member(name string) map[string]any {
+	n, _ := s.view.Node(name)
+	addr, role := "", "node"
+	if n != nil {
+		addr = n.Address
+		for _, r := range n.Roles {
+			if r == "server" {
+				role = "consul"
+			}
+		}
+	}
+	status := 4
+	if s.view.Alive(name) {
+		status = 1
+	}
+	return map[string]any{"Name": name, "Addr": addr, "Port": 8301, "Status": status,
+		"Tags": map[string]string{"dc": s.cfg.Datacenter, "role": role, "id": name},
+		"ProtocolMin": 1, "ProtocolMax": 5, "ProtocolCur": 2, "DelegateMin": 2, "DelegateMax": 5, "DelegateCur": 4}
+}
+
+func (s *Server) agentMembers(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Access: acl.Read}); err != nil {
+		return err
+	}
+	var out []map[string]any
+	for _, n := range s.view.Nodes() {
+		if n.Agent {
+			out = append(out, s.member(n.Name))
+		}
+	}
+	if out == nil {
+		out = []map[string]any{}
+	}
+	return writeJSON(w, r, out)
+}
+
+func (s *Server) agentServices(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Access: acl.Read}); err != nil {
+		return err
+	}
+	list := make([]*agentServiceJSON, 0)
+	for _, in := range s.view.NodeInstances(s.cfg.NodeName) {
+		sj := toServiceJSON(in, false)
+		sj.Datacenter = s.cfg.Datacenter
+		list = append(list, sj)
+	}
+	list, err := applyFilter(r, list)
+	if err != nil {
+		return err
+	}
+	out := make(map[string]*agentServiceJSON, len(list))
+	for _, sj := range list {
+		out[sj.ID] = sj
+	}
+	return writeJSON(w, r, out)
+}
+
+// agentService serves one local service with Consul's hash-based blocking.
+func (s *Server) agentService(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: id, Access: acl.Read}); err != nil {
+		return err
+	}
+	o, err := parseQueryOpts(r)
+	if err != nil {
+		return err
+	}
+	want := r.URL.Query().Get("hash")
+	deadline := time.Now().Add(o.wait)
+	for {
+		idx := s.view.Index(view.NodeRes(s.cfg.NodeName))
+		in, ok := s.view.Instance(s.cfg.NodeName, id)
+		if !ok {
+			return fmt.Errorf("%w: unknown service ID %q", ErrNotFound, id)
+		}
+		sj := toServiceJSON(in, false)
+		sj.Datacenter = s.cfg.Datacenter
+		b, _ := json.Marshal(sj)
+		sum := sha256.Sum256(b)
+		sj.ContentHash = hex.EncodeToString(sum[:8])
+		if want == "" || want != sj.ContentHash || time.Now().After(deadline) {
+			w.Header().Set("X-Consul-ContentHash", sj.ContentHash)
+			return writeJSON(w, r, sj)
+		}
+		ctx, cancel := contextUntil(r, deadline)
+		s.view.Wait(ctx, view.NodeRes(s.cfg.NodeName), idx)
+		cancel()
+		if r.Context().Err() != nil {
+			return nil
+		}
+	}
+}
+
+func (s *Server) agentChecks(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Segment: s.cfg.NodeName, Access: acl.Read}); err != nil {
+		return err
+	}
+	var list []*healthCheckJSON
+	for _, c := range s.view.NodeChecks(s.cfg.NodeName) {
+		if c.CheckID == catalog.SerfCheckID {
+			continue // Consul's agent endpoint lists only the agent's own checks
+		}
+		list = append(list, toCheckJSON(c))
+	}
+	list, err := applyFilter(r, list)
+	if err != nil {
+		return err
+	}
+	out := make(map[string]*healthCheckJSON, len(list))
+	for _, c := range list {
+		out[c.CheckID] = c
+	}
+	return writeJSON(w, r, out)
+}
+
+// agentHealthByName is Consul's local aggregated health of a service.
+func (s *Server) agentHealthByName(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Read}); err != nil {
+		return err
+	}
+	type item struct {
+		AggregatedStatus string
+		Service          *agentServiceJSON
+		Checks           []*healthCheckJSON
+	}
+	var out []item
+	worst := catalog.Passing
+	for _, e := range s.view.Entries(name) {
+		if e.Instance.Node != s.cfg.NodeName {
+			continue
+		}
+		worst = catalog.Worse(worst, e.Status)
+		out = append(out, item{string(e.Status), toServiceJSON(e.Instance, false), toChecksJSON(e.Checks)})
+	}
+	code := http.StatusOK
+	switch {
+	case len(out) == 0:
+		code = http.StatusNotFound
+	case worst == catalog.Warning:
+		code = http.StatusTooManyRequests
+	case worst != catalog.Passing:
+		code = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	if out == nil {
+		out = []item{}
+	}
+	return json.NewEncoder(w).Encode(out)
+}
+
+func (s *Server) agentServiceRegister(w http.ResponseWriter, r *http.Request) error {
+	var in serviceIn
+	if err := decodeBody(r, &in); err != nil {
+		return err
+	}
+	inst, checks, err := s.toInstance(s.cfg.NodeName, &in)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: inst.Name, Access: acl.Write}); err != nil {
+		return err
+	}
+	// A re-registration keeps the status of checks whose definition is
+	// unchanged, so re-registering does not flap a healthy service.
+	for _, c := range checks {
+		if old, ok := s.view.Check(s.cfg.NodeName, c.CheckID); ok && old.ServiceID == inst.ID &&
+			sameDefinition(old.Definition, c.Definition) && !hasStatus(&in, c.CheckID) {
+			c.Status, c.Output = old.Status, old.Output
+		}
+	}
+	rev, err := s.store.RegisterInstance(r.Context(), nil, inst, checks)
+	if err != nil {
+		return err
+	}
+	return s.waitWrite(r.Context(), rev)
+}
+
+func hasStatus(in *serviceIn, id string) bool {
+	for _, c := range append([]*checkIn{in.Check}, in.Checks...) {
+		if c != nil && (c.CheckID == id || c.ID == id) && c.Status != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func sameDefinition(a, b catalog.CheckDefinition) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+func (s *Server) agentServiceDeregister(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	in, ok := s.view.Instance(s.cfg.NodeName, id)
+	name := id
+	if ok {
+		name = in.Name
+	}
+	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Write}); err != nil {
+		return err
+	}
+	found, rev, err := s.store.DeregisterInstance(r.Context(), s.cfg.NodeName, id)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("%w: Unknown service ID %q. Ensure that the service ID is passed, not the service name.", ErrNotFound, id)
+	}
+	return s.waitWrite(r.Context(), rev)
+}
+
+func (s *Server) agentCheckRegister(w http.ResponseWriter, r *http.Request) error {
+	var in checkIn
+	if err := decodeBody(r, &in); err != nil {
+		return err
+	}
+	c, err := s.toCheck(s.cfg.NodeName, &in, true)
+	if err != nil {
+		return err
+	}
+	if c.CheckID == "" {
+		c.CheckID = c.Name
+	}
+	if c.Name == "" {
+		return badRequest("missing check name (set \"Name\")")
+	}
+	rule := acl.Rule{Resource: acl.Node, Segment: s.cfg.NodeName, Access: acl.Write}
+	if c.ServiceID != "" {
+		in, ok := s.view.Instance(s.cfg.NodeName, c.ServiceID)
+		if !ok {
+			return badRequest("ServiceID %q does not exist on this agent", c.ServiceID)
+		}
+		rule = acl.Rule{Resource: acl.Service, Segment: in.Name, Access: acl.Write}
+	}
+	if err := s.authorize(r, rule); err != nil {
+		return err
+	}
+	rev, err := s.store.PutCheck(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	return s.waitWrite(r.Context(), rev)
+}
+
+func (s *Server) agentCheckDeregister(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Segment: s.cfg.NodeName, Access: acl.Write}); err != nil {
+		return err
+	}
+	found, rev, err := s.store.DeleteCheck(r.Context(), s.cfg.NodeName, id)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("%w: Unknown check ID %q. Ensure that the check ID is passed, not the check name.", ErrNotFound, id)
+	}
+	return s.waitWrite(r.Context(), rev)
+}
+
+func (s *Server) agentCheckTTL(status catalog.Status) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return s.updateTTL(w, r, r.PathValue("id"), status, r.URL.Query().Get("note"))
+	}
+}
+
+func (s *Server) agentCheckUpdate(w http.ResponseWriter, r *http.Request) error {
+	var body struct {
+		Status string
+		Output string
+	}
+	if err := decodeBody(r, &body); err != nil {
+		return err
+	}
+	st, err := catalog.ParseStatus(body.Status)
+	if err != nil || st == catalog.Maintenance {
+		return badRequest("Invalid check status: %q (want passing, warning or critical)", body.Status)
+	}
+	return s.updateTTL(w, r, r.PathValue("id"), st, body.Output)
+}
+
+// maxOutput bounds a TTL check's stored output, as Consul's 4 KiB.
+const maxOutput = 4096
+
+func (s *Server) updateTTL(w http.ResponseWriter, r *http.Request, id string, st catalog.Status, output string) error {
+	c, ok := s.view.Check(s.cfg.NodeName, id)
+	if !ok {
+		return fmt.Errorf("%w: Unknown check ID %q. Ensure that the check ID is passed, not the check name.", ErrUnknownCheck, id)
+	}
+	rule := acl.Rule{Resource: acl.Node, Segment: s.cfg.NodeName, Access: acl.Write}
+	if c.ServiceName != "" {
+		rule = acl.Rule{Resource: acl.Service, Segment: c.ServiceName, Access: acl.Write}
+	}
+	if err := s.authorize(r, rule); err != nil {
+		return err
+	}
+	if len(output) > maxOutput {
+		output = output[:maxOutput] + " ... (Output exceeded 4096 bytes)"
+	}
+	if c.Definition.Type() != catalog.TypeTTL {
+		return fmt.Errorf("%w: check %q is not a TTL check", ErrNotTTL, id)
+	}
+	if s.ttl == nil {
+		return errors.New("no health manager runs on this agent")
+	}
+	if err := s.ttl.UpdateTTL(r.Context(), id, st, output); err != nil {
+		return err
+	}
+	// The health manager wrote the change (if any); make it visible here.
+	return s.catchUp(r.Context())
+}
+
+// applyFilter evaluates ?filter over items in their JSON shape.
+func applyFilter[T any](r *http.Request, items []T) ([]T, error) {
+	expr := r.URL.Query().Get("filter")
+	if expr == "" {
+		return items, nil
+	}
+	e, err := filter.Parse(expr)
+	if err != nil {
+		return nil, badRequest("Failed to create boolean expression evaluator: %v", err)
+	}
+	return filter.Filter(e, items)
+}

@@ -1,0 +1,238 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/view"
+)
+
+func contextUntil(r *http.Request, deadline time.Time) (context.Context, context.CancelFunc) {
+	return context.WithDeadline(r.Context(), deadline)
+}
+
+func (s *Server) catalogRegister(w http.ResponseWriter, r *http.Request) error {
+	var in catalogIn
+	if err := decodeBody(r, &in); err != nil {
+		return err
+	}
+	if in.Node == "" {
+		return badRequest("Must provide node")
+	}
+	if in.Datacenter != "" && in.Datacenter != s.cfg.Datacenter {
+		return badRequest("No path to datacenter %q", in.Datacenter)
+	}
+	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Segment: in.Node, Access: acl.Write}); err != nil {
+		return err
+	}
+	node := &catalog.Node{Name: in.Node, ID: in.ID, Address: in.Address, Datacenter: s.cfg.Datacenter,
+		TaggedAddresses: in.TaggedAddresses, Meta: in.NodeMeta}
+	if old, ok := s.view.Node(in.Node); ok {
+		if in.SkipNodeUpdate || in.Address == "" {
+			node = old
+		} else {
+			node.Agent, node.Roles = old.Agent, old.Roles // an agent stays an agent
+		}
+	} else if in.Address == "" {
+		return badRequest("Must provide address")
+	}
+	var inst *catalog.Instance
+	var checks []*catalog.Check
+	if in.Service != nil {
+		var err error
+		sv := *in.Service
+		sv.Check, sv.Checks = nil, nil
+		if inst, _, err = s.toInstance(in.Node, &sv); err != nil {
+			return err
+		}
+		if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: inst.Name, Access: acl.Write}); err != nil {
+			return err
+		}
+	}
+	defs := in.Checks
+	if in.Check != nil {
+		defs = append([]*checkIn{in.Check}, defs...)
+	}
+	for _, d := range defs {
+		c, err := s.toCheck(in.Node, d, false)
+		if err != nil {
+			return err
+		}
+		if c.CheckID == "" {
+			c.CheckID = c.Name
+		}
+		if c.ServiceID != "" && (inst == nil || c.ServiceID != inst.ID) {
+			if _, ok := s.view.Instance(in.Node, c.ServiceID); !ok {
+				return badRequest("check %q: service %q is not registered on node %q", c.CheckID, c.ServiceID, in.Node)
+			}
+		}
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		checks = append(checks, c)
+	}
+	rev, err := s.store.RegisterCatalog(r.Context(), node, inst, checks)
+	if err != nil {
+		return err
+	}
+	if err := s.waitWrite(r.Context(), rev); err != nil {
+		return err
+	}
+	return writeJSON(w, r, true)
+}
+
+func (s *Server) catalogDeregister(w http.ResponseWriter, r *http.Request) error {
+	var in catalogOut
+	if err := decodeBody(r, &in); err != nil {
+		return err
+	}
+	if in.Node == "" {
+		return badRequest("Must provide node")
+	}
+	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Segment: in.Node, Access: acl.Write}); err != nil {
+		return err
+	}
+	var rev int64
+	var err error
+	switch {
+	case in.ServiceID != "":
+		_, rev, err = s.store.DeregisterInstance(r.Context(), in.Node, in.ServiceID)
+	case in.CheckID != "":
+		_, rev, err = s.store.DeleteCheck(r.Context(), in.Node, in.CheckID)
+	default:
+		rev, err = s.store.DeregisterNode(r.Context(), in.Node)
+	}
+	if err != nil {
+		return err
+	}
+	if rev > 0 {
+		if err := s.waitWrite(r.Context(), rev); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, r, true)
+}
+
+func (s *Server) catalogDatacenters(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, r, []string{s.cfg.Datacenter})
+}
+
+func (s *Server) catalogNodes(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Access: acl.Read}); err != nil {
+		return err
+	}
+	meta, err := nodeMeta(r)
+	if err != nil {
+		return err
+	}
+	return s.blocking(w, r, view.NodesRes, func() (any, error) {
+		out := make([]*nodeJSON, 0)
+		for _, n := range s.view.Nodes() {
+			if metaMatches(n.Meta, meta) {
+				out = append(out, toNodeJSON(n))
+			}
+		}
+		return applyFilter(r, out)
+	})
+}
+
+func (s *Server) catalogNode(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("node")
+	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Segment: name, Access: acl.Read}); err != nil {
+		return err
+	}
+	return s.blocking(w, r, view.NodeRes(name), func() (any, error) {
+		n, ok := s.view.Node(name)
+		if !ok {
+			return (*struct{})(nil), nil // Consul answers null for an unknown node
+		}
+		svcs := map[string]*agentServiceJSON{}
+		for _, in := range s.view.NodeInstances(name) {
+			svcs[in.ID] = toServiceJSON(in, true)
+		}
+		return map[string]any{"Node": toNodeJSON(n), "Services": svcs}, nil
+	})
+}
+
+func (s *Server) catalogNodeServices(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("node")
+	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Segment: name, Access: acl.Read}); err != nil {
+		return err
+	}
+	return s.blocking(w, r, view.NodeRes(name), func() (any, error) {
+		n, ok := s.view.Node(name)
+		if !ok {
+			return nil, fmt.Errorf("%w: node %q", ErrNotFound, name)
+		}
+		svcs := []*agentServiceJSON{}
+		for _, in := range s.view.NodeInstances(name) {
+			svcs = append(svcs, toServiceJSON(in, true))
+		}
+		svcs, err := applyFilter(r, svcs)
+		return map[string]any{"Node": toNodeJSON(n), "Services": svcs}, err
+	})
+}
+
+func (s *Server) catalogServices(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Access: acl.Read}); err != nil {
+		return err
+	}
+	meta, err := nodeMeta(r)
+	if err != nil {
+		return err
+	}
+	return s.blocking(w, r, view.ServicesRes, func() (any, error) {
+		if meta == nil && r.URL.Query().Get("filter") == "" {
+			return s.view.Services(), nil
+		}
+		// Filtered: evaluate over the catalog-service shape, as Consul does.
+		out := map[string][]string{}
+		for name := range s.view.Services() {
+			var list []*catalogServiceJSON
+			for _, e := range s.view.Entries(name) {
+				if metaMatches(e.Node.Meta, meta) {
+					list = append(list, toCatalogServiceJSON(e))
+				}
+			}
+			list, err := applyFilter(r, list)
+			if err != nil {
+				return nil, err
+			}
+			for _, cs := range list {
+				out[name] = append(out[name], cs.ServiceTags...)
+			}
+			if _, ok := out[name]; !ok && len(list) > 0 {
+				out[name] = []string{}
+			}
+		}
+		for k, v := range out {
+			out[k] = dedupSorted(v)
+		}
+		return out, nil
+	})
+}
+
+func (s *Server) catalogService(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Read}); err != nil {
+		return err
+	}
+	meta, err := nodeMeta(r)
+	if err != nil {
+		return err
+	}
+	tags := r.URL.Query()["tag"]
+	return s.blocking(w, r, view.ServiceRes(name), func() (any, error) {
+		out := make([]*catalogServiceJSON, 0)
+		for _, e := range s.view.Entries(name) {
+			if e.Instance.HasTags(tags) && metaMatches(e.Node.Meta, meta) {
+				out = append(out, toCatalogServiceJSON(e))
+			}
+		}
+		return applyFilter(r, out)
+	})
+}

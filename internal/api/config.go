@@ -1,0 +1,45 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/orbit/orbit/internal/acl"
+)
+
+// Config configures the API server.
+type Config struct {
+	// Addr is the listen address, e.g. "127.0.0.1:8500"; port 0 picks one.
+	Addr string
+	// Datacenter, NodeName, NodeID and Address describe the local agent.
+	Datacenter string
+	NodeName   string
+	NodeID     string
+	Address    string
+	// Version is reported by /v1/agent/self.
+	Version string
+	// Server reports whether this agent holds state (a store member).
+	Server bool
+	// EnableScriptChecks allows checks with Args; off by default, as Consul.
+	EnableScriptChecks bool
+	// Mounts are other features' handlers by path prefix ("/v1/dns/").
+	Mounts map[string]http.Handler
+	// Authorizer decides access; nil allows everything.
+	Authorizer acl.Authorizer
+	Logger     *slog.Logger
+	Registry   prometheus.Registerer
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if c.Addr == "" {
+		return errors.New("api: listen address is required")
+	}
+	if c.NodeName == "" || c.Datacenter == "" {
+		return errors.New("api: node name and datacenter are required")
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/view"
+)
+
+// maxKVValue is Consul's default KV value limit.
+const maxKVValue = 512 * 1024
+
+func (s *Server) kvGet(w http.ResponseWriter, r *http.Request) error {
+	key := r.PathValue("key")
+	q := r.URL.Query()
+	_, recurse := q["recurse"]
+	_, keys := q["keys"]
+	_, raw := q["raw"]
+	if err := s.authorize(r, acl.Rule{Resource: acl.Key, Segment: key, Access: acl.Read}); err != nil {
+		return err
+	}
+	if keys {
+		return s.blocking(w, r, view.KVPrefixRes(key), func() (any, error) { return s.kvKeys(key, q.Get("separator")) })
+	}
+	if recurse {
+		return s.blocking(w, r, view.KVPrefixRes(key), func() (any, error) {
+			list := s.view.KVList(key)
+			if len(list) == 0 {
+				return nil, fmt.Errorf("%w: no keys under %q", ErrNotFound, key)
+			}
+			out := make([]*kvJSON, len(list))
+			for i, e := range list {
+				out[i] = toKVJSON(e)
+			}
+			return out, nil
+		})
+	}
+	if key == "" {
+		return badRequest("Missing key name")
+	}
+	return s.blocking(w, r, view.KVRes(key), func() (any, error) {
+		e, ok := s.view.KV(key)
+		if !ok {
+			return nil, fmt.Errorf("%w: key %q", ErrNotFound, key)
+		}
+		if raw {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Write(e.Value)
+			return nil, nil
+		}
+		return []*kvJSON{toKVJSON(e)}, nil
+	})
+}
+
+// kvKeys lists the keys under prefix, cut after the first separator past
+// the prefix (Consul's ?keys&separator=/).
+func (s *Server) kvKeys(prefix, sep string) (any, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range s.view.KVList(prefix) {
+		k := e.Key
+		if sep != "" {
+			if i := strings.Index(k[len(prefix):], sep); i >= 0 {
+				k = k[:len(prefix)+i+len(sep)]
+			}
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no keys under %q", ErrNotFound, prefix)
+	}
+	return out, nil
+}
+
+func parseUintParam(r *http.Request, name string) (*uint64, error) {
+	s, ok := r.URL.Query()[name]
+	if !ok {
+		return nil, nil
+	}
+	v, err := strconv.ParseUint(s[0], 10, 64)
+	if err != nil {
+		return nil, badRequest("invalid %s %q: must be a non-negative integer", name, s[0])
+	}
+	return &v, nil
+}
+
+func (s *Server) kvPut(w http.ResponseWriter, r *http.Request) error {
+	key := r.PathValue("key")
+	if key == "" {
+		return badRequest("Missing key name")
+	}
+	q := r.URL.Query()
+	if _, ok := q["acquire"]; ok {
+		return badRequest("sessions (acquire/release) are not supported yet; use cas for safe updates")
+	}
+	if _, ok := q["release"]; ok {
+		return badRequest("sessions (acquire/release) are not supported yet; use cas for safe updates")
+	}
+	if err := s.checkDC(r); err != nil {
+		return err
+	}
+	if err := s.authorize(r, acl.Rule{Resource: acl.Key, Segment: key, Access: acl.Write}); err != nil {
+		return err
+	}
+	flags, err := parseUintParam(r, "flags")
+	if err != nil {
+		return err
+	}
+	cas, err := parseUintParam(r, "cas")
+	if err != nil {
+		return err
+	}
+	val, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxKVValue))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			fmt.Fprintf(w, "Request body(%d bytes) too large, max size: %d bytes\n", r.ContentLength, maxKVValue)
+			return nil
+		}
+		return badRequest("read value: %v", err)
+	}
+	var f uint64
+	if flags != nil {
+		f = *flags
+	}
+	ok, rev, err := s.store.KVPut(r.Context(), key, f, val, cas)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := s.waitWrite(r.Context(), rev); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, r, ok)
+}
+
+func (s *Server) kvDelete(w http.ResponseWriter, r *http.Request) error {
+	key := r.PathValue("key")
+	_, recurse := r.URL.Query()["recurse"]
+	if key == "" && !recurse {
+		return badRequest("Missing key name")
+	}
+	if err := s.authorize(r, acl.Rule{Resource: acl.Key, Segment: key, Access: acl.Write}); err != nil {
+		return err
+	}
+	cas, err := parseUintParam(r, "cas")
+	if err != nil {
+		return err
+	}
+	if cas != nil && recurse {
+		return badRequest("cas cannot be used with recurse")
+	}
+	ok, rev, err := s.store.KVDelete(r.Context(), key, recurse, cas)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := s.waitWrite(r.Context(), rev); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, r, ok)
+}

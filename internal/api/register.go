@@ -1,0 +1,144 @@
+package api
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/orbit/orbit/internal/catalog"
+)
+
+// toInstance builds a catalog instance and its checks from a service
+// registration, with Consul's defaults: ID defaults to the name, weights to
+// 1/1, check ids to "service:<id>" (":<n>" appended when several), check
+// status to critical.
+func (s *Server) toInstance(node string, in *serviceIn) (*catalog.Instance, []*catalog.Check, error) {
+	name := in.Name
+	if name == "" {
+		name = in.Service
+	}
+	if name == "" {
+		return nil, nil, badRequest("missing service name (set \"Name\")")
+	}
+	if in.Kind != "" && in.Kind != "typical" {
+		return nil, nil, badRequest("service kind %q is not supported (orbit has no Connect proxies)", in.Kind)
+	}
+	id := in.ID
+	if id == "" {
+		id = name
+	}
+	inst := &catalog.Instance{Node: node, ID: id, Name: name, Address: in.Address, Port: in.Port,
+		Tags: in.Tags, Meta: in.Meta, EnableTagOverride: in.EnableTagOverride,
+		Weights: catalog.Weights{Passing: 1, Warning: 1}}
+	if in.Weights != nil {
+		inst.Weights = catalog.Weights(*in.Weights)
+	}
+	if len(in.TaggedAddresses) > 0 {
+		inst.TaggedAddresses = map[string]catalog.ServiceAddress{}
+		for k, a := range in.TaggedAddresses {
+			inst.TaggedAddresses[k] = catalog.ServiceAddress{Address: a.Address, Port: a.Port}
+		}
+	}
+	for k := range in.Meta {
+		if k == "" || len(k) > 128 {
+			return nil, nil, badRequest("service %q: meta key %q must be 1 to 128 characters", id, k)
+		}
+	}
+	if err := inst.Validate(); err != nil {
+		return nil, nil, err
+	}
+	defs := in.Checks
+	if in.Check != nil {
+		defs = append([]*checkIn{in.Check}, defs...)
+	}
+	checks := make([]*catalog.Check, 0, len(defs))
+	seen := map[string]bool{}
+	for i, d := range defs {
+		if d == nil {
+			continue
+		}
+		c, err := s.toCheck(node, d, true)
+		if err != nil {
+			return nil, nil, fmt.Errorf("service %q: %w", id, err)
+		}
+		c.ServiceID = id
+		if c.CheckID == "" {
+			c.CheckID = "service:" + id
+			if len(defs) > 1 {
+				c.CheckID = fmt.Sprintf("service:%s:%d", id, i+1)
+			}
+		}
+		if c.Name == "" {
+			c.Name = fmt.Sprintf("Service '%s' check", name)
+		}
+		if seen[c.CheckID] {
+			return nil, nil, badRequest("service %q: duplicate check id %q", id, c.CheckID)
+		}
+		seen[c.CheckID] = true
+		if err := c.Validate(); err != nil {
+			return nil, nil, err
+		}
+		checks = append(checks, c)
+	}
+	return inst, checks, nil
+}
+
+// toCheck builds a check from its registration. runnable requires a check
+// type the agent can run (agent endpoints); catalog registrations may carry
+// checks that only report a status.
+func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check, error) {
+	if d.Definition != nil && d.HTTP == "" && d.TCP == "" && d.GRPC == "" && d.TTL == 0 {
+		def := d.Definition
+		d.HTTP, d.Header, d.Method, d.Body, d.TCP, d.GRPC = def.HTTP, def.Header, def.Method, def.Body, def.TCP, def.GRPC
+		d.GRPCUseTLS, d.TLSServerName, d.TLSSkipVerify = def.GRPCUseTLS, def.TLSServerName, def.TLSSkipVerify
+		d.Interval, d.Timeout, d.DeregisterCriticalServiceAfter = def.Interval, def.Timeout, def.DeregisterCriticalServiceAfter
+	}
+	switch {
+	case d.DockerContainerID != "":
+		return nil, badRequest("%s: docker checks are not supported; use an http, tcp, grpc or ttl check", d)
+	case d.AliasNode != "" || d.AliasService != "":
+		return nil, badRequest("%s: alias checks are not supported; use an http, tcp, grpc or ttl check", d)
+	case d.H2Ping != "" || d.UDP != "" || d.OSService != "":
+		return nil, badRequest("%s: h2ping, udp and os_service checks are not supported; use an http, tcp, grpc or ttl check", d)
+	case d.TCPUseTLS:
+		return nil, badRequest("%s: TCPUseTLS is not supported", d)
+	}
+	args := d.ScriptArgs
+	if len(args) == 0 {
+		args = d.Args
+	}
+	if len(args) > 0 && !s.cfg.EnableScriptChecks {
+		return nil, badRequest("%s: Scripts are disabled on this agent; to enable, configure 'enable_script_checks' to true", d)
+	}
+	id := d.CheckID
+	if id == "" {
+		id = d.ID
+	}
+	status := catalog.Critical
+	if d.Status != "" {
+		st, err := catalog.ParseStatus(d.Status)
+		if err != nil {
+			return nil, badRequest("%s: %v", d, err)
+		}
+		status = st
+	}
+	method := strings.ToUpper(d.Method)
+	c := &catalog.Check{Node: node, CheckID: id, Name: d.Name, Notes: d.Notes, Status: status,
+		Output: d.Output, ServiceID: d.ServiceID,
+		Definition: catalog.CheckDefinition{HTTP: d.HTTP, Method: method, Header: d.Header, Body: d.Body,
+			TLSServerName: d.TLSServerName, TLSSkipVerify: d.TLSSkipVerify, TCP: d.TCP, GRPC: d.GRPC,
+			GRPCUseTLS: d.GRPCUseTLS, Args: args, TTL: time.Duration(d.TTL), Interval: time.Duration(d.Interval),
+			Timeout: time.Duration(d.Timeout), SuccessBeforePassing: d.SuccessBeforePassing,
+			FailuresBeforeWarning: d.FailuresBeforeWarning, FailuresBeforeCritical: d.FailuresBeforeCritical,
+			DeregisterCriticalServiceAfter: time.Duration(d.DeregisterCriticalServiceAfter)}}
+	if runnable && c.Definition.Type() == "" {
+		return nil, badRequest("%s: one of HTTP, TCP, GRPC, TTL or ScriptArgs is required", d)
+	}
+	if c.Definition.Type() != catalog.TypeTTL && c.Definition.Type() != "" && c.Definition.Timeout == 0 {
+		c.Definition.Timeout = 10 * time.Second
+	}
+	if err := c.Definition.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", d, err)
+	}
+	return c, nil
+}

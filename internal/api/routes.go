@@ -1,0 +1,45 @@
+package api
+
+func (s *Server) routes() {
+	write := func(path string, h handlerFunc) {
+		s.handle("PUT "+path, h)
+		s.handle("POST "+path, h)
+	}
+	// agent
+	s.handle("GET /v1/agent/self", s.agentSelf)
+	s.handle("GET /v1/agent/members", s.agentMembers)
+	s.handle("GET /v1/agent/services", s.agentServices)
+	s.handle("GET /v1/agent/service/{id}", s.agentService)
+	s.handle("GET /v1/agent/checks", s.agentChecks)
+	s.handle("GET /v1/agent/health/service/name/{name}", s.agentHealthByName)
+	write("/v1/agent/service/register", s.agentServiceRegister)
+	write("/v1/agent/service/deregister/{id}", s.agentServiceDeregister)
+	write("/v1/agent/check/register", s.agentCheckRegister)
+	write("/v1/agent/check/deregister/{id}", s.agentCheckDeregister)
+	write("/v1/agent/check/pass/{id}", s.agentCheckTTL("passing"))
+	write("/v1/agent/check/warn/{id}", s.agentCheckTTL("warning"))
+	write("/v1/agent/check/fail/{id}", s.agentCheckTTL("critical"))
+	write("/v1/agent/check/update/{id}", s.agentCheckUpdate)
+	// catalog
+	write("/v1/catalog/register", s.catalogRegister)
+	write("/v1/catalog/deregister", s.catalogDeregister)
+	s.handle("GET /v1/catalog/datacenters", s.catalogDatacenters)
+	s.handle("GET /v1/catalog/nodes", s.catalogNodes)
+	s.handle("GET /v1/catalog/node/{node}", s.catalogNode)
+	s.handle("GET /v1/catalog/node-services/{node}", s.catalogNodeServices)
+	s.handle("GET /v1/catalog/services", s.catalogServices)
+	s.handle("GET /v1/catalog/service/{name}", s.catalogService)
+	// health
+	s.handle("GET /v1/health/service/{name}", s.healthService)
+	s.handle("GET /v1/health/checks/{name}", s.healthChecks)
+	s.handle("GET /v1/health/node/{node}", s.healthNode)
+	s.handle("GET /v1/health/state/{state}", s.healthState)
+	// kv
+	s.handle("GET /v1/kv/{key...}", s.kvGet)
+	s.handle("PUT /v1/kv/{key...}", s.kvPut)
+	s.handle("POST /v1/kv/{key...}", s.kvPut)
+	s.handle("DELETE /v1/kv/{key...}", s.kvDelete)
+	// status
+	s.handle("GET /v1/status/leader", s.statusLeader)
+	s.handle("GET /v1/status/peers", s.statusPeers)
+}

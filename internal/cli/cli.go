@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Env is what a command runs with.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// Getenv reads the environment (os.Getenv outside tests).
+	Getenv func(string) string
+	// Stdin is read by commands that take a value from "-".
+	Stdin io.Reader
+}
+
+func stdin(e *Env) io.Reader {
+	if e.Stdin == nil {
+		return os.Stdin
+	}
+	return e.Stdin
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, e *Env, args []string) int
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"agent":    {"run an orbit agent", cmdAgent},
+		"version":  {"print the version", cmdVersion},
+		"members":  {"list the cluster's nodes and their liveness", cmdMembers},
+		"services": {"list registered services", cmdServices},
+		"kv":       {"get, put and delete KV entries", cmdKV},
+	}
+}
+
+// Main runs the command named by args[0] and returns the exit status.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout, cmds)
+		return 0
+	}
+	if args[0] == "-v" || args[0] == "--version" {
+		args[0] = "version"
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "orbit: unknown command %q\n\n", args[0])
+		usage(stderr, cmds)
+		return 2
+	}
+	return c.run(ctx, e, args[1:])
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: orbit <command> [flags]\n\ncommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun `orbit <command> -h` for a command's flags.")
+}
+
+// subcommand dispatches args[0] among subs; it prints usage for unknown ones.
+func subcommand(ctx context.Context, e *Env, name string, args []string, subs map[string]func(context.Context, *Env, []string) int) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		names := make([]string, 0, len(subs))
+		for n := range subs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(e.Stderr, "usage: orbit %s <%s> ...\n", name, strings.Join(names, "|"))
+		return 2
+	}
+	f, ok := subs[args[0]]
+	if !ok {
+		fmt.Fprintf(e.Stderr, "orbit %s: unknown subcommand %q\n", name, args[0])
+		return 2
+	}
+	return f(ctx, e, args[1:])
+}

@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// DefaultAddress is the agent API used without --address or ORBIT_ADDR.
+const DefaultAddress = "http://127.0.0.1:8500"
+
+// apiClient talks to an agent's HTTP API.
+type apiClient struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// addressFlags registers --address (and --token) on fs and returns a
+// constructor for the client once flags are parsed.
+func addressFlags(fs *flag.FlagSet, e *Env) func() *apiClient {
+	addr := fs.String("address", "", "agent API address (default $ORBIT_ADDR or "+DefaultAddress+")")
+	token := fs.String("token", "", "ACL token (default $ORBIT_TOKEN)")
+	return func() *apiClient {
+		a := *addr
+		if a == "" {
+			a = e.Getenv("ORBIT_ADDR")
+		}
+		if a == "" {
+			a = DefaultAddress
+		}
+		if !strings.Contains(a, "://") {
+			a = "http://" + a
+		}
+		t := *token
+		if t == "" {
+			t = e.Getenv("ORBIT_TOKEN")
+		}
+		return &apiClient{base: strings.TrimRight(a, "/"), token: t, http: &http.Client{Timeout: 10 * time.Minute}}
+	}
+}
+
+// apiError is a non-2xx answer, with the agent's message.
+type apiError struct {
+	Status  int
+	Message string
+}
+
+func (e *apiError) Error() string {
+	return fmt.Sprintf("agent answered %d: %s", e.Status, strings.TrimSpace(e.Message))
+}
+
+// do sends a request; body (when not nil and not []byte) is sent as JSON;
+// out (when not nil) receives the decoded JSON answer. It returns the
+// response headers.
+func (c *apiClient) do(ctx context.Context, method, path string, body, out any) (http.Header, error) {
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if c.token != "" {
+		req.Header.Set("X-Consul-Token", c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the orbit agent at %s (is `orbit agent` running? set --address or ORBIT_ADDR): %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.Header, fmt.Errorf("read answer: %w", err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return resp.Header, &apiError{Status: resp.StatusCode, Message: string(data)}
+	}
+	if out != nil {
+		if raw, ok := out.(*[]byte); ok {
+			*raw = data
+			return resp.Header, nil
+		}
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp.Header, fmt.Errorf("decode answer from %s: %w", path, err)
+		}
+	}
+	return resp.Header, nil
+}
+
+// newFlagSet returns a flag set that reports errors to e.Stderr. Go's flag
+// package already accepts both -x and --x.
+func newFlagSet(e *Env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("orbit "+name, flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	return fs
+}
+
+// fail prints an error and returns exit status 1.
+func fail(e *Env, err error) int {
+	fmt.Fprintf(e.Stderr, "Error: %v\n", err)
+	return 1
+}

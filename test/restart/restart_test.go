@@ -1,0 +1,183 @@
+// Package restart_test checks that state survives an agent restart on the
+// same data directory, after a graceful stop and after kill -9, and that an
+// agent works against an external etcd cluster (Debian's etcd-server).
+package restart_test
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	capi "github.com/hashicorp/consul/api"
+
+	"github.com/orbit/orbit/internal/agent"
+	"github.com/orbit/orbit/internal/orbittest"
+	"github.com/orbit/orbit/internal/orbittest/testagent"
+)
+
+func register(t *testing.T, addr string) {
+	t.Helper()
+	c, _ := capi.NewClient(&capi.Config{Address: addr})
+	if err := c.Agent().ServiceRegister(&capi.AgentServiceRegistration{ID: "web-1", Name: "web", Port: 8080,
+		Check: &capi.AgentServiceCheck{CheckID: "web-ttl", TTL: "1h"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Agent().PassTTL("web-ttl", "ok"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.KV().Put(&capi.KVPair{Key: "persist/me", Value: []byte("yes"), Flags: 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func verify(t *testing.T, addr string) {
+	t.Helper()
+	c, _ := capi.NewClient(&capi.Config{Address: addr})
+	p, _, err := c.KV().Get("persist/me", nil)
+	if err != nil || p == nil || string(p.Value) != "yes" || p.Flags != 3 {
+		t.Fatalf("kv after restart: %+v %v", p, err)
+	}
+	orbittest.Eventually(t, 10*time.Second, "web-1 passing after restart", func() bool {
+		es, _, err := c.Health().Service("web", "", true, nil)
+		return err == nil && len(es) == 1 && es[0].Service.Port == 8080
+	})
+}
+
+func TestRestartGraceful(t *testing.T) {
+	dir := t.TempDir()
+	opt := func(c *agent.Config) { c.DataDir = dir }
+	a := testagent.Start(t, opt)
+	register(t, a.Addr)
+	a.Stop(t)
+	b := testagent.Start(t, opt)
+	verify(t, b.Addr)
+}
+
+// buildOrbit compiles the binary once per test run.
+func buildOrbit(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "orbit")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/orbit/orbit/cmd/orbit")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build orbit: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freePort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startProcess runs `orbit agent` as a child process and waits for its API.
+func startProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	http := freePort(t)
+	args = append([]string{"agent", "-http-addr", http, "-dns-addr", "127.0.0.1:0",
+		"-entrypoint", "web=127.0.0.1:0,websecure=127.0.0.1:0", "-node", "proc1", "-lease-ttl", "2s"}, args...)
+	cmd := exec.Command(bin, args...)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		once := false
+		for sc.Scan() {
+			if !once && strings.Contains(sc.Text(), "orbit agent started") {
+				once = true
+				close(started)
+			}
+		}
+	}()
+	select {
+	case <-started:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("orbit process did not start in 60s")
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, http
+}
+
+func TestRestartAfterKill9(t *testing.T) {
+	bin := buildOrbit(t)
+	dir := t.TempDir()
+	cmd, addr := startProcess(t, bin, "-data-dir", dir)
+	register(t, addr)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	_, addr = startProcess(t, bin, "-data-dir", dir)
+	verify(t, addr)
+}
+
+func TestSIGTERMStopsGracefully(t *testing.T) {
+	bin := buildOrbit(t)
+	cmd, _ := startProcess(t, bin, "-dev")
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("agent did not exit within 15s of SIGTERM")
+	}
+}
+
+// TestExternalEtcd runs a real etcd (Debian's etcd-server package) and an
+// agent that uses it with -store.
+func TestExternalEtcd(t *testing.T) {
+	etcd, err := exec.LookPath("etcd")
+	if err != nil {
+		t.Skip("etcd binary not found: install Debian's etcd-server package (.ci/run does)")
+	}
+	client, peer := freePort(t), freePort(t)
+	dir := t.TempDir()
+	cmd := exec.Command(etcd, "--name", "ext", "--data-dir", dir,
+		"--listen-client-urls", "http://"+client, "--advertise-client-urls", "http://"+client,
+		"--listen-peer-urls", "http://"+peer, "--initial-advertise-peer-urls", "http://"+peer,
+		"--initial-cluster", "ext=http://"+peer, "--log-level", "error")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	orbittest.Eventually(t, 20*time.Second, "etcd listening", func() bool {
+		c, err := net.Dial("tcp", client)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	store := "etcd://" + client
+	a := testagent.Start(t, func(c *agent.Config) { c.Store = store })
+	if a.Store().Embedded() {
+		t.Fatal("agent started an embedded store despite -store")
+	}
+	register(t, a.Addr)
+	a.Stop(t)
+	// A second agent on another data dir sees the same state from etcd.
+	b := testagent.Start(t, func(c *agent.Config) { c.Store = store })
+	verify(t, b.Addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	kv, err := b.Store().Get(ctx, "/orbit/kv/persist/me")
+	if err != nil || len(kv.Value) == 0 {
+		t.Fatalf("key not in external etcd: %v", err)
+	}
+}
