@@ -52,7 +52,7 @@ func (s *Server) member(name string) map[string]any {
 		status = 1
 	}
 	return map[string]any{"Name": name, "Addr": addr, "Port": 8301, "Status": status,
-		"Tags": map[string]string{"dc": s.cfg.Datacenter, "role": role, "id": name},
+		"Tags":        map[string]string{"dc": s.cfg.Datacenter, "role": role, "id": name},
 		"ProtocolMin": 1, "ProtocolMax": 5, "ProtocolCur": 2, "DelegateMin": 2, "DelegateMax": 5, "DelegateCur": 4}
 }
 

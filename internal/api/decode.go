@@ -165,14 +165,14 @@ type checkIn struct {
 // serviceIn is a service registration (agent endpoint) or a catalog
 // registration's service.
 type serviceIn struct {
-	Kind              string
-	ID                string
-	Name              string
-	Service           string // the catalog endpoint's name field
-	Tags              []string
-	Port              int
-	Address           string
-	TaggedAddresses   map[string]struct {
+	Kind            string
+	ID              string
+	Name            string
+	Service         string // the catalog endpoint's name field
+	Tags            []string
+	Port            int
+	Address         string
+	TaggedAddresses map[string]struct {
 		Address string
 		Port    int
 	}

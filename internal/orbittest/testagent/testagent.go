@@ -18,9 +18,9 @@ type Agent struct {
 	*agent.Agent
 	// Addr is the API's host:port; URL is http://Addr.
 	Addr, URL string
-	DataDir  string
-	cancel   context.CancelFunc
-	done     chan error
+	DataDir   string
+	cancel    context.CancelFunc
+	done      chan error
 }
 
 // Option changes the configuration before start.
