@@ -1,0 +1,21 @@
+// Package dns is orbit's DNS server, built on github.com/miekg/dns. It
+// answers, over UDP and TCP:
+//
+//   - Consul's service-discovery names under the consul domain (and alt
+//     domains): NAME.service[.DC].consul, TAG.NAME.service.consul, RFC 2782
+//     _NAME._TAG.service.consul SRV names, NODE.node[.DC].consul and
+//     reverse lookups of node addresses, from the catalog view;
+//   - the host names of edge routers (Host(`...`) rules), resolving to the
+//     alive edge nodes while a passing instance backs the router;
+//   - authoritative zones stored in etcd, managed through ZoneAPI, sent to
+//     secondaries by AXFR after a NOTIFY;
+//   - everything else by forwarding to upstream resolvers, with a TTL- and
+//     negative-caching cache and forwarding-loop detection.
+//
+// Answers come from an immutable table rebuilt once per change of the view
+// and swapped atomically, so queries take no lock on shared state.
+//
+// It is not the catalog (view), not the zone store (store writes zones) and
+// not the router (the proxy provides RouterHosts). The agent constructs it
+// with New and runs it with Run; the CLI uses Diagnose for `orbit dns doctor`.
+package dns

@@ -1,0 +1,145 @@
+package dns
+
+import (
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// ServeDNS answers one query; it implements dns.Handler.
+func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
+	start := time.Now()
+	src, tcp := remote(w.RemoteAddr())
+	if len(req.Question) == 1 && req.Opcode == dns.OpcodeQuery &&
+		(req.Question[0].Qtype == dns.TypeAXFR || req.Question[0].Qtype == dns.TypeIXFR) && tcp {
+		s.transfer(w, req, src)
+		return
+	}
+	resp, source := s.answer(req, src, tcp)
+	if err := w.WriteMsg(resp); err != nil {
+		s.log.Debug("dns: write answer", "to", src.String(), "err", err)
+	}
+	qtype := "none"
+	if len(req.Question) == 1 {
+		qtype = typeName(req.Question[0].Qtype)
+	}
+	s.m.queries.WithLabelValues(qtype, dns.RcodeToString[resp.Rcode], source).Inc()
+	s.m.latency.WithLabelValues(source).Observe(time.Since(start).Seconds())
+}
+
+func typeName(t uint16) string {
+	if n, ok := dns.TypeToString[t]; ok {
+		return n
+	}
+	return "other"
+}
+
+func remote(a net.Addr) (netip.AddrPort, bool) {
+	switch x := a.(type) {
+	case *net.UDPAddr:
+		return x.AddrPort(), false
+	case *net.TCPAddr:
+		return x.AddrPort(), true
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return ap, a.Network() == "tcp"
+}
+
+// answer builds the response to req and names its source.
+func (s *Server) answer(req *dns.Msg, src netip.AddrPort, tcp bool) (*dns.Msg, string) {
+	m := new(dns.Msg)
+	m.SetReply(req)
+	m.RecursionAvailable = s.fwd != nil
+	if req.Opcode != dns.OpcodeQuery {
+		m.Rcode = dns.RcodeNotImplemented
+		if req.Opcode == dns.OpcodeNotify {
+			m.Rcode = dns.RcodeRefused // we are a primary only
+		}
+		return m, srcLocal
+	}
+	if len(req.Question) != 1 {
+		m.Rcode = dns.RcodeFormatError
+		return m, srcLocal
+	}
+	size := dns.MinMsgSize
+	opt := req.IsEdns0()
+	if opt != nil {
+		if opt.Version() != 0 {
+			m.SetEdns0(uint16(s.cfg.UDPSize), false)
+			m.Rcode = dns.RcodeBadVers
+			return m, srcLocal
+		}
+		size = max(dns.MinMsgSize, min(int(opt.UDPSize()), s.cfg.UDPSize))
+	}
+	source := s.lookup(m, req, src)
+	if opt != nil {
+		m.SetEdns0(uint16(s.cfg.UDPSize), false)
+	}
+	if tcp {
+		size = dns.MaxMsgSize
+	}
+	m.Truncate(size)
+	return m, source
+}
+
+// lookup fills m from the table, or by forwarding.
+func (s *Server) lookup(m *dns.Msg, req *dns.Msg, src netip.AddrPort) string {
+	q := req.Question[0]
+	if q.Qclass != dns.ClassINET && q.Qclass != dns.ClassANY {
+		m.Rcode = dns.RcodeRefused
+		return srcLocal
+	}
+	switch q.Qtype {
+	case dns.TypeAXFR, dns.TypeIXFR, dns.TypeOPT, dns.TypeNone:
+		m.Rcode = dns.RcodeRefused // transfers over TCP only
+		if q.Qtype == dns.TypeIXFR {
+			// RFC 1995: a UDP IXFR may be answered with the SOA alone.
+			if z := s.tbl.Load().zones[strings.ToLower(q.Name)]; z != nil {
+				m.Rcode, m.Authoritative = dns.RcodeSuccess, true
+				m.Answer = append(m.Answer, z.soa)
+			}
+		}
+		return srcZone
+	}
+	name := strings.ToLower(q.Name)
+	t := s.tbl.Load()
+	if d, ok := t.consulDomain(name); ok {
+		t.consul(m, name, d, q.Qtype)
+		return srcConsul
+	}
+	if t.router(m, name, q.Qtype) {
+		return srcRouter
+	}
+	if t.reverse(m, name, q.Qtype) {
+		return srcConsul
+	}
+	if z := t.findZone(name); z != nil {
+		z.lookup(t, m, name, q.Qtype, 0)
+		return srcZone
+	}
+	if s.fwd == nil || !req.RecursionDesired {
+		m.Rcode = dns.RcodeRefused
+		return srcLocal
+	}
+	if s.fwd.looped(req, src) {
+		m.Rcode = dns.RcodeServerFailure
+		return srcLocal
+	}
+	r := s.fwd.forward(req)
+	m.Rcode, m.Answer, m.Ns, m.Extra = r.Rcode, r.Answer, r.Ns, stripOPT(r.Extra)
+	m.Authoritative, m.AuthenticatedData = false, r.AuthenticatedData
+	return srcForward
+}
+
+func stripOPT(rrs []dns.RR) []dns.RR {
+	out := rrs[:0:0]
+	for _, rr := range rrs {
+		if rr.Header().Rrtype != dns.TypeOPT {
+			out = append(out, rr)
+		}
+	}
+	return out
+}

@@ -1,0 +1,374 @@
+package dns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/zone"
+)
+
+// Catalog is what the server reads from the view (*view.View satisfies it).
+type Catalog interface {
+	catalogSource
+	// Raw returns the keys of the "zones" family.
+	Raw(family string) map[string]store.KV
+	Revision() uint64
+	Subscribe() (<-chan struct{}, func())
+	WaitRevision(ctx context.Context, rev int64) error
+}
+
+// ZoneWriter writes zones atomically (*store.Store satisfies it).
+type ZoneWriter interface {
+	ChangeZone(ctx context.Context, name string, ch store.ZoneChange, now time.Time) (*zone.Zone, int64, error)
+	DeleteZone(ctx context.Context, name string) (bool, int64, error)
+}
+
+// RouterHosts lists the host names of edge routers: host → true while a
+// passing instance backs a router with Host(host). The proxy implements it.
+type RouterHosts interface {
+	RouterHosts() map[string]bool
+}
+
+// Clock tells the time and waits; tests pass a fake one.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Deps are the server's collaborators. Catalog is required; Zones is needed
+// for ZoneAPI writes; Routers may be nil (no router hosts).
+type Deps struct {
+	Catalog  Catalog
+	Zones    ZoneWriter
+	Routers  RouterHosts
+	Logger   *slog.Logger
+	Registry prometheus.Registerer
+	Clock    Clock
+}
+
+// Server is the DNS server. Create with New, start with Run.
+type Server struct {
+	cfg   Config
+	deps  Deps
+	log   *slog.Logger
+	clock Clock
+	m     *metrics
+	fwd   *forwarder // nil when forwarding is off
+
+	udp []net.PacketConn
+	tcp net.Listener
+
+	tbl atomic.Pointer[table]
+	// swapMu guards swapCh, closed and replaced after every table swap.
+	swapMu sync.Mutex
+	swapCh chan struct{}
+
+	notifyq chan notifyJob
+
+	// Owned by the builder goroutine.
+	compiled    map[string]*authZone
+	lastRouters map[string]bool
+}
+
+// New validates cfg and binds the UDP and TCP sockets (so Addr is known
+// before Run); it serves nothing until Run.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Catalog == nil {
+		return nil, errors.New("dns: a catalog is required")
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	if deps.Clock == nil {
+		deps.Clock = realClock{}
+	}
+	m, err := newMetrics(deps.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("dns metrics: %w", err)
+	}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, clock: deps.Clock, m: m,
+		swapCh: make(chan struct{}), notifyq: make(chan notifyJob, 256), compiled: map[string]*authZone{}}
+	s.tbl.Store(s.emptyTable())
+	if err := s.listen(); err != nil {
+		return nil, err
+	}
+	if !cfg.NoForward {
+		ups := parseUpstreams(cfg.Upstreams)
+		if len(cfg.Upstreams) == 0 {
+			ups = readResolvConf(cfg.ResolvConf, s.log)
+		}
+		s.fwd = newForwarder(cfg, s.keepUpstreams(ups), deps.Clock, s.log, m)
+	}
+	return s, nil
+}
+
+// listen binds UDPListeners UDP sockets (SO_REUSEPORT) and one TCP socket
+// on the same port.
+func (s *Server) listen() error {
+	lc := net.ListenConfig{Control: reusePort}
+	pc, err := lc.ListenPacket(context.Background(), "udp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("dns listen udp %s: %w", s.cfg.Addr, err)
+	}
+	s.udp = append(s.udp, pc)
+	bound := pc.LocalAddr().String()
+	for i := 1; i < s.cfg.UDPListeners; i++ {
+		more, err := lc.ListenPacket(context.Background(), "udp", bound)
+		if err != nil {
+			s.log.Warn("dns: extra UDP listener not bound; serving with fewer", "addr", bound, "err", err)
+			break
+		}
+		s.udp = append(s.udp, more)
+	}
+	s.tcp, err = net.Listen("tcp", bound)
+	if err != nil {
+		s.closeListeners()
+		return fmt.Errorf("dns listen tcp %s: %w", bound, err)
+	}
+	return nil
+}
+
+func (s *Server) closeListeners() {
+	for _, pc := range s.udp {
+		pc.Close()
+	}
+	if s.tcp != nil {
+		s.tcp.Close()
+	}
+}
+
+// Addr returns the bound UDP and TCP addresses.
+func (s *Server) Addr() (udp, tcp net.Addr) { return s.udp[0].LocalAddr(), s.tcp.Addr() }
+
+// keepUpstreams drops upstreams that are this server itself.
+func (s *Server) keepUpstreams(ups []netip.AddrPort) []netip.AddrPort {
+	self, _ := netip.ParseAddrPort(s.udp[0].LocalAddr().String())
+	var out []netip.AddrPort
+	for _, u := range ups {
+		if u.Port() == self.Port() && (u.Addr() == self.Addr() || self.Addr().IsUnspecified() && isLocal(u.Addr())) {
+			s.log.Warn("dns forwarding loop avoided: upstream is this server's own address; not forwarding to it",
+				"upstream", u.String(), "listen", self.String())
+			continue
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+func isLocal(a netip.Addr) bool {
+	if a.IsLoopback() || a.IsUnspecified() {
+		return true
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, ia := range addrs {
+		if p, err := netip.ParsePrefix(ia.String()); err == nil && p.Addr() == a.Unmap() {
+			return true
+		}
+	}
+	return false
+}
+
+// Run serves until ctx ends, then stops every server and goroutine it
+// started and returns. It returns early with an error if a listener fails.
+func (s *Server) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.rebuild()
+	var wg sync.WaitGroup
+	wg.Go(func() { s.buildLoop(ctx) })
+	wg.Go(func() { s.notifyLoop(ctx) })
+	if s.fwd != nil {
+		s.fwd.baseCtx = ctx
+	}
+	var servers []*dns.Server
+	for _, pc := range s.udp {
+		servers = append(servers, &dns.Server{PacketConn: pc, Handler: s, UDPSize: dns.MaxMsgSize, MsgAcceptFunc: acceptMsg})
+	}
+	servers = append(servers, &dns.Server{Listener: s.tcp, Handler: s, MsgAcceptFunc: acceptMsg,
+		IdleTimeout: func() time.Duration { return 8 * time.Second }})
+	errc := make(chan error, len(servers))
+	type running struct {
+		srv           *dns.Server
+		started, done chan struct{}
+	}
+	var all []running
+	for _, srv := range servers {
+		r := running{srv, make(chan struct{}), make(chan struct{})}
+		srv.NotifyStartedFunc = func() { close(r.started) }
+		all = append(all, r)
+		wg.Go(func() {
+			defer close(r.done)
+			if err := srv.ActivateAndServe(); err != nil && ctx.Err() == nil {
+				errc <- err
+			}
+		})
+	}
+	s.log.Info("dns server listening", "addr", s.udp[0].LocalAddr().String(), "udp_sockets", len(s.udp))
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		err = fmt.Errorf("dns server: %w", err)
+	}
+	cancel()
+	for _, r := range all {
+		select {
+		case <-r.started:
+			sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = r.srv.ShutdownContext(sctx)
+			c()
+		case <-r.done:
+		}
+	}
+	wg.Wait()
+	s.closeListeners()
+	return err
+}
+
+// acceptMsg is miekg's default acceptance without the NOTIFY exception for
+// the answer section; it also ignores responses.
+func acceptMsg(dh dns.Header) dns.MsgAcceptAction {
+	return dns.DefaultMsgAcceptFunc(dh)
+}
+
+// buildLoop rebuilds the table on every view change (coalesced by the
+// subscription) and when the router hosts change.
+func (s *Server) buildLoop(ctx context.Context) {
+	ch, unsub := s.deps.Catalog.Subscribe()
+	defer unsub()
+	for {
+		poll := s.clock.After(s.cfg.RouterPoll)
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+			s.rebuild()
+		case <-poll:
+			if s.deps.Routers != nil && !sameHosts(s.lastRouters, s.deps.Routers.RouterHosts()) {
+				s.rebuild()
+			}
+		}
+	}
+}
+
+func sameHosts(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) emptyTable() *table {
+	t := &table{domains: append([]string{s.cfg.Domain}, s.cfg.AltDomains...), dc: s.cfg.Datacenter,
+		services: map[string]*service{}, nodes: map[string]*nodeRec{}, ptr: map[string]string{},
+		routers: map[string]*hostRRs{}, zones: map[string]*authZone{}, serials: map[string]uint32{}}
+	t.ttl.svc, t.ttl.node, t.ttl.router, t.ttl.neg = ttl(s.cfg.ServiceTTL), ttl(s.cfg.NodeTTL), ttl(s.cfg.RouterTTL), ttl(s.cfg.NegativeTTL)
+	for _, a := range s.cfg.AllowTransfer {
+		if p, err := zone.ParsePrefix(a); err == nil {
+			t.transfer = append(t.transfer, p)
+		}
+	}
+	return t
+}
+
+// rebuild builds a new table from the view and swaps it in; it queues
+// NOTIFYs for zones whose serial changed. Only the builder calls it.
+func (s *Server) rebuild() {
+	cat := s.deps.Catalog
+	t := s.emptyTable()
+	t.rev = cat.Revision()
+	compiled := map[string]*authZone{}
+	for apex, kvs := range groupZones(cat.Raw(store.FamilyZones)) {
+		az := s.compiled[apex]
+		if az == nil || az.modRev != zoneRev(kvs) {
+			var err error
+			if az, err = compileZone(apex, kvs); err != nil {
+				s.log.Error("dns: skip zone that does not compile", "zone", apex, "err", err)
+				continue
+			}
+		}
+		compiled[apex] = az
+		t.zones[apex] = az
+		t.serials[apex] = az.z.Serial
+	}
+	s.compiled = compiled
+	t.buildCatalog(cat, s.cfg.AllowWarning)
+	for name := range t.ptr {
+		if t.zoneDefines(name) {
+			delete(t.ptr, name)
+		}
+	}
+	if s.deps.Routers != nil {
+		s.lastRouters = s.deps.Routers.RouterHosts()
+		t.buildRouters(s.lastRouters, cat)
+	}
+	old := s.tbl.Swap(t)
+	s.m.rebuilds.Inc()
+	for apex, serial := range t.serials {
+		if prev, ok := old.serials[apex]; (!ok || prev != serial) && len(t.zones[apex].notify) > 0 {
+			select {
+			case s.notifyq <- notifyJob{zone: t.zones[apex]}:
+			default:
+				s.log.Warn("dns: notify queue full; secondaries will catch up at their refresh", "zone", apex)
+			}
+		}
+	}
+	s.swapMu.Lock()
+	close(s.swapCh)
+	s.swapCh = make(chan struct{})
+	s.swapMu.Unlock()
+}
+
+func zoneRev(kvs []store.KV) int64 {
+	for _, kv := range kvs {
+		if strings.HasSuffix(kv.Key, "/soa") {
+			return kv.ModRevision
+		}
+	}
+	return -1
+}
+
+// waitTable returns once the published table was built at rev or later.
+func (s *Server) waitTable(ctx context.Context, rev int64) error {
+	for {
+		s.swapMu.Lock()
+		ch := s.swapCh
+		s.swapMu.Unlock()
+		if s.tbl.Load().rev >= uint64(rev) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
