@@ -138,7 +138,6 @@ func answers(r *dns.Msg) []string {
 	return out
 }
 
-
 func mustRegister(t *testing.T, st *store.Store, node *catalog.Node, in *catalog.Instance, status catalog.Status) int64 {
 	t.Helper()
 	chk := &catalog.Check{CheckID: "service:" + in.ID, Name: in.Name, Status: status,

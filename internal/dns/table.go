@@ -20,13 +20,13 @@ type table struct {
 	// domains are the service-discovery domains, Domain first.
 	domains  []string
 	dc       string
-	services map[string]*service    // lower-case service name
-	nodes    map[string]*nodeRec    // lower-case node name
-	ptr      map[string]string      // reverse name → node name
-	routers  map[string]*hostRRs    // lower-case router host
-	zones    map[string]*authZone   // apex → zone
-	serials  map[string]uint32      // apex → serial, to notice changes
-	transfer []netip.Prefix         // global AXFR allow list
+	services map[string]*service  // lower-case service name
+	nodes    map[string]*nodeRec  // lower-case node name
+	ptr      map[string]string    // reverse name → node name
+	routers  map[string]*hostRRs  // lower-case router host
+	zones    map[string]*authZone // apex → zone
+	serials  map[string]uint32    // apex → serial, to notice changes
+	transfer []netip.Prefix       // global AXFR allow list
 	ttl      struct{ svc, node, router, neg uint32 }
 }
 
