@@ -16,7 +16,7 @@ func (d *decoder) decodeTask(b *hclsyntax.Block) *job.Task {
 	if d.labels(b, 1) {
 		t.Name = b.Labels[0]
 	}
-	seen := map[string]bool{}
+	seen := map[string]bool{} // blocks allowed once; attributes are decoded first
 	d.decodeBody(b.Body, fmt.Sprintf("task %q", t.Name), schema{
 		attrs: attrFns{
 			"driver":         func(a *hclsyntax.Attribute) { d.strPos(a, &t.Driver, &t.DriverPos) },
@@ -31,60 +31,68 @@ func (d *decoder) decodeTask(b *hclsyntax.Block) *job.Task {
 				d.stringMap(a, t.Env.Set)
 			},
 			"config": func(a *hclsyntax.Attribute) {
+				seen["config"] = true
 				if v, ok := d.eval(a.Expr); ok {
-					t.Config = d.value(v, a.Expr, d.apos(a))
+					if t.Config = d.value(v, a.Expr, d.apos(a)); t.Config.Kind != job.KindMap {
+						d.errorf(a.Expr.Range().Start, "config must be a block or an object, config { ... }")
+					}
 				}
 			},
 		},
-		blocks: blockFns{
-			"config": func(b *hclsyntax.Block) {
-				if d.once(b, seen) && d.labels(b, 0) {
-					t.Config = d.configBody(b)
-				}
-			},
-			"env": func(b *hclsyntax.Block) {
-				if d.once(b, seen) && d.labels(b, 0) {
-					t.Env.Pos = d.pos(b.TypeRange.Start)
-					d.stringAttrs(b, "env", t.Env.Set)
-				}
-			},
-			"meta": d.metaBlock(&t.Meta, seen),
-			"resources": func(b *hclsyntax.Block) {
-				if d.once(b, seen) {
-					t.Resources = d.decodeResources(b)
-				}
-			},
-			"template":     func(b *hclsyntax.Block) { t.Templates = append(t.Templates, d.decodeTemplate(b)) },
-			"service":      func(b *hclsyntax.Block) { t.Services = append(t.Services, d.decodeService(b, t.Name)) },
-			"volume_mount": func(b *hclsyntax.Block) { t.VolumeMounts = append(t.VolumeMounts, d.decodeVolumeMount(b)) },
-			"identity":     func(b *hclsyntax.Block) { t.Identities = append(t.Identities, d.decodeIdentity(b)) },
-			"constraint":   func(b *hclsyntax.Block) { t.Constraints = append(t.Constraints, d.decodeConstraint(b)) },
-			"affinity":     func(b *hclsyntax.Block) { t.Affinities = append(t.Affinities, d.decodeAffinity(b)) },
-			"restart": func(b *hclsyntax.Block) {
-				if d.once(b, seen) {
-					t.Restart = d.decodeRestart(b)
-				}
-			},
-			"lifecycle": func(b *hclsyntax.Block) {
-				if d.once(b, seen) {
-					t.Lifecycle = d.decodeLifecycle(b)
-				}
-			},
-			"logs": func(b *hclsyntax.Block) {
-				if d.once(b, seen) {
-					t.Logs = d.decodeLogs(b)
-				}
-			},
-			"artifact":         d.reject(noArtifacts),
-			"vault":            d.reject("orbit has no Vault integration; render secrets from orbit's KV with a template"),
-			"consul":           d.reject("orbit is the service catalog; no consul block is needed"),
-			"dispatch_payload": d.reject("parameterized jobs are not supported yet"),
-			"csi_plugin":       d.reject("CSI plugins are not supported; use host volumes"),
-			"scaling":          d.reject("autoscaling is not supported"),
-			"dynamic":          d.reject("dynamic blocks are not supported; write the blocks out"),
-		},
+		blocks: d.taskBlocks(t, seen),
 	})
 	return t
+}
+
+// taskBlocks is the block schema of a task.
+func (d *decoder) taskBlocks(t *job.Task, seen map[string]bool) blockFns {
+	return blockFns{
+		"config": func(b *hclsyntax.Block) {
+			if d.once(b, seen) && d.labels(b, 0) {
+				t.Config = d.configBody(b)
+			}
+		},
+		"env": func(b *hclsyntax.Block) {
+			if d.once(b, seen) && d.labels(b, 0) {
+				t.Env.Pos = d.pos(b.TypeRange.Start)
+				d.stringAttrs(b, "env", t.Env.Set)
+			}
+		},
+		"meta": d.metaBlock(&t.Meta, seen),
+		"resources": func(b *hclsyntax.Block) {
+			if d.once(b, seen) {
+				t.Resources = d.decodeResources(b)
+			}
+		},
+		"template":     func(b *hclsyntax.Block) { t.Templates = append(t.Templates, d.decodeTemplate(b)) },
+		"service":      func(b *hclsyntax.Block) { t.Services = append(t.Services, d.decodeService(b, t.Name)) },
+		"volume_mount": func(b *hclsyntax.Block) { t.VolumeMounts = append(t.VolumeMounts, d.decodeVolumeMount(b)) },
+		"identity":     func(b *hclsyntax.Block) { t.Identities = append(t.Identities, d.decodeIdentity(b)) },
+		"constraint":   func(b *hclsyntax.Block) { t.Constraints = append(t.Constraints, d.decodeConstraint(b)) },
+		"affinity":     func(b *hclsyntax.Block) { t.Affinities = append(t.Affinities, d.decodeAffinity(b)) },
+		"restart": func(b *hclsyntax.Block) {
+			if d.once(b, seen) {
+				t.Restart = d.decodeRestart(b)
+			}
+		},
+		"lifecycle": func(b *hclsyntax.Block) {
+			if d.once(b, seen) {
+				t.Lifecycle = d.decodeLifecycle(b)
+			}
+		},
+		"logs": func(b *hclsyntax.Block) {
+			if d.once(b, seen) {
+				t.Logs = d.decodeLogs(b)
+			}
+		},
+		"artifact":         d.reject(noArtifacts),
+		"vault":            d.reject("orbit has no Vault integration; render secrets from orbit's KV with a template"),
+		"consul":           d.reject("orbit is the service catalog; no consul block is needed"),
+		"dispatch_payload": d.reject("parameterized jobs are not supported yet"),
+		"csi_plugin":       d.reject("CSI plugins are not supported; use host volumes"),
+		"scaling":          d.reject("autoscaling is not supported"),
+		"dynamic":          d.reject("dynamic blocks are not supported; write the blocks out"),
+	}
 }
 
 // configBody decodes a driver's free-form config block into a map value.
