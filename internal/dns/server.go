@@ -123,15 +123,32 @@ func New(cfg Config, deps Deps) (*Server, error) {
 }
 
 // listen binds UDPListeners UDP sockets (SO_REUSEPORT) and one TCP socket
-// on the same port.
+// on the same port. With port 0 it retries until a port is free for both.
 func (s *Server) listen() error {
+	_, port, _ := net.SplitHostPort(s.cfg.Addr)
+	var err error
+	for attempt := 0; attempt < 20; attempt++ {
+		if err = s.listenOnce(); err == nil || port != "0" {
+			return err
+		}
+	}
+	return err
+}
+
+func (s *Server) listenOnce() error {
 	lc := net.ListenConfig{Control: reusePort}
 	pc, err := lc.ListenPacket(context.Background(), "udp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("dns listen udp %s: %w", s.cfg.Addr, err)
 	}
-	s.udp = append(s.udp, pc)
+	s.udp = []net.PacketConn{pc}
 	bound := pc.LocalAddr().String()
+	s.tcp, err = net.Listen("tcp", bound)
+	if err != nil {
+		s.closeListeners()
+		s.udp, s.tcp = nil, nil
+		return fmt.Errorf("dns listen tcp %s: %w", bound, err)
+	}
 	for i := 1; i < s.cfg.UDPListeners; i++ {
 		more, err := lc.ListenPacket(context.Background(), "udp", bound)
 		if err != nil {
@@ -139,11 +156,6 @@ func (s *Server) listen() error {
 			break
 		}
 		s.udp = append(s.udp, more)
-	}
-	s.tcp, err = net.Listen("tcp", bound)
-	if err != nil {
-		s.closeListeners()
-		return fmt.Errorf("dns listen tcp %s: %w", bound, err)
 	}
 	return nil
 }

@@ -338,3 +338,8 @@ func TestDig(t *testing.T) {
 		t.Errorf("dig +tcp SRV: %q", out)
 	}
 }
+
+func orbittestEventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	orbittest.Eventually(t, 5*time.Second, what, cond)
+}

@@ -106,11 +106,12 @@ func (s *Store) planZoneChange(ctx context.Context, name string, ch ZoneChange, 
 		}
 		delete(cur, k)
 	}
-	for _, st := range ch.Put {
+	for i := range ch.Put {
+		st := &ch.Put[i]
 		if err := st.Normalize(name, z.TTL); err != nil {
 			return nil, nil, Cmp{}, err
 		}
-		cur[st.Key()] = st
+		cur[st.Key()] = *st
 	}
 	all := make([]zone.RRSet, 0, len(cur))
 	for _, st := range cur {
