@@ -1,0 +1,89 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/client/v3/concurrency"
+)
+
+// FamilyElection holds etcd elections (one prefix per election name).
+const FamilyElection = "election"
+
+// ElectionTTL is how long a leader that stopped answering keeps its
+// leadership: its session lease's time to live.
+const ElectionTTL = 5 * time.Second
+
+// Leadership is won leadership of an election.
+type Leadership struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	sess   *concurrency.Session
+	elec   *concurrency.Election
+	done   chan struct{}
+}
+
+// Context is cancelled when leadership is lost (the session's lease
+// expired or was revoked), the campaign's context ends, or Resign is called.
+func (l *Leadership) Context() context.Context { return l.ctx }
+
+// Resign gives leadership up at once (so another candidate takes over
+// without waiting for the lease to expire) and releases the session. It is
+// safe to call more than once.
+func (l *Leadership) Resign(ctx context.Context) error {
+	l.cancel()
+	<-l.done
+	var err error
+	if l.sess != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if rerr := l.elec.Resign(rctx); rerr != nil && !errors.Is(rerr, context.Canceled) {
+			err = fmt.Errorf("resign: %w", rerr)
+		}
+		l.sess.Close()
+		l.sess = nil
+	}
+	return err
+}
+
+// Campaign blocks until the caller leads election name (with value, e.g.
+// its node name, visible to Leader) or ctx ends. Leadership is held by an
+// etcd session lease of ElectionTTL kept alive in the background.
+func (s *Store) Campaign(ctx context.Context, name, value string) (*Leadership, error) {
+	sess, err := concurrency.NewSession(s.client, concurrency.WithTTL(int(ElectionTTL/time.Second)), concurrency.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("election %s: new session: %w", name, err)
+	}
+	elec := concurrency.NewElection(sess, FamilyKey(FamilyElection, name))
+	if err := elec.Campaign(ctx, value); err != nil {
+		sess.Close()
+		return nil, fmt.Errorf("election %s: campaign: %w", name, err)
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	l := &Leadership{ctx: lctx, cancel: cancel, sess: sess, elec: elec, done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		select {
+		case <-sess.Done():
+			cancel()
+		case <-lctx.Done():
+		}
+	}()
+	return l, nil
+}
+
+// Leader returns the value the current leader of election name campaigned
+// with, or "" when there is none.
+func (s *Store) Leader(ctx context.Context, name string) (string, error) {
+	resp, err := s.client.Get(ctx, FamilyKey(FamilyElection, name)+"/", clientv3.WithFirstCreate()...)
+	if err != nil {
+		return "", fmt.Errorf("election %s: leader: %w", name, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return "", nil
+	}
+	return string(resp.Kvs[0].Value), nil
+}
