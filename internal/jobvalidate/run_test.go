@@ -142,12 +142,6 @@ func TestTextCaret(t *testing.T) {
 	}
 }
 
-func TestCaretKeepsTabs(t *testing.T) {
-	if got := caretPad("\t\tkey = 1", 3); got != "\t\t" {
-		t.Errorf("caretPad = %q", got)
-	}
-}
-
 func TestJSONShape(t *testing.T) {
 	root := tree(t, map[string]string{"s.nomad.hcl": staticJob, "ok.nomad.hcl": goodJob})
 	code, stdout, _ := run(t, "-format", "json", root)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"testing"
+
+	"github.com/orbit/orbit/internal/report/reporttest"
 )
 
 // TestSARIFStructure checks the output against the SARIF 2.1.0 schema's
@@ -18,6 +20,9 @@ func TestSARIFStructure(t *testing.T) {
 	code, stdout, stderr := run(t, "-format", "sarif", root)
 	if code != 1 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if err := reporttest.CheckSARIF([]byte(stdout)); err != nil {
+		t.Errorf("SARIF: %v", err)
 	}
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {

@@ -1,18 +1,18 @@
-package jobvalidate
+package report
 
 import (
 	"encoding/json"
 	"io"
 	"path/filepath"
 	"strings"
-
-	"github.com/orbit/orbit/internal/policy"
 )
 
 // SARIF 2.1.0, the subset code-scanning UIs read.
 const (
 	sarifVersion = "2.1.0"
 	sarifSchema  = "https://json.schemastore.org/sarif-2.1.0.json"
+	toolName     = "orbit"
+	toolURI      = "https://github.com/orbit/orbit"
 )
 
 type sarifLog struct {
@@ -52,15 +52,18 @@ type sarifMessage struct {
 
 type sarifResult struct {
 	RuleID       string             `json:"ruleId"`
-	RuleIndex    int                `json:"ruleIndex"`
+	RuleIndex    *int               `json:"ruleIndex,omitempty"`
 	Level        string             `json:"level"`
 	Message      sarifMessage       `json:"message"`
 	Locations    []sarifLocation    `json:"locations,omitempty"`
 	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
 }
 
+// sarifLocation holds a physical location (a file finding) or logical
+// locations (a resource finding), never both.
 type sarifLocation struct {
-	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+	PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
+	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
 }
 
 type sarifPhysical struct {
@@ -77,64 +80,76 @@ type sarifRegion struct {
 	StartColumn int `json:"startColumn,omitempty"`
 }
 
+// sarifLogical is a SARIF logicalLocation; kind "resource" is one of the
+// spec's predefined kinds.
+type sarifLogical struct {
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+	Kind               string `json:"kind"`
+}
+
 type sarifSuppression struct {
 	Kind          string `json:"kind"`
 	Justification string `json:"justification,omitempty"`
 }
 
 // level maps a severity to a SARIF level.
-func level(s policy.Severity) string {
+func level(s Severity) string {
 	switch s {
-	case policy.SeverityError:
+	case Error:
 		return "error"
-	case policy.SeverityWarning:
+	case Warning:
 		return "warning"
 	default:
 		return "note"
 	}
 }
 
-// sarifRules lists the parse rule and the policy rules.
-func sarifRules() []sarifRule {
-	rules := []sarifRule{{ID: RuleParse, ShortDescription: sarifMessage{"the job file parses and is a valid job"}, DefaultConfiguration: sarifConfig{"error"}}}
-	for _, r := range policy.Rules() {
-		rules = append(rules, sarifRule{ID: r.ID, ShortDescription: sarifMessage{r.Summary}, DefaultConfiguration: sarifConfig{level(r.Severity)}})
-	}
-	return rules
-}
-
-func writeSARIF(w io.Writer, fs []finding) error {
-	rules := sarifRules()
+// WriteSARIF prints a SARIF 2.1.0 log with one run: the rules, and one
+// result per finding. An excepted finding carries an inSource suppression
+// with its reason.
+func WriteSARIF(w io.Writer, rules []Rule, fs []Finding) error {
+	srules := make([]sarifRule, 0, len(rules))
 	index := map[string]int{}
 	for i, r := range rules {
+		srules = append(srules, sarifRule{ID: r.ID, ShortDescription: sarifMessage{r.Summary}, DefaultConfiguration: sarifConfig{level(r.Severity)}})
 		index[r.ID] = i
 	}
 	results := make([]sarifResult, 0, len(fs))
-	for _, f := range fs {
-		r := sarifResult{RuleID: f.Rule, RuleIndex: index[f.Rule], Level: level(f.Severity), Message: sarifMessage{f.Message}}
-		if f.Pos.File != "" {
-			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(f.Pos.File)}}}
-			if f.Pos.Line > 0 {
-				loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Pos.Line, StartColumn: f.Pos.Column}
-			}
-			r.Locations = []sarifLocation{loc}
-		}
-		if f.Exception != "" {
-			r.Suppressions = []sarifSuppression{{Kind: "inSource", Justification: f.Exception}}
-		}
-		results = append(results, r)
+	for i := range fs {
+		results = append(results, sarifResultOf(&fs[i], index))
 	}
 	log := sarifLog{
 		Version: sarifVersion,
 		Schema:  sarifSchema,
 		Runs: []sarifRun{{
-			Tool:    sarifTool{Driver: sarifDriver{Name: "orbit", InformationURI: "https://github.com/orbit/orbit", Rules: rules}},
+			Tool:    sarifTool{Driver: sarifDriver{Name: toolName, InformationURI: toolURI, Rules: srules}},
 			Results: results,
 		}},
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)
+}
+
+func sarifResultOf(f *Finding, index map[string]int) sarifResult {
+	r := sarifResult{RuleID: f.Rule, Level: level(f.Severity), Message: sarifMessage{f.Message}}
+	if i, ok := index[f.Rule]; ok {
+		r.RuleIndex = &i
+	}
+	switch {
+	case f.File != "":
+		phys := &sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(f.File)}}
+		if f.Line > 0 {
+			phys.Region = &sarifRegion{StartLine: f.Line, StartColumn: f.Column}
+		}
+		r.Locations = []sarifLocation{{PhysicalLocation: phys}}
+	case f.Resource != "":
+		r.Locations = []sarifLocation{{LogicalLocations: []sarifLogical{{FullyQualifiedName: f.Resource, Kind: "resource"}}}}
+	}
+	if f.Exception != "" {
+		r.Suppressions = []sarifSuppression{{Kind: "inSource", Justification: f.Exception}}
+	}
+	return r
 }
 
 // fileURI makes a SARIF artifact URI: a relative path with forward
