@@ -23,6 +23,8 @@ type Config struct {
 	Version string
 	// Server reports whether this agent holds state (a store member).
 	Server bool
+	// ACLsEnabled is reported by /v1/agent/self (Config.ACLsEnabled).
+	ACLsEnabled bool
 	// EnableScriptChecks allows checks with Args; off by default, as Consul.
 	EnableScriptChecks bool
 	// Mounts are other features' handlers by path prefix ("/v1/dns/").
