@@ -1,0 +1,18 @@
+// Package pki is orbit's internal certificate authority: one root key and
+// certificate (ECDSA P-256), created once per cluster and persisted through
+// a small Storage interface (the store package implements it in etcd), and
+// short-lived leaf certificates issued from it on demand.
+//
+// Today it issues TLS server certificates for the edge load balancer's
+// router host names (ServerCertificate, cached and renewed before expiry).
+// The security work extends it to node and service certificates with SPIFFE
+// IDs; keep those additions here.
+//
+// What it is not: it does not terminate TLS, choose which names deserve a
+// certificate (the proxy decides that from its route table), or run a
+// leader loop. The root's private key is stored unencrypted in the store;
+// protecting it at rest is left to the security work.
+//
+// Who imports it: agent (creates the CA and passes it to proxy, which only
+// sees its own one-method interface), and tests that need a trusted root.
+package pki
