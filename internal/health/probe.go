@@ -33,6 +33,7 @@ type prober interface {
 // "HTTP <method> <url>: <status> Output: <body tail>".
 type httpProbe struct {
 	client *http.Client
+	bufs   *sync.Pool // of *[]byte scratch buffers for reading bodies
 	method string
 	url    string
 	header http.Header // read-only after construction
@@ -41,8 +42,8 @@ type httpProbe struct {
 	max    int
 }
 
-func newHTTPProbe(client *http.Client, d *catalog.CheckDefinition, max int) *httpProbe {
-	p := &httpProbe{client: client, method: d.Method, url: d.HTTP, body: d.Body, max: max, header: http.Header{}}
+func newHTTPProbe(ts *transports, d *catalog.CheckDefinition, max int) *httpProbe {
+	p := &httpProbe{client: ts.client(d), bufs: &ts.bufs, method: d.Method, url: d.HTTP, body: d.Body, max: max, header: http.Header{}}
 	if p.method == "" {
 		p.method = http.MethodGet
 	}
@@ -80,8 +81,10 @@ func (p *httpProbe) probe(ctx context.Context) (catalog.Status, string) {
 	}
 	defer resp.Body.Close()
 	tail := newTail(p.max)
+	buf := p.bufs.Get().(*[]byte)
 	// A body cut short still reports the status that arrived, as Consul.
-	_, _ = io.Copy(tail, resp.Body)
+	_, _ = io.CopyBuffer(tail, resp.Body, *buf)
+	p.bufs.Put(buf)
 	out := fmt.Sprintf("HTTP %s %s: %s Output: %s", p.method, p.url, resp.Status, tail.bytes())
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode <= 299:
@@ -232,6 +235,7 @@ func truncateOutput(s string, max int) string {
 // by every http check with that setting.
 type transports struct {
 	maxPerHost int
+	bufs       sync.Pool  // scratch buffers for reading response bodies
 	mu         sync.Mutex // guards clients
 	clients    map[tlsKey]*http.Client
 }
@@ -242,7 +246,9 @@ type tlsKey struct {
 }
 
 func newTransports(maxPerHost int) *transports {
-	return &transports{maxPerHost: maxPerHost, clients: map[tlsKey]*http.Client{}}
+	ts := &transports{maxPerHost: maxPerHost, clients: map[tlsKey]*http.Client{}}
+	ts.bufs.New = func() any { b := make([]byte, 4096); return &b }
+	return ts
 }
 
 func (ts *transports) client(d *catalog.CheckDefinition) *http.Client {

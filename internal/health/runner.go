@@ -3,7 +3,8 @@ package health
 import (
 	"context"
 	"fmt"
-	"reflect"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,7 @@ type runner struct {
 	runItem  item
 	reapItem item
 	running  bool
+	gen      uint64 // the last reconcile that saw the check
 	stopped  atomic.Bool
 
 	// mu guards the fields below and is held across a status write, so the
@@ -66,7 +68,7 @@ func (m *Manager) newRunner(c *catalog.Check, typ string, now time.Time) *runner
 	}
 	switch typ {
 	case catalog.TypeHTTP:
-		r.probe = newHTTPProbe(m.http.client(&c.Definition), &c.Definition, m.cfg.OutputMaxSize)
+		r.probe = newHTTPProbe(m.http, &c.Definition, m.cfg.OutputMaxSize)
 	case catalog.TypeTCP:
 		r.probe = tcpProbe{addr: c.Definition.TCP}
 	case catalog.TypeGRPC:
@@ -79,7 +81,22 @@ func (m *Manager) newRunner(c *catalog.Check, typ string, now time.Time) *runner
 
 // matches reports whether c is still the check r runs.
 func (r *runner) matches(c *catalog.Check) bool {
-	return r.serviceID == c.ServiceID && reflect.DeepEqual(r.def, c.Definition)
+	return r.serviceID == c.ServiceID && sameDefinition(&r.def, &c.Definition)
+}
+
+// sameDefinition compares two definitions field by field (reconcile runs it
+// for every check after every change, so it must not allocate).
+func sameDefinition(a, b *catalog.CheckDefinition) bool {
+	return a.HTTP == b.HTTP && a.Method == b.Method && a.Body == b.Body &&
+		a.TLSServerName == b.TLSServerName && a.TLSSkipVerify == b.TLSSkipVerify &&
+		a.TCP == b.TCP && a.GRPC == b.GRPC && a.GRPCUseTLS == b.GRPCUseTLS &&
+		a.TTL == b.TTL && a.Interval == b.Interval && a.Timeout == b.Timeout &&
+		a.SuccessBeforePassing == b.SuccessBeforePassing &&
+		a.FailuresBeforeWarning == b.FailuresBeforeWarning &&
+		a.FailuresBeforeCritical == b.FailuresBeforeCritical &&
+		a.DeregisterCriticalServiceAfter == b.DeregisterCriticalServiceAfter &&
+		slices.Equal(a.Args, b.Args) &&
+		maps.EqualFunc(a.Header, b.Header, slices.Equal[[]string])
 }
 
 // adopt takes a status someone else wrote (a re-registration, the catalog
