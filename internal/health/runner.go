@@ -2,7 +2,6 @@ package health
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -11,6 +10,10 @@ import (
 
 	"github.com/orbit/orbit/internal/catalog"
 )
+
+// writeTimeout bounds one store write, so a stuck store cannot hold a
+// check's lock (and with it reconciling) forever.
+const writeTimeout = 10 * time.Second
 
 // runner is one check's runtime: its compiled definition, its place in the
 // schedule and its state between runs.
@@ -143,31 +146,6 @@ func (m *Manager) runCheck(ctx context.Context, r *runner) {
 	m.runs.Add(1)
 }
 
-// expireTTL turns a TTL check critical when its deadline passed without an
-// update, with Consul's "TTL expired" output.
-func (m *Manager) expireTTL(ctx context.Context, r *runner) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := m.clock.Now()
-	if r.stopped.Load() || r.ttlDeadline.IsZero() || now.Before(r.ttlDeadline) {
-		// Updated while queued (or already expired): wait for the deadline.
-		m.finishRun(r, r.ttlDeadline)
-		return
-	}
-	r.ttlDeadline = time.Time{}
-	output := "TTL expired"
-	if r.lastOutput != "" {
-		output = fmt.Sprintf("TTL expired (last output before timeout follows): %s", r.lastOutput)
-	}
-	m.log.Warn("check missed its TTL, now critical", "check", r.id, "ttl", r.def.TTL)
-	m.metrics.runs.WithLabelValues(r.typ, string(catalog.Critical)).Inc()
-	r.st = r.st.withStatus(catalog.Critical, now)
-	_ = m.report(ctx, r, catalog.Critical, output, now)
-	m.syncReapLocked(r)
-	m.finishRun(r, time.Time{})
-	m.runs.Add(1)
-}
-
 // report writes status and output when the status differs from the
 // store's, or when only the output differs and the last write is older than
 // OutputUpdateInterval (Consul's check_update_interval). A failed write is
@@ -181,7 +159,9 @@ func (m *Manager) report(ctx context.Context, r *runner, status catalog.Status, 
 			return nil
 		}
 	}
-	rev, wrote, err := m.w.SetCheckStatus(ctx, m.cfg.Node, r.id, status, output)
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	rev, wrote, err := m.w.SetCheckStatus(wctx, m.cfg.Node, r.id, status, output)
+	cancel()
 	if err != nil {
 		if ctx.Err() == nil && !r.stopped.Load() {
 			m.metrics.writeErrors.Inc()
@@ -212,9 +192,11 @@ func (m *Manager) reap(ctx context.Context, r *runner) {
 		m.syncReapLocked(r)
 		return
 	}
-	existed, _, err := m.w.DeregisterInstance(ctx, m.cfg.Node, r.serviceID)
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	existed, _, err := m.w.DeregisterInstance(wctx, m.cfg.Node, r.serviceID)
+	cancel()
 	if err != nil {
-		if ctx.Err() == nil {
+		if ctx.Err() == nil && !r.stopped.Load() {
 			m.log.Warn("deregister critical service", "service", r.serviceID, "check", r.id, "err", err)
 			m.mu.Lock()
 			m.setLocked(&r.reapItem, m.clock.Now().Add(r.interval))
