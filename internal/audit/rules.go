@@ -14,7 +14,7 @@ func (a *auditor) checkACL(agent string) {
 	if agent != "" {
 		resource = fmt.Sprintf("agent %q", agent)
 	}
-	a.report(RuleACL, resource, "ACLs are disabled: anyone who reaches the API or DNS port can read and change services, KV and jobs; "+
+	a.report(RuleACL, resource, "ACLs are disabled: anyone who reaches the agent API can read and change services, KV and jobs; "+
 		"once orbit's ACL support lands, enable it in the agent config (acl { enabled = true }), bootstrap a management token "+
 		"and give every workload and operator its own token")
 }
