@@ -75,7 +75,9 @@ func Diagnose(in DoctorInput) []Finding {
 		}
 	}
 	out = append(out, diagnoseDnsmasq(in, domain, orbitAddr)...)
-	if !slices.ContainsFunc(out, func(f Finding) bool { return strings.HasPrefix(f.Text, "."+strings.TrimSuffix(domain, ".")+" names go to orbit") || strings.HasPrefix(f.Text, "the host resolves every name through orbit") }) {
+	if !slices.ContainsFunc(out, func(f Finding) bool {
+		return strings.HasPrefix(f.Text, "."+strings.TrimSuffix(domain, ".")+" names go to orbit") || strings.HasPrefix(f.Text, "the host resolves every name through orbit")
+	}) {
 		add("info", "nothing on this host sends .%s names to orbit; with systemd-resolved add /etc/systemd/resolved.conf.d/orbit.conf:\n    [Resolve]\n    DNS=%s\n    Domains=~%s", strings.TrimSuffix(domain, "."), orbitTarget(orbitAddr), strings.TrimSuffix(domain, "."))
 	}
 	return out
@@ -83,7 +85,9 @@ func Diagnose(in DoctorInput) []Finding {
 
 func diagnoseResolved(in DoctorInput, domain string, orbit netip.AddrPort) []Finding {
 	var out []Finding
-	add := func(level, format string, args ...any) { out = append(out, Finding{level, fmt.Sprintf(format, args...)}) }
+	add := func(level, format string, args ...any) {
+		out = append(out, Finding{level, fmt.Sprintf(format, args...)})
+	}
 	add("info", "127.0.0.53 is systemd-resolved's stub listener: resolved decides where each name goes")
 	dnsServers, domains := resolvedSettings(in.Resolved)
 	toOrbit := orbit.IsValid() && slices.ContainsFunc(dnsServers, func(s string) bool { return sameHost(s, orbit) })
