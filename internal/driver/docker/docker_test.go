@@ -69,7 +69,9 @@ func buildImage(t *testing.T, d *Driver) string {
 	if strings.Contains(string(out), `"error"`) {
 		t.Fatalf("build image: %s", out)
 	}
-	t.Cleanup(func() { cli.ImageRemove(context.Background(), tag, image.RemoveOptions{Force: true, PruneChildren: true}) })
+	t.Cleanup(func() {
+		cli.ImageRemove(context.Background(), tag, image.RemoveOptions{Force: true, PruneChildren: true})
+	})
 	return tag
 }
 
