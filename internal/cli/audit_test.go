@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"github.com/orbit/orbit/internal/orbittest/testagent"
 	"github.com/orbit/orbit/internal/report/reporttest"
 )
+
+var updateREADME = flag.Bool("update-readme", false, "rewrite the orbit audit example of internal/policy/README.md")
 
 // put sends a registration to the agent's HTTP API.
 func put(t *testing.T, a *testagent.Agent, path, body string) {
@@ -85,6 +88,9 @@ func TestAuditEndToEnd(t *testing.T) {
 		if !strings.Contains(lines[2], "(excepted: legacy: the appliance only speaks 8443)") {
 			t.Errorf("excepted finding without its reason: %s", lines[2])
 		}
+		// The README's audit example is this output.
+		reporttest.CheckExample(t, filepath.Join("..", "policy", "README.md"), "$ orbit audit",
+			"$ orbit audit\n"+stdout+"$ echo $?\n1\n", *updateREADME)
 	})
 
 	t.Run("json", func(t *testing.T) {
