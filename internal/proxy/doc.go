@@ -1,0 +1,28 @@
+// Package proxy is orbit's edge load balancer: it listens on the entry
+// points, matches each request against the route table that package
+// routing builds from the catalog's Traefik tags, runs the router's
+// middlewares and forwards to a healthy instance of its service.
+//
+// It owns everything that happens per request and per connection: TLS by
+// SNI (certificate files, and certificates issued on the fly by the
+// internal CA for router host names), HTTP/1.1 and HTTP/2, WebSocket and
+// streaming, X-Forwarded-* headers, balancing (power of two choices over
+// least outstanding requests, weighted round robin, sticky cookies),
+// passive ejection of failing instances, retries on connection failure,
+// the middlewares' HTTP behaviour, the access log, metrics, and the
+// /v1/edge/* API listing what is live.
+//
+// What it is not: it does not parse tags or rules (routing does, purely),
+// run health checks (health does; the proxy follows the catalog's view of
+// health, damped), or mint CA material (pki does). It never imports
+// another feature: the catalog and the certificate issuer come in as small
+// interfaces declared here.
+//
+// The hot path reads one immutable table through an atomic pointer; the
+// table is rebuilt from the catalog on every change and swapped whole.
+// Per-request shared state is limited to per-backend atomic counters and
+// the rate limiter's per-client atomic cells.
+//
+// Who imports it: agent, which wires New(cfg, deps) and Run(ctx), mounts
+// API() on the API listener and hands RouterHosts to the DNS server.
+package proxy

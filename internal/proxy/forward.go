@@ -1,0 +1,374 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/orbit/orbit/internal/routing"
+)
+
+// exchange is one request's journey through the proxy. It lives in the
+// request's context from the entry point to the backend and back.
+type exchange struct {
+	s        *Server
+	ep       *EntryPoint
+	route    *route
+	pool     *pool
+	backend  *backend
+	tried    []*backend
+	triedBuf [4]*backend
+	clientIP netip.Addr
+	retry    *routing.Retry // set by the retry middleware
+	body     *countingBody
+	rec      recorder
+	start    time.Time
+}
+
+type exchangeKey struct{}
+
+func exchangeOf(ctx context.Context) *exchange {
+	ex, _ := ctx.Value(exchangeKey{}).(*exchange)
+	return ex
+}
+
+// use makes b the exchange's backend, moving the outstanding count.
+func (ex *exchange) use(b *backend) {
+	if ex.backend != nil {
+		ex.backend.st.inflight.Add(-1)
+	}
+	ex.backend = b
+	ex.tried = append(ex.tried, b)
+	b.st.inflight.Add(1)
+}
+
+func (ex *exchange) release() {
+	if ex.backend != nil {
+		ex.backend.st.inflight.Add(-1)
+		ex.backend = nil
+	}
+}
+
+// entryHandler is an entry point's http.Handler: match, then serve.
+type entryHandler struct {
+	s  *Server
+	ep EntryPoint
+}
+
+func (h *entryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.s.handlers.Add(1)
+	defer h.s.handlers.Done()
+	t := h.s.table.Load()
+	ip := clientIP(r.RemoteAddr)
+	router := t.rt.Match(h.ep.Name, r, ip)
+	if router == nil {
+		http.Error(w, "404 page not found", http.StatusNotFound)
+		return
+	}
+	rte := t.routes[router]
+	if rte == nil {
+		http.Error(w, "404 page not found", http.StatusNotFound)
+		return
+	}
+	ex := &exchange{s: h.s, ep: &h.ep, route: rte, pool: rte.pool, clientIP: ip, start: time.Now()}
+	ex.tried = ex.triedBuf[:0]
+	ex.rec = recorder{ResponseWriter: w}
+	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
+	if max := h.s.cfg.MaxBodyBytes; max > 0 && r.Body != nil && r.Body != http.NoBody {
+		if r.ContentLength > max {
+			http.Error(&ex.rec, "Request Entity Too Large", http.StatusRequestEntityTooLarge)
+			h.s.finish(ex, r)
+			return
+		}
+		r.Body = http.MaxBytesReader(&ex.rec, r.Body, max)
+	}
+	defer h.s.finish(ex, r)
+	rte.handler.ServeHTTP(&ex.rec, r)
+}
+
+// finish records metrics and the access log line of an exchange.
+func (s *Server) finish(ex *exchange, r *http.Request) {
+	status := ex.rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	d := time.Since(ex.start)
+	m := ex.route.m
+	m.codes[min(max(status/100, 1), 5)].Inc()
+	m.duration.Observe(d.Seconds())
+	if s.access != nil {
+		s.accessLog(ex, r, status, d)
+	}
+}
+
+func clientIP(remote string) netip.Addr {
+	ap, err := netip.ParseAddrPort(remote)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
+// forwarder is the end of every router's chain: pick a backend, proxy.
+type forwarder struct {
+	s    *Server
+	pool *pool
+}
+
+func (f *forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ex := exchangeOf(r.Context())
+	p := f.pool
+	ex.pool = p
+	now := f.s.clock.Now().UnixNano()
+	b := p.stickyBackend(r, now)
+	if b == nil {
+		if b = p.pick(now, nil); b == nil {
+			http.Error(w, "no available server", http.StatusServiceUnavailable)
+			return
+		}
+		if p.sticky != nil {
+			p.setSticky(w.Header(), b)
+		}
+	}
+	ex.use(b)
+	defer ex.release()
+	if r.Body != nil && r.Body != http.NoBody {
+		ex.body = &countingBody{ReadCloser: r.Body}
+		r.Body = ex.body
+	}
+	f.s.rp.ServeHTTP(w, r)
+}
+
+// countingBody keeps the request body open across attempts (the
+// transport closes a body on error) and counts what was read, so a
+// request is retried only when none of its body was sent.
+type countingBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	return n, err
+}
+
+// Close is a no-op: the server closes the inbound body itself.
+func (b *countingBody) Close() error { return nil }
+
+// newReverseProxy is the one ReverseProxy all routes share; the backend
+// comes from the request's exchange.
+func (s *Server) newReverseProxy() *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite:        s.rewrite,
+		Transport:      s.transport,
+		FlushInterval:  -1,
+		ErrorHandler:   s.proxyError,
+		ModifyResponse: s.observeResponse,
+		ErrorLog:       nil,
+	}
+}
+
+func (s *Server) rewrite(pr *httputil.ProxyRequest) {
+	ex := exchangeOf(pr.In.Context())
+	b := ex.backend
+	pr.Out.URL.Scheme, pr.Out.URL.Host = b.scheme, b.host
+	if !ex.pool.svc.PassHostHeader {
+		pr.Out.Host = ""
+	}
+	h := pr.Out.Header
+	ip := ex.clientIP.String()
+	h["X-Forwarded-For"] = []string{ip}
+	h["X-Real-Ip"] = []string{ip}
+	h["X-Forwarded-Host"] = []string{pr.In.Host}
+	proto := "http"
+	if pr.In.TLS != nil {
+		proto = "https"
+	}
+	h["X-Forwarded-Proto"] = []string{proto}
+	if port := s.ports[ex.ep.Name]; port != "" {
+		h["X-Forwarded-Port"] = []string{port}
+	}
+	h["X-Forwarded-Server"] = []string{s.hostname}
+}
+
+// observeResponse feeds passive ejection: a 5xx counts as a failure of
+// the backend, anything else as a success.
+func (s *Server) observeResponse(resp *http.Response) error {
+	ex := exchangeOf(resp.Request.Context())
+	if ex == nil || ex.backend == nil {
+		return nil
+	}
+	now := s.clock.Now()
+	if resp.StatusCode >= 500 {
+		s.backendFailed(ex.backend, ex.pool, now)
+	} else {
+		ex.backend.st.success(now)
+	}
+	return nil
+}
+
+func (s *Server) backendFailed(b *backend, p *pool, now time.Time) {
+	if b.st.failure(now, s.eject) {
+		s.metrics.ejections.WithLabelValues(p.name).Inc()
+		s.log.Warn("backend ejected", "service", p.name, "backend", b.backendURL(), "instance", b.key,
+			"until", time.Unix(0, b.st.ejectedUntil.Load()))
+	}
+}
+
+func (s *Server) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	var mbe *http.MaxBytesError
+	status := http.StatusBadGateway
+	switch {
+	case errors.As(err, &mbe):
+		status = http.StatusRequestEntityTooLarge
+	case r.Context().Err() != nil:
+		status = 499 // the client went away, as nginx and Traefik log it
+	case isTimeout(err):
+		status = http.StatusGatewayTimeout
+	}
+	if status != 499 {
+		s.log.Debug("proxy error", "url", r.URL.String(), "err", err)
+	}
+	w.WriteHeader(status)
+	if status != 499 {
+		io.WriteString(w, http.StatusText(status))
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+func isDialError(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
+}
+
+// transport sends to the exchange's backend and, on a connection failure,
+// retries on another backend of the pool: always when the dial failed
+// (nothing was sent), and for other errors when the retry middleware asks
+// and no body was read yet.
+type transport struct {
+	s       *Server
+	h1, h2c http.RoundTripper
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ex := exchangeOf(req.Context())
+	for attempt := 1; ; attempt++ {
+		b := ex.backend
+		rt := t.h1
+		if b.h2c {
+			rt = t.h2c
+		}
+		resp, err := rt.RoundTrip(req)
+		if err == nil || req.Context().Err() != nil {
+			return resp, err
+		}
+		now := t.s.clock.Now()
+		t.s.backendFailed(b, ex.pool, now)
+		if !t.retryable(ex, err, attempt) {
+			return nil, err
+		}
+		next := ex.pool.pick(now.UnixNano(), ex.tried)
+		if next == nil {
+			return nil, err
+		}
+		t.s.metrics.retries.WithLabelValues(ex.pool.name).Inc()
+		if ex.retry != nil && ex.retry.InitialInterval > 0 {
+			select {
+			case <-t.s.clock.After(ex.retry.InitialInterval << min(attempt-1, 10)):
+			case <-req.Context().Done():
+				return nil, err
+			}
+		}
+		ex.use(next)
+		req.URL.Scheme, req.URL.Host = next.scheme, next.host
+	}
+}
+
+func (t *transport) retryable(ex *exchange, err error, attempt int) bool {
+	if ex.body != nil && ex.body.n > 0 {
+		return false
+	}
+	if ex.retry != nil {
+		return attempt < ex.retry.Attempts
+	}
+	return isDialError(err) && attempt < min(len(ex.pool.backends), 3)
+}
+
+// newTransport builds the transports to backends: HTTP/1.1 (and HTTP/2
+// to https backends that offer it), and h2c.
+func (s *Server) newTransport() *transport {
+	dialer := &net.Dialer{Timeout: s.cfg.DialTimeout, KeepAlive: 30 * time.Second}
+	base := func() *http.Transport {
+		return &http.Transport{
+			Proxy:                 nil,
+			DialContext:           dialer.DialContext,
+			MaxIdleConns:          4096,
+			MaxIdleConnsPerHost:   1024,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: s.cfg.ResponseHeaderTimeout,
+			ExpectContinueTimeout: time.Second,
+			DisableCompression:    true,
+			TLSClientConfig:       s.backendTLS(),
+		}
+	}
+	h1 := base()
+	h1.ForceAttemptHTTP2 = true
+	h2c := base()
+	h2c.Protocols = new(http.Protocols)
+	h2c.Protocols.SetUnencryptedHTTP2(true)
+	return &transport{s: s, h1: h1, h2c: h2c}
+}
+
+func (s *Server) backendTLS() *tls.Config {
+	c := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: s.cfg.BackendInsecureSkipVerify}
+	if s.rootPool != nil {
+		c.RootCAs = s.rootPool
+	}
+	return c
+}
+
+// recorder notes the status and size of a response.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 || r.status < 200 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush and Hijack.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func portOf(addr net.Addr) string {
+	if ta, ok := addr.(*net.TCPAddr); ok {
+		return strconv.Itoa(ta.Port)
+	}
+	return ""
+}

@@ -1,0 +1,303 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/orbittest"
+	"github.com/orbit/orbit/internal/pki"
+	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
+)
+
+// edge is a proxy over a real embedded store and view, with the internal
+// CA, serving on loopback ports chosen by the OS.
+type edge struct {
+	t   testing.TB
+	st  *store.Store
+	v   *view.View
+	srv *Server
+	ca  *pki.CA
+	reg *prometheus.Registry
+}
+
+const testNode = "node1"
+
+func startEdge(t testing.TB, cfg Config, clock Clock) *edge {
+	t.Helper()
+	st := orbittest.NewStore(t)
+	v := orbittest.NewView(t, st)
+	ca, err := pki.New(context.Background(), pki.Config{}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.EntryPoints == nil {
+		cfg.EntryPoints = []EntryPoint{{Name: "web", Addr: "127.0.0.1:0"}, {Name: "websecure", Addr: "127.0.0.1:0", TLS: true}}
+	}
+	if cfg.FlapDamping == 0 {
+		cfg.FlapDamping = -1 // tests of damping set it explicitly
+	}
+	reg := prometheus.NewRegistry()
+	srv, err := New(cfg, Deps{Catalog: v, CA: ca, Logger: orbittest.Logger(t), Registry: reg, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("Run did not return 30s after cancellation")
+		}
+	})
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel2()
+	if _, err := st.RegisterNode(ctx2, &catalog.Node{Name: testNode, Address: "127.0.0.1"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	return &edge{t: t, st: st, v: v, srv: srv, ca: ca, reg: reg}
+}
+
+func (e *edge) addr(ep string) string { return e.srv.Addrs()[ep].String() }
+
+func (e *edge) port(ep string) string {
+	_, p, _ := net.SplitHostPort(e.addr(ep))
+	return p
+}
+
+// client sends every request to the entry point, whatever the URL's host,
+// so Host-based routing is exercised with real names. https URLs go to
+// websecure and trust only the internal CA.
+func (e *edge) client() *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			_, port, _ := net.SplitHostPort(addr)
+			if port == "443" || port == e.port("websecure") {
+				return d.DialContext(ctx, network, e.addr("websecure"))
+			}
+			return d.DialContext(ctx, network, e.addr("web"))
+		},
+		TLSClientConfig:     &tls.Config{RootCAs: e.ca.RootPool()},
+		ForceAttemptHTTP2:   true,
+		MaxIdleConnsPerHost: 64,
+	}
+	e.t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
+
+// register writes an instance of svc backed by b with one check in status.
+func (e *edge) register(svc, id string, port int, status catalog.Status, tags ...string) {
+	e.t.Helper()
+	e.registerWeight(svc, id, port, 1, status, tags...)
+}
+
+func (e *edge) registerWeight(svc, id string, port, weight int, status catalog.Status, tags ...string) int64 {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	in := &catalog.Instance{Node: testNode, ID: id, Name: svc, Address: "127.0.0.1", Port: port, Tags: tags,
+		Weights: catalog.Weights{Passing: weight, Warning: 1}}
+	chk := &catalog.Check{CheckID: "chk-" + id, Name: "probe", Status: status}
+	rev, err := e.st.RegisterInstance(ctx, nil, in, []*catalog.Check{chk})
+	if err != nil {
+		e.t.Fatalf("register %s: %v", id, err)
+	}
+	return rev
+}
+
+func (e *edge) setStatus(id string, status catalog.Status) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, _, err := e.st.SetCheckStatus(ctx, testNode, "chk-"+id, status, ""); err != nil {
+		e.t.Fatalf("set status of %s: %v", id, err)
+	}
+}
+
+func (e *edge) deregister(id string) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, _, err := e.st.DeregisterInstance(ctx, testNode, id); err != nil {
+		e.t.Fatalf("deregister %s: %v", id, err)
+	}
+}
+
+// waitFor polls url until it answers want.
+func (e *edge) waitFor(c *http.Client, url string, want int) {
+	e.t.Helper()
+	last := 0
+	orbittest.Eventually(e.t, 10*time.Second, fmt.Sprintf("%s to answer %d (last %d)", url, want, last), func() bool {
+		resp, err := c.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		last = resp.StatusCode
+		return resp.StatusCode == want
+	})
+}
+
+// testBackend is a real HTTP server that reports what it received.
+type testBackend struct {
+	*httptest.Server
+	name string
+	hits atomic.Int64
+	port int
+	mu   sync.Mutex    // guards last
+	last *http.Request // last request received
+}
+
+// echo is what a backend answers, as JSON.
+type echo struct {
+	Backend string      `json:"backend"`
+	Host    string      `json:"host"`
+	Path    string      `json:"path"`
+	Proto   int         `json:"proto"`
+	Header  http.Header `json:"header"`
+}
+
+func newBackend(t testing.TB, name string) *testBackend {
+	b := &testBackend{name: name}
+	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.hits.Add(1)
+		b.mu.Lock()
+		b.last = r
+		b.mu.Unlock()
+		if code, err := strconv.Atoi(r.URL.Query().Get("status")); err == nil {
+			w.WriteHeader(code)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Backend", name)
+		json.NewEncoder(w).Encode(echo{Backend: name, Host: r.Host, Path: r.URL.Path, Proto: r.ProtoMajor, Header: r.Header})
+	}))
+	t.Cleanup(b.Close)
+	b.port = b.Listener.Addr().(*net.TCPAddr).Port
+	return b
+}
+
+// get fetches url and decodes the backend's echo.
+func get(t testing.TB, c *http.Client, url string, hdr ...string) (*http.Response, echo) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	var ec echo
+	json.NewDecoder(resp.Body).Decode(&ec)
+	return resp, ec
+}
+
+// fakeClock is a Clock moved by hand. After channels fire when Advance
+// passes their deadline.
+type fakeClock struct {
+	mu      sync.Mutex // guards now and waiters
+	now     time.Time
+	waiters []fakeWaiter
+}
+
+type fakeWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, fakeWaiter{at: c.now.Add(d), ch: ch})
+	return ch
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if !w.at.After(c.now) {
+			w.ch <- c.now
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	c.waiters = kept
+}
+
+// counterValue reads a counter of the registry by name and labels.
+func counterValue(t testing.TB, reg *prometheus.Registry, name string, labels map[string]string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metric:
+		for _, m := range mf.GetMetric() {
+			got := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				got[lp.GetName()] = lp.GetValue()
+			}
+			for k, v := range labels {
+				if got[k] != v {
+					continue metric
+				}
+			}
+			switch {
+			case m.Counter != nil:
+				total += m.GetCounter().GetValue()
+			case m.Histogram != nil:
+				total += float64(m.GetHistogram().GetSampleCount())
+			case m.Gauge != nil:
+				total += m.GetGauge().GetValue()
+			}
+		}
+	}
+	return total
+}

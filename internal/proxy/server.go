@@ -1,0 +1,277 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/orbit/orbit/internal/routing"
+	"github.com/orbit/orbit/internal/view"
+)
+
+// Catalog is the part of the view the proxy reads. *view.View satisfies it.
+type Catalog interface {
+	ServiceNames() []string
+	Entries(service string) []view.Entry
+	// Index is the revision of a resource's last change; the proxy uses
+	// view.ServiceRes to reconvert only the services that changed.
+	Index(res view.Resource) uint64
+	Subscribe() (<-chan struct{}, func())
+}
+
+var _ Catalog = (*view.View)(nil)
+
+// CertIssuer issues server certificates for router host names; the
+// internal CA (*pki.CA) satisfies it.
+type CertIssuer interface {
+	ServerCertificate(name string) (*tls.Certificate, error)
+}
+
+// Clock is the proxy's time source: ejection back-off, flap damping and
+// rate limits read it.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Deps are the proxy's collaborators. Catalog is required.
+type Deps struct {
+	Catalog Catalog
+	// CA issues certificates for TLS routers' hosts; nil serves only
+	// Config.Certificates.
+	CA CertIssuer
+	// RootCAs verify https backends; nil means the system roots.
+	RootCAs *x509.CertPool
+	Logger  *slog.Logger
+	// Registry receives the proxy's metrics; nil registers nowhere.
+	Registry prometheus.Registerer
+	// AccessLog receives the JSON access log when Config.AccessLog is
+	// set; nil means standard output.
+	AccessLog io.Writer
+	// Clock; nil means the wall clock.
+	Clock Clock
+}
+
+// Server is the edge load balancer. Create with New, start with Run.
+type Server struct {
+	cfg      Config
+	rcfg     routing.Config
+	cat      Catalog
+	ca       CertIssuer
+	rootPool *x509.CertPool
+	log      *slog.Logger
+	access   *slog.Logger
+	clock    Clock
+	metrics  *metrics
+	eject    ejectPolicy
+	hostname string
+
+	table     atomic.Pointer[table]
+	rp        *httputil.ReverseProxy
+	transport *transport
+	certs     *certStore
+	listeners map[string]net.Listener
+	trackers  []*connTracker
+	// handlers counts requests being handled, so Run can wait for the
+	// handlers of hijacked connections too.
+	handlers sync.WaitGroup
+	ports     map[string]string // entry point → port, for X-Forwarded-Port
+	servers   []*http.Server
+
+	// up and lastErrs belong to the goroutine running Run.
+	up       *updater
+	lastErrs []error
+}
+
+// New validates cfg, loads certificate files and binds the entry points'
+// listeners (so Addrs is known before Run). Run must be called to serve
+// and to release the listeners.
+func New(cfg Config, deps Deps) (*Server, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Catalog == nil {
+		return nil, errors.New("proxy: a catalog is required")
+	}
+	s := &Server{
+		cfg: cfg, cat: deps.Catalog, ca: deps.CA, rootPool: deps.RootCAs, log: deps.Logger, clock: deps.Clock,
+		eject:     ejectPolicy{after: int32(cfg.EjectAfter), base: cfg.EjectBase, max: cfg.EjectMax},
+		listeners: map[string]net.Listener{}, ports: map[string]string{}, up: newUpdater(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.clock == nil {
+		s.clock = realClock{}
+	}
+	if cfg.AccessLog {
+		w := deps.AccessLog
+		if w == nil {
+			w = os.Stdout
+		}
+		s.access = slog.New(slog.NewJSONHandler(w, nil))
+	}
+	s.hostname, _ = os.Hostname()
+	s.rcfg = routing.Config{ExposedByDefault: cfg.ExposedByDefault, DefaultRule: cfg.DefaultRule, WarningIsBackend: cfg.WarningIsBackend}
+	for _, ep := range cfg.EntryPoints {
+		s.rcfg.EntryPoints = append(s.rcfg.EntryPoints, routing.EntryPoint{Name: ep.Name, TLS: ep.TLS})
+	}
+	if err := s.rcfg.Validate(); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.certs, err = loadCertFiles(cfg.Certificates); err != nil {
+		return nil, err
+	}
+	if s.metrics, err = newMetrics(deps.Registry); err != nil {
+		return nil, err
+	}
+	s.transport = s.newTransport()
+	s.rp = s.newReverseProxy()
+	s.table.Store(s.compile(routing.Build(s.rcfg, nil)))
+	for _, ep := range cfg.EntryPoints {
+		ln, err := net.Listen("tcp", ep.Addr)
+		if err != nil {
+			s.closeListeners()
+			return nil, fmt.Errorf("entry point %s: listen on %s: %w", ep.Name, ep.Addr, err)
+		}
+		s.listeners[ep.Name] = ln
+		s.ports[ep.Name] = portOf(ln.Addr())
+	}
+	return s, nil
+}
+
+func (s *Server) closeListeners() {
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+}
+
+// Addrs maps each entry point's name to its bound address.
+func (s *Server) Addrs() map[string]net.Addr {
+	out := make(map[string]net.Addr, len(s.listeners))
+	for name, ln := range s.listeners {
+		out[name] = ln.Addr()
+	}
+	return out
+}
+
+// RouterHosts maps each host name of an enabled router's Host rule to
+// whether a healthy instance stands behind it; DNS publishes these names.
+func (s *Server) RouterHosts() map[string]bool {
+	t := s.table.Load()
+	out := make(map[string]bool, len(t.hosts))
+	for h, ok := range t.hosts {
+		out[h] = ok
+	}
+	return out
+}
+
+// Run builds the first table, serves every entry point and follows the
+// catalog until ctx ends; then it stops accepting, drains in-flight
+// requests for up to DrainTimeout and returns once every goroutine it
+// started has exited. A listener that fails stops the proxy with an error.
+func (s *Server) Run(ctx context.Context) error {
+	updates, unsubscribe := s.cat.Subscribe()
+	defer unsubscribe()
+	next := s.rebuild(time.Now())
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(s.listeners))
+	for _, ep := range s.cfg.EntryPoints {
+		srv := s.httpServer(ep)
+		s.servers = append(s.servers, srv)
+		ln := trackConns(s.listeners[ep.Name])
+		s.trackers = append(s.trackers, ln)
+		wg.Go(func() {
+			var err error
+			if ep.TLS {
+				err = srv.ServeTLS(ln, "", "")
+			} else {
+				err = srv.Serve(ln)
+			}
+			if err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("entry point %s: %w", ep.Name, err)
+				cancel()
+			}
+		})
+	}
+	wg.Go(func() { s.loop(ctx, updates, next) })
+	s.log.Info("edge proxy serving", "entrypoints", s.Addrs())
+	<-ctx.Done()
+	s.shutdown()
+	wg.Wait()
+	s.handlers.Wait()
+	close(errs)
+	return errors.Join(func() []error {
+		var out []error
+		for err := range errs {
+			out = append(out, err)
+		}
+		return out
+	}()...)
+}
+
+// shutdown stops accepting and drains in-flight requests, then closes
+// what remains (WebSocket and other hijacked connections included).
+func (s *Server) shutdown() {
+	dctx, cancel := context.WithTimeout(context.Background(), s.cfg.DrainTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, srv := range s.servers {
+		wg.Go(func() {
+			if err := srv.Shutdown(dctx); err != nil {
+				s.log.Warn("drain incomplete, closing connections", "addr", srv.Addr, "err", err)
+				srv.Close()
+			}
+		})
+	}
+	wg.Wait()
+	for _, t := range s.trackers {
+		t.closeAll()
+	}
+	s.transport.h1.(*http.Transport).CloseIdleConnections()
+	s.transport.h2c.(*http.Transport).CloseIdleConnections()
+}
+
+func (s *Server) httpServer(ep EntryPoint) *http.Server {
+	gauge := s.metrics.openConns.WithLabelValues(ep.Name)
+	srv := &http.Server{
+		Handler:           &entryHandler{s: s, ep: ep},
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateNew:
+				gauge.Inc()
+			case http.StateClosed, http.StateHijacked:
+				gauge.Dec()
+			}
+		},
+	}
+	if ep.TLS {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: s.getCertificate, NextProtos: []string{"h2", "http/1.1"}}
+	}
+	return srv
+}

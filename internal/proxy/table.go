@@ -1,0 +1,133 @@
+package proxy
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/orbit/orbit/internal/routing"
+)
+
+// table is what the hot path reads: the routing table plus, per router, a
+// ready handler chain. It is immutable once stored.
+type table struct {
+	rt     *routing.Table
+	routes map[*routing.Router]*route
+	// tlsHosts are the names a certificate may be issued for on the fly:
+	// hosts of enabled TLS routers and their tls.domains.
+	tlsHosts map[string]bool
+	// tlsWild are the parents of "*.parent" tls.domains.
+	tlsWild map[string]bool
+	hosts   map[string]bool
+}
+
+// route is one enabled router ready to serve.
+type route struct {
+	r       *routing.Router
+	pool    *pool
+	handler http.Handler // the middlewares, then the forwarder
+	m       *routeMetrics
+}
+
+// compile turns a routing table into the proxy's table. It runs on the
+// rebuild goroutine and reuses per-backend state, middleware state and
+// metric children from earlier tables.
+func (s *Server) compile(rt *routing.Table) *table {
+	u := s.up
+	t := &table{rt: rt, routes: map[*routing.Router]*route{}, tlsHosts: map[string]bool{}, tlsWild: map[string]bool{}, hosts: rt.Hosts()}
+	pools := map[*routing.Service]*pool{}
+	liveStates := map[string]*backendState{}
+	state := func(srv *routing.Server) *backendState {
+		key := srv.Node + "/" + srv.InstanceID
+		st := u.states[key]
+		if st == nil {
+			st = &backendState{}
+		}
+		liveStates[key] = st
+		return st
+	}
+	liveMWs := map[string]*mwInstance{}
+	liveMetrics := map[string]*routeMetrics{}
+	tlsEP := map[string]bool{}
+	for _, ep := range s.cfg.EntryPoints {
+		tlsEP[ep.Name] = ep.TLS
+	}
+	for _, r := range rt.Routers() {
+		if r.Status == routing.ElementDisabled || r.Rule == nil || r.Service == nil {
+			continue
+		}
+		p := pools[r.Service]
+		if p == nil {
+			servers, panicking := s.eligible(r.Service)
+			p = newPool(r.Service, servers, panicking, s.cfg.Strategy, state)
+			pools[r.Service] = p
+		}
+		rte := &route{r: r, pool: p}
+		var h http.Handler = &forwarder{s: s, pool: p}
+		for i := len(r.Middlewares) - 1; i >= 0; i-- {
+			mi := s.middlewareInstance(r.Middlewares[i], liveMWs)
+			h = mi.wrap(h)
+		}
+		rte.handler = h
+		mkey := r.Name + "\x00" + r.ServiceName
+		if rte.m = u.metrics[mkey]; rte.m == nil {
+			rte.m = s.metrics.forRoute(r.Name, r.ServiceName)
+		}
+		liveMetrics[mkey] = rte.m
+		t.routes[r] = rte
+		if r.TLS != nil || anyTLS(r.EntryPoints, tlsEP) {
+			for _, h := range r.Rule.Hosts() {
+				t.tlsHosts[h] = true
+			}
+			if r.TLS != nil {
+				for _, d := range r.TLS.Domains {
+					for _, n := range append([]string{d.Main}, d.SANs...) {
+						n = strings.ToLower(n)
+						if parent, ok := strings.CutPrefix(n, "*."); ok {
+							t.tlsWild[parent] = true
+						} else if n != "" {
+							t.tlsHosts[n] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	for key, m := range u.metrics {
+		if liveMetrics[key] == nil {
+			s.metrics.dropRoute(m)
+		}
+	}
+	u.states, u.mws, u.metrics = liveStates, liveMWs, liveMetrics
+	return t
+}
+
+func anyTLS(eps []string, tlsEP map[string]bool) bool {
+	for _, ep := range eps {
+		if tlsEP[ep] {
+			return true
+		}
+	}
+	return false
+}
+
+// eligible returns the servers that receive traffic: the service's
+// backends, or all its servers when the healthy fraction is below the
+// panic threshold.
+func (s *Server) eligible(svc *routing.Service) ([]*routing.Server, bool) {
+	th := s.cfg.PanicThreshold
+	if th > 0 && len(svc.Servers) > 0 && float64(len(svc.Backends)) < th*float64(len(svc.Servers)) {
+		return svc.Servers, true
+	}
+	return svc.Backends, false
+}
+
+// tlsAllowed reports whether a certificate may be issued for name.
+func (t *table) tlsAllowed(name string) bool {
+	if t.tlsHosts[name] {
+		return true
+	}
+	if _, parent, ok := strings.Cut(name, "."); ok && t.tlsWild[parent] {
+		return true
+	}
+	return false
+}
