@@ -179,4 +179,3 @@ func nonNil(s []string) []string {
 	}
 	return slices.Clone(s)
 }
-

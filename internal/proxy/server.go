@@ -93,8 +93,8 @@ type Server struct {
 	// handlers counts requests being handled, so Run can wait for the
 	// handlers of hijacked connections too.
 	handlers sync.WaitGroup
-	ports     map[string]string // entry point → port, for X-Forwarded-Port
-	servers   []*http.Server
+	ports    map[string]string // entry point → port, for X-Forwarded-Port
+	servers  []*http.Server
 
 	// up and lastErrs belong to the goroutine running Run.
 	up       *updater

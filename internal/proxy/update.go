@@ -13,12 +13,12 @@ import (
 // updater holds what the rebuild loop remembers between tables. Only the
 // goroutine running Run touches it (and New, before Run starts).
 type updater struct {
-	cache      map[string]cachedService  // service → converted instances
-	wasBackend map[string]bool           // node/id → a backend in the last table
-	downSince  map[string]time.Time      // node/id → when a damped backend turned unhealthy
-	states     map[string]*backendState  // node/id → balancer state, kept across tables
-	mws        map[string]*mwInstance    // middleware name+config → instance with its state
-	metrics    map[string]*routeMetrics  // router+service → metric children
+	cache      map[string]cachedService // service → converted instances
+	wasBackend map[string]bool          // node/id → a backend in the last table
+	downSince  map[string]time.Time     // node/id → when a damped backend turned unhealthy
+	states     map[string]*backendState // node/id → balancer state, kept across tables
+	mws        map[string]*mwInstance   // middleware name+config → instance with its state
+	metrics    map[string]*routeMetrics // router+service → metric children
 }
 
 type cachedService struct {
