@@ -1,0 +1,148 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/routing"
+)
+
+func TestWeightedRoundRobin(t *testing.T) {
+	e := startEdge(t, Config{ExposedByDefault: true, Strategy: StrategyWRR}, nil)
+	a, b := newBackend(t, "a"), newBackend(t, "b")
+	e.registerWeight("web", "web-a", a.port, 3, catalog.Passing)
+	e.registerWeight("web", "web-b", b.port, 1, catalog.Passing)
+	c := e.client()
+	orbittest := func() bool { got := spread(t, c, "http://web/", 8); return got["a"]+got["b"] == 8 && got["b"] > 0 }
+	deadline := time.Now().Add(10 * time.Second)
+	for !orbittest() {
+		if time.Now().After(deadline) {
+			t.Fatal("both instances never served")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := spread(t, c, "http://web/", 400); got["a"] != 300 || got["b"] != 100 {
+		t.Fatalf("weights 3:1 over 400 requests: %v, want 300/100", got)
+	}
+}
+
+// TestP2CPrefersLessLoaded: with one backend stalled on slow requests, the
+// power-of-two-choices balancer sends new requests to the other.
+func TestP2CPrefersLessLoaded(t *testing.T) {
+	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("hold") != "" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		io.WriteString(w, `{"backend":"slow"}`)
+	}))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(release) })
+	fast := newBackend(t, "fast")
+	e.register("web", "web-slow", portOfURL(slow.URL), catalog.Passing)
+	e.register("web", "web-fast", fast.port, catalog.Passing)
+	c := e.client()
+	e.waitFor(c, "http://web/", 200)
+	e.waitFor(c, "http://web/", 200)
+	// Park requests until the slow backend holds 5 of them.
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	for range 12 {
+		wg.Go(func() {
+			req, _ := http.NewRequestWithContext(ctx, "GET", "http://web/?hold=1", nil)
+			if resp, err := c.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	got := spread(t, c, "http://web/", 50)
+	if got["fast"] != 50 {
+		t.Fatalf("with the slow backend holding requests: %v, want all on fast", got)
+	}
+}
+
+func portOfURL(u string) int {
+	i := strings.LastIndex(u, ":")
+	p := 0
+	for _, ch := range u[i+1:] {
+		p = p*10 + int(ch-'0')
+	}
+	return p
+}
+
+func TestStickyCookie(t *testing.T) {
+	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	a, b := newBackend(t, "a"), newBackend(t, "b")
+	tags := []string{"traefik.http.services.web.loadbalancer.sticky.cookie.name=pin", "traefik.http.services.web.loadbalancer.sticky.cookie.httponly=true"}
+	e.register("web", "web-a", a.port, catalog.Passing, tags...)
+	e.register("web", "web-b", b.port, catalog.Passing, tags...)
+	c := e.client()
+	e.waitFor(c, "http://web/", 200)
+	resp, first := get(t, c, "http://web/")
+	var pin *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "pin" {
+			pin = ck
+		}
+	}
+	if pin == nil || !pin.HttpOnly {
+		t.Fatalf("no httponly sticky cookie in %v", resp.Header["Set-Cookie"])
+	}
+	for range 30 {
+		req, _ := http.NewRequest("GET", "http://web/", nil)
+		req.AddCookie(pin)
+		r2, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ec echo
+		json.NewDecoder(r2.Body).Decode(&ec)
+		r2.Body.Close()
+		if ec.Backend != first.Backend || r2.Header.Get("Set-Cookie") != "" {
+			t.Fatalf("sticky request went to %q (first %q), Set-Cookie %q", ec.Backend, first.Backend, r2.Header.Get("Set-Cookie"))
+		}
+	}
+}
+
+// TestPickSkipsEjectedAndTried exercises the pure choice on its own.
+func TestPickSkipsEjectedAndTried(t *testing.T) {
+	svc := &routing.Service{Name: "s"}
+	var servers []*routing.Server
+	for _, id := range []string{"a", "b", "c"} {
+		servers = append(servers, &routing.Server{InstanceID: id, Node: "n", Address: "127.0.0.1", Port: 1, Scheme: "http", Weight: 1})
+	}
+	for _, strategy := range []string{StrategyP2C, StrategyWRR} {
+		p := newPool(svc, servers, false, strategy, func(*routing.Server) *backendState { return &backendState{} })
+		now := time.Now()
+		p.backends[0].st.ejectedUntil.Store(now.Add(time.Minute).UnixNano())
+		for range 100 {
+			if b := p.pick(now.UnixNano(), []*backend{p.backends[1]}); b != p.backends[2] {
+				t.Fatalf("%s: picked %s, want c (a ejected, b tried)", strategy, b.key)
+			}
+		}
+		// Every candidate ejected: ejection is ignored rather than failing.
+		p.backends[1].st.ejectedUntil.Store(now.Add(time.Minute).UnixNano())
+		p.backends[2].st.ejectedUntil.Store(now.Add(time.Minute).UnixNano())
+		if b := p.pick(now.UnixNano(), nil); b == nil {
+			t.Fatalf("%s: nil with every backend ejected", strategy)
+		}
+		if b := p.pick(now.UnixNano(), p.backends); b != nil {
+			t.Fatalf("%s: picked %s with every backend tried", strategy, b.key)
+		}
+	}
+}

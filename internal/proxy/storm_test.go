@@ -1,0 +1,109 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/orbit/orbit/internal/catalog"
+)
+
+// TestUpdateStorm: while clients keep requests flowing, instances come and
+// go and change health every 10ms (one of them pointing at a closed port
+// while passing). One instance stays healthy throughout, so every request
+// has a healthy instance and none may fail.
+func TestUpdateStorm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the update storm runs for several seconds; skipped with -short")
+	}
+	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	var backends []*testBackend
+	for i := range 4 {
+		backends = append(backends, newBackend(t, fmt.Sprintf("b%d", i)))
+	}
+	dead := newBackend(t, "dead")
+	dead.Close()
+	e.register("storm", "anchor", backends[0].port, catalog.Passing)
+	c := e.client()
+	e.waitFor(c, "http://storm/", 200)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	var ok, failed atomic.Int64
+	var firstErr atomic.Value
+	for range 8 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				resp, err := c.Get("http://storm/")
+				if err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, resp.Status)
+					continue
+				}
+				ok.Add(1)
+			}
+		})
+	}
+	changes := 0
+	wg.Go(func() {
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		registered := map[string]bool{}
+		for i := 0; ctx.Err() == nil; i++ {
+			<-tick.C
+			id := fmt.Sprintf("churn-%d", i%6)
+			switch {
+			case i%6 == 5: // a passing instance nobody listens for
+				if registered[id] {
+					e.deregister(id)
+				} else {
+					e.register("storm", id, dead.port, catalog.Passing)
+				}
+			case registered[id] && i%3 == 0:
+				e.setStatus(id, catalog.Critical)
+			case registered[id]:
+				e.deregister(id)
+			default:
+				status := catalog.Passing
+				if i%4 == 0 {
+					status = catalog.Critical
+				}
+				e.register("storm", id, backends[1+i%3].port, status)
+			}
+			if i%3 == 0 && registered[id] && i%6 != 5 {
+				changes++
+				continue // status change keeps it registered
+			}
+			registered[id] = !registered[id]
+			changes++
+		}
+	})
+	wg.Wait()
+	rebuilds := counterValue(t, e.reg, "orbit_proxy_table_rebuilds_total", nil)
+	t.Logf("%d requests ok, %d failed, %d catalog changes, %.0f table rebuilds", ok.Load(), failed.Load(), changes, rebuilds)
+	if failed.Load() != 0 {
+		t.Fatalf("%d requests failed although a healthy instance existed throughout; first: %v", failed.Load(), firstErr.Load())
+	}
+	if ok.Load() < 500 || changes < 100 || rebuilds < 50 {
+		t.Fatalf("the storm was too mild to mean anything: %d requests, %d changes, %.0f rebuilds", ok.Load(), changes, rebuilds)
+	}
+	var served int64
+	for _, b := range backends[1:] {
+		served += b.hits.Load()
+	}
+	if served == 0 {
+		t.Fatal("churning instances never received traffic: the table did not follow the catalog")
+	}
+}
