@@ -264,3 +264,31 @@ func TestRouterHosts(t *testing.T) {
 		t.Fatalf("fixed = %v", got)
 	}
 }
+
+func TestLargeZoneImport(t *testing.T) {
+	e := start(t, Config{}, nil)
+	api := startAPI(t, e)
+	var b strings.Builder
+	b.WriteString("$TTL 300\n@ IN SOA ns1 hostmaster 1 3600 600 86400 60\n@ IN NS ns1\nns1 IN A 192.0.2.1\n")
+	for i := 0; i < 2000; i++ {
+		b.WriteString("host" + itoa(i) + " IN A 198.18." + itoa(i/250) + "." + itoa(i%250+1) + "\n")
+	}
+	out := api.ok("POST", "/v1/dns/zones/big.example/import", b.String())
+	var info ZoneInfo
+	if err := json.Unmarshal([]byte(out), &info); err != nil || info.RecordSets != 2002 {
+		t.Fatalf("import: %s", out)
+	}
+	for _, i := range []int{0, 777, 1999} {
+		want := "198.18." + itoa(i/250) + "." + itoa(i%250+1)
+		if got := answers(e.query(t, "host"+itoa(i)+".big.example.", dns.TypeA, "udp")); !slices.Equal(got, []string{want}) {
+			t.Fatalf("host%d = %v, want %s", i, got, want)
+		}
+	}
+	api.ok("DELETE", "/v1/dns/zones/big.example/records/host5/A", "")
+	if r := e.query(t, "host5.big.example.", dns.TypeA, "udp"); r.Rcode != dns.RcodeNameError {
+		t.Fatalf("host5 after delete: %v", r)
+	}
+	if got := answers(e.query(t, "host6.big.example.", dns.TypeA, "udp")); len(got) != 1 {
+		t.Fatalf("host6 lost with host5: %v", got)
+	}
+}

@@ -12,17 +12,33 @@ import (
 )
 
 // FamilyZones holds authoritative DNS zones: per zone one settings key
-// (<zone>/soa) and one key per record set (<zone>/rr/<name>/<TYPE>). Every
-// change rewrites the settings key with a bumped serial in the same
-// transaction, so readers see a zone and its serial change together.
+// (<zone>/soa) and up to ZoneBuckets keys (<zone>/rr/<xx>) each holding the
+// record sets of the owner names that hash to it. Buckets keep a whole-zone
+// import within etcd's limit of operations per transaction while a change
+// rewrites only the buckets it touches. Every change rewrites the settings
+// key with a bumped serial in the same transaction, so readers see a zone,
+// its records and its serial change together.
 const FamilyZones = "zones"
+
+// ZoneBuckets is the number of record-set buckets per zone.
+const ZoneBuckets = 64
 
 // ZoneKey is the key of a zone's settings.
 func ZoneKey(name string) string { return FamilyKey(FamilyZones, name+"/soa") }
 
-// ZoneSetKey is the key of one record set of a zone.
-func ZoneSetKey(name string, k zone.SetKey) string {
-	return FamilyKey(FamilyZones, name+"/rr/"+k.Name+"/"+k.Type)
+// ZoneBucketKey is the key of one bucket of a zone's record sets.
+func ZoneBucketKey(name string, bucket int) string {
+	return FamilyKey(FamilyZones, fmt.Sprintf("%s/rr/%02x", name, bucket))
+}
+
+// zoneBucket is the bucket of an owner name (FNV-1a).
+func zoneBucket(owner string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(owner); i++ {
+		h ^= uint32(owner[i])
+		h *= 16777619
+	}
+	return int(h % ZoneBuckets)
 }
 
 // ZonePrefix holds a zone's settings and record sets.
@@ -120,18 +136,31 @@ func (s *Store) planZoneChange(ctx context.Context, name string, ch ZoneChange, 
 	if err := zone.CheckZone(name, all); err != nil {
 		return nil, nil, Cmp{}, err
 	}
+	touched := map[int]bool{}
 	if ch.Import {
 		for _, st := range sets {
-			if _, keep := cur[st.Key()]; !keep {
-				ops = append(ops, Del(ZoneSetKey(name, st.Key())))
-			}
+			touched[zoneBucket(st.Name)] = true
 		}
 	}
 	for _, k := range ch.Delete {
-		ops = append(ops, Del(ZoneSetKey(name, k)))
+		touched[zoneBucket(k.Name)] = true
 	}
 	for _, st := range ch.Put {
-		ops = append(ops, Put(ZoneSetKey(name, st.Key()), mustJSON(cur[st.Key()])))
+		touched[zoneBucket(st.Name)] = true
+	}
+	buckets := map[int][]zone.RRSet{}
+	for _, st := range all {
+		if b := zoneBucket(st.Name); touched[b] {
+			buckets[b] = append(buckets[b], st)
+		}
+	}
+	for b := range touched {
+		if len(buckets[b]) == 0 {
+			ops = append(ops, Del(ZoneBucketKey(name, b)))
+			continue
+		}
+		zone.SortSets(buckets[b])
+		ops = append(ops, Put(ZoneBucketKey(name, b), mustJSON(buckets[b])))
 	}
 	ops = append(ops, Put(ZoneKey(name), mustJSON(z)))
 	return z, ops, Cmp{Key: ZoneKey(name), ModRevision: rev}, nil
@@ -168,11 +197,11 @@ func DecodeZone(name string, kvs []KV) (*zone.Zone, []zone.RRSet, int64, error) 
 			}
 			rev = kv.ModRevision
 		case strings.HasPrefix(rest, "rr/"):
-			var st zone.RRSet
-			if err := json.Unmarshal(kv.Value, &st); err != nil {
-				return nil, nil, 0, fmt.Errorf("decode record set %s in zone %s: %w", rest, name, err)
+			var bucket []zone.RRSet
+			if err := json.Unmarshal(kv.Value, &bucket); err != nil {
+				return nil, nil, 0, fmt.Errorf("decode record sets %s of zone %s: %w", rest, name, err)
 			}
-			sets = append(sets, st)
+			sets = append(sets, bucket...)
 		}
 	}
 	if z == nil {
