@@ -374,6 +374,9 @@ type PlanResult struct {
 	// other nodes' changes, the evaluations and deployments were not.
 	Applied  []string
 	Revision int64
+	// NodeSeq is the new mod revision of each applied node's sequence key,
+	// for the next plan built on this one.
+	NodeSeq map[string]int64
 }
 
 // ApplyPlan writes a plan. Each node's allocations are written in a
@@ -400,7 +403,7 @@ func (s *Store) ApplyPlan(ctx context.Context, p Plan) (PlanResult, error) {
 		nodes = append(nodes, n)
 	}
 	sort.Strings(nodes)
-	var res PlanResult
+	res := PlanResult{NodeSeq: map[string]int64{}}
 	for _, chunk := range packNodes(nodes, byNode) {
 		var cmps []Cmp
 		ops := append([]Op(nil), chunk.ops...)
@@ -418,6 +421,7 @@ func (s *Store) ApplyPlan(ctx context.Context, p Plan) (PlanResult, error) {
 		res.Revision = rev
 		for _, n := range chunk.nodes {
 			seq[n] = rev
+			res.NodeSeq[n] = rev
 		}
 		if chunk.complete {
 			res.Applied = append(res.Applied, chunk.nodes...)

@@ -1,0 +1,170 @@
+package scheduler
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/orbit/orbit/internal/job"
+	"github.com/orbit/orbit/internal/store"
+)
+
+// Store is the part of store the scheduler writes through.
+type Store interface {
+	Campaign(ctx context.Context, name, value string) (*store.Leadership, error)
+	ApplyPlan(ctx context.Context, p store.Plan) (store.PlanResult, error)
+	RegisterJob(ctx context.Context, r store.JobRegistration) (store.JobRegistered, error)
+	SetJobStatus(ctx context.Context, ns, id, status string) error
+	SetVersionStable(ctx context.Context, ns, id string, version uint64, stable bool) error
+	DeleteKeys(ctx context.Context, keys []string) (int64, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
+// View is the part of the view the scheduler reads.
+type View interface {
+	Raw(family string) map[string]store.KV
+	Alive(node string) bool
+	Subscribe() (<-chan struct{}, func())
+	WaitRevision(ctx context.Context, rev int64) error
+}
+
+// Server runs the scheduler on a server agent: it campaigns in the etcd
+// election and, while it leads, evaluates jobs and applies plans.
+type Server struct {
+	cfg   Config
+	store Store
+	view  View
+	log   *slog.Logger
+	m     *metrics
+	newID func() string
+
+	// The fields below belong to the leader loop (Run's goroutine).
+	caches    *caches
+	lastRev   map[string]int64 // job → revision its last evaluation saw or wrote
+	lastAlive map[string]bool
+	lastInfo  map[string]int64
+	queued    map[string]int // job → allocations it could not place
+	lastGC    time.Time
+}
+
+// New returns a scheduler server over st and v; start it with Run.
+func New(cfg Config, st Store, v View) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	newID := cfg.NewID
+	if newID == nil {
+		newID = uuid.NewString
+	}
+	return &Server{cfg: cfg, store: st, view: v, log: cfg.Logger, m: m, newID: newID}, nil
+}
+
+// Run campaigns for leadership and schedules while leading, until ctx
+// ends. Losing leadership (the session's lease expired) sends it back to
+// campaigning. It returns nil when ctx ends, after every goroutine it
+// started has exited.
+func (s *Server) Run(ctx context.Context) error {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		l, err := s.store.Campaign(ctx, s.cfg.Election, s.cfg.NodeName)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			s.log.Warn("scheduler election failed; retrying", "err", err, "backoff", backoff)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-s.cfg.Clock.After(backoff):
+			}
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		s.log.Info("scheduler leads", "node", s.cfg.NodeName)
+		s.m.leader.Set(1)
+		s.lead(l.Context())
+		s.m.leader.Set(0)
+		if err := l.Resign(ctx); err != nil {
+			s.log.Debug("resign", "err", err)
+		}
+		if ctx.Err() == nil {
+			s.log.Warn("scheduler lost leadership; campaigning again")
+		}
+	}
+	return nil
+}
+
+// lead runs passes while ctx (the leadership) lives: after every change of
+// the view, and at least every Tick for delayed work.
+func (s *Server) lead(ctx context.Context) {
+	changed, stop := s.view.Subscribe()
+	defer stop()
+	s.caches = newCaches()
+	s.lastRev, s.lastAlive, s.lastInfo, s.queued = map[string]int64{}, map[string]bool{}, map[string]int64{}, map[string]int{}
+	s.lastGC = s.cfg.Clock.Now()
+	for {
+		wait := s.pass(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		case <-s.cfg.Clock.After(wait):
+		}
+	}
+}
+
+// pass evaluates every job that needs it and returns how long the loop may
+// sleep when nothing changes.
+func (s *Server) pass(ctx context.Context) time.Duration {
+	now := s.cfg.Clock.Now()
+	sn := s.read()
+	work, wake := s.collectWork(sn, now)
+	cl := sn.cluster()
+	var written int64
+	for _, w := range work {
+		if ctx.Err() != nil {
+			return 0
+		}
+		rev, retry := s.evaluate(ctx, sn, cl, w, now)
+		written = max(written, rev)
+		if retry {
+			// A plan conflicted: the snapshot is stale. Start over once the
+			// view has the writes that won.
+			wake = 0
+			break
+		}
+	}
+	if written > 0 {
+		if err := s.view.WaitRevision(ctx, written); err != nil {
+			return 0
+		}
+	}
+	if now.Sub(s.lastGC) >= s.cfg.GCInterval {
+		s.lastGC = now
+		s.collectGarbage(ctx, sn, now)
+	}
+	total := 0
+	for _, q := range s.queued {
+		total += q
+	}
+	s.m.queued.Set(float64(total))
+	return min(wake, s.cfg.Tick)
+}
+
+// work is one job to evaluate and why.
+type work struct {
+	key      string
+	ns, id   string
+	evals    []*job.Evaluation // due pending evaluations, newest first
+	trigger  string
+	headless bool
+}

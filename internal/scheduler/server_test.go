@@ -1,0 +1,194 @@
+package scheduler_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/job"
+	"github.com/orbit/orbit/internal/orbittest"
+	"github.com/orbit/orbit/internal/scheduler"
+	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
+)
+
+type cluster struct {
+	t      *testing.T
+	st     *store.Store
+	v      *view.View
+	leases map[string]int64
+}
+
+func newCluster(t *testing.T) *cluster {
+	st := orbittest.NewStore(t)
+	return &cluster{t: t, st: st, v: orbittest.NewView(t, st), leases: map[string]int64{}}
+}
+
+// startScheduler runs a scheduler server until the test ends.
+func (c *cluster) startScheduler(name, election string) {
+	s, err := scheduler.New(scheduler.Config{NodeName: name, Election: election, Tick: 50 * time.Millisecond,
+		Logger: orbittest.Logger(c.t)}, c.st, c.v)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	c.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			c.t.Errorf("scheduler: %v", err)
+		}
+	})
+}
+
+// addNode registers a live client node with its fingerprint.
+func (c *cluster) addNode(name string, cpu, mem int) {
+	ctx, cancel := context.WithCancel(context.Background())
+	c.t.Cleanup(cancel)
+	l, err := c.st.GrantLease(ctx, 2*time.Second)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.leases[name] = l.ID
+	if _, err := c.st.RegisterNode(ctx, &catalog.Node{Name: name, Address: "127.0.0.1", Datacenter: "dc1", Agent: true}, l.ID); err != nil {
+		c.t.Fatal(err)
+	}
+	if _, err := c.st.PutNodeInfo(ctx, &job.NodeInfo{Name: name, ID: "id-" + name, Datacenter: "dc1", Address: "127.0.0.1",
+		Resources: job.NodeResources{CPU: cpu, MemoryMB: mem},
+		Drivers:   map[string]job.DriverInfo{"raw_exec": {Detected: true, Healthy: true}}}); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *cluster) register(j *job.Job) {
+	j.Canonicalize()
+	now := time.Now()
+	_, err := c.st.RegisterJob(context.Background(), store.JobRegistration{Job: j, Now: now, Same: job.SameSpec,
+		Eval: &job.Evaluation{ID: fmt.Sprintf("eval-%s-%d", j.ID, now.UnixNano()), Namespace: j.Namespace, JobID: j.ID,
+			Type: j.Type, Priority: j.Priority, TriggeredBy: job.TriggerJobRegister, Status: job.EvalPending, CreateTime: now}})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// live returns the job's allocations that should run, per node.
+func (c *cluster) live(jobID string) (map[string]int, []*job.Allocation) {
+	per := map[string]int{}
+	var out []*job.Allocation
+	for _, kv := range c.v.Raw(store.FamilyAllocs) {
+		a, err := store.Decode[job.Allocation](kv)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		if a.JobID == jobID && a.DesiredStatus == job.DesiredRun {
+			per[a.Node]++
+			out = append(out, a)
+		}
+	}
+	return per, out
+}
+
+func svc(id string, count, cpu int) *job.Job {
+	return &job.Job{ID: id, Type: job.TypeService, Groups: []*job.Group{{Name: "g", Count: count,
+		Tasks: []*job.Task{{Name: "t", Driver: "raw_exec", Resources: &job.Resources{CPU: cpu, MemoryMB: 64}}}}}}
+}
+
+func TestServerPlacesAndReplacesLostAllocations(t *testing.T) {
+	c := newCluster(t)
+	c.addNode("a", 1000, 4096)
+	c.addNode("b", 1000, 4096)
+	c.startScheduler("s1", "scheduler")
+	c.register(svc("web", 4, 100))
+	orbittest.Eventually(t, 10*time.Second, "4 allocations", func() bool { _, l := c.live("web"); return len(l) == 4 })
+	per, _ := c.live("web")
+	if per["a"] != 2 || per["b"] != 2 {
+		t.Fatalf("per node %v, want 2/2", per)
+	}
+	evals := c.v.Raw(store.FamilyEvals)
+	for _, kv := range evals {
+		e, _ := store.Decode[job.Evaluation](kv)
+		if e.TriggeredBy == job.TriggerJobRegister && (e.Status != job.EvalComplete || e.PlacedAllocs != 4) {
+			t.Fatalf("register eval %+v", e)
+		}
+	}
+	orbittest.Eventually(t, 5*time.Second, "job running", func() bool {
+		kv, ok := c.v.RawGet(store.FamilyJobHead, "default/web")
+		h, _ := store.Decode[job.Head](kv)
+		return ok && h.Status == job.JobRunning
+	})
+	// Node a dies: its allocations are lost and come back on b.
+	if err := c.st.RevokeLease(context.Background(), c.leases["a"]); err != nil {
+		t.Fatal(err)
+	}
+	orbittest.Eventually(t, 10*time.Second, "allocations moved to b", func() bool {
+		per, _ := c.live("web")
+		return per["a"] == 0 && per["b"] == 4
+	})
+	lost := 0
+	for _, kv := range c.v.Raw(store.FamilyAllocs) {
+		a, _ := store.Decode[job.Allocation](kv)
+		if a.Lost {
+			lost++
+		}
+	}
+	if lost != 2 {
+		t.Fatalf("%d allocations marked lost, want 2", lost)
+	}
+}
+
+// Two schedulers that both think they lead (separate elections) never
+// book a node beyond its capacity nor place a job twice.
+func TestTwoSchedulersNeverDoubleBook(t *testing.T) {
+	c := newCluster(t)
+	for i := range 4 {
+		c.addNode(fmt.Sprintf("n%d", i), 1000, 4096)
+	}
+	c.startScheduler("s1", "split-a")
+	c.startScheduler("s2", "split-b")
+	for i := range 8 {
+		c.register(svc(fmt.Sprintf("j%d", i), 5, 100)) // 40 × 100 MHz = the whole cluster
+	}
+	orbittest.Eventually(t, 20*time.Second, "every job placed", func() bool {
+		for i := range 8 {
+			if _, l := c.live(fmt.Sprintf("j%d", i)); len(l) != 5 {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(300 * time.Millisecond) // let any straggling plan land
+	used := map[string]int{}
+	for i := range 8 {
+		_, l := c.live(fmt.Sprintf("j%d", i))
+		if len(l) != 5 {
+			t.Fatalf("job j%d has %d allocations, want 5", i, len(l))
+		}
+		for _, a := range l {
+			used[a.Node] += a.Resources.CPU
+		}
+	}
+	for n, cpu := range used {
+		if cpu > 1000 {
+			t.Errorf("node %s booked %d MHz of 1000", n, cpu)
+		}
+	}
+}
+
+func TestSchedulerLeadershipFailsOver(t *testing.T) {
+	c := newCluster(t)
+	c.addNode("a", 1000, 4096)
+	ctx, cancel := context.WithCancel(context.Background())
+	s1, _ := scheduler.New(scheduler.Config{NodeName: "s1", Tick: 50 * time.Millisecond}, c.st, c.v)
+	done := make(chan error, 1)
+	go func() { done <- s1.Run(ctx) }()
+	c.register(svc("one", 1, 100))
+	orbittest.Eventually(t, 10*time.Second, "placed by s1", func() bool { _, l := c.live("one"); return len(l) == 1 })
+	cancel()
+	<-done
+	c.startScheduler("s2", "scheduler")
+	c.register(svc("two", 1, 100))
+	orbittest.Eventually(t, 10*time.Second, "placed by s2", func() bool { _, l := c.live("two"); return len(l) == 1 })
+}
