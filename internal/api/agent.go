@@ -209,7 +209,8 @@ func (s *Server) agentServiceRegister(w http.ResponseWriter, r *http.Request) er
 			c.Status, c.Output = old.Status, old.Output
 		}
 	}
-	rev, err := s.store.RegisterInstance(r.Context(), nil, inst, checks)
+	old := s.view.ServiceCheckIDs(s.cfg.NodeName, inst.ID)
+	rev, err := s.store.ReplaceInstance(r.Context(), nil, inst, checks, old)
 	if err != nil {
 		return err
 	}
@@ -241,7 +242,7 @@ func (s *Server) agentServiceDeregister(w http.ResponseWriter, r *http.Request) 
 	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Write}); err != nil {
 		return err
 	}
-	found, rev, err := s.store.DeregisterInstance(r.Context(), s.cfg.NodeName, id)
+	found, rev, err := s.store.RemoveInstance(r.Context(), s.cfg.NodeName, id, s.view.ServiceCheckIDs(s.cfg.NodeName, id))
 	if err != nil {
 		return err
 	}

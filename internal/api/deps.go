@@ -22,6 +22,7 @@ type Reader interface {
 	NodeInstances(node string) []*catalog.Instance
 	Entries(service string) []view.Entry
 	NodeChecks(node string) []*catalog.Check
+	ServiceCheckIDs(node, serviceID string) []string
 	Check(node, id string) (*catalog.Check, bool)
 	ServiceChecks(service string) []*catalog.Check
 	AllChecks() []*catalog.Check
@@ -36,9 +37,10 @@ type Writer interface {
 	Revision(ctx context.Context) (int64, error)
 	RegisterNode(ctx context.Context, n *catalog.Node, lease int64) (int64, error)
 	DeregisterNode(ctx context.Context, node string) (int64, error)
-	RegisterInstance(ctx context.Context, node *catalog.Node, in *catalog.Instance, checks []*catalog.Check) (int64, error)
+	ReplaceInstance(ctx context.Context, node *catalog.Node, in *catalog.Instance, checks []*catalog.Check, oldChecks []string) (int64, error)
 	RegisterCatalog(ctx context.Context, n *catalog.Node, in *catalog.Instance, checks []*catalog.Check) (int64, error)
 	DeregisterInstance(ctx context.Context, node, id string) (bool, int64, error)
+	RemoveInstance(ctx context.Context, node, id string, checkIDs []string) (bool, int64, error)
 	PutCheck(ctx context.Context, c *catalog.Check) (int64, error)
 	DeleteCheck(ctx context.Context, node, id string) (bool, int64, error)
 	SetCheckStatus(ctx context.Context, node, id string, status catalog.Status, output string) (int64, bool, error)

@@ -108,11 +108,29 @@ func (s *Server) setMeta(w http.ResponseWriter, ctx context.Context, idx uint64)
 	h.Set("X-Consul-LastContact", "0")
 }
 
+// knownLeader reports whether the store has a leader, asking it at most
+// once a second: every read answers with X-Consul-KnownLeader, and a
+// member-list round trip per request would dominate the read path.
 func (s *Server) knownLeader(ctx context.Context) bool {
+	if c := s.leader.Load(); c != nil && time.Since(c.at) < time.Second {
+		return c.known
+	}
+	s.leaderMu.Lock()
+	defer s.leaderMu.Unlock()
+	if c := s.leader.Load(); c != nil && time.Since(c.at) < time.Second {
+		return c.known
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	st, err := s.store.ClusterStatus(ctx)
-	return err == nil && st.KnownLeader
+	known := err == nil && st.KnownLeader
+	s.leader.Store(&leaderCache{known: known, at: time.Now()})
+	return known
+}
+
+type leaderCache struct {
+	known bool
+	at    time.Time
 }
 
 // catchUp makes the view reach the store's current revision (a linearizable

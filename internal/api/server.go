@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +30,9 @@ type Server struct {
 	metrics *metrics
 	ln      net.Listener
 	started time.Time
+
+	leaderMu sync.Mutex // serialises refreshes of leader
+	leader   atomic.Pointer[leaderCache]
 }
 
 // New builds the server and binds its listener (so Addr is known at once).

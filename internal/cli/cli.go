@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"members":  {"list the cluster's nodes and their liveness", cmdMembers},
 		"services": {"list registered services", cmdServices},
 		"kv":       {"get, put and delete KV entries", cmdKV},
+		"audit":    {"check what runs now against the infrastructure standards", cmdAudit},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/orbit/orbit/internal/catalog"
 )
@@ -53,9 +54,36 @@ func (s *Store) DeregisterNode(ctx context.Context, node string) (int64, error) 
 
 // RegisterInstance writes an instance and its checks in one transaction, so
 // no reader sees the instance without them, and removes the instance's
-// earlier checks that are not in checks. node, when not nil, is written too
-// (the catalog register endpoint creates nodes on the fly).
+// earlier checks that are not in checks (found by reading the node's checks).
+// node, when not nil, is written too.
 func (s *Store) RegisterInstance(ctx context.Context, node *catalog.Node, in *catalog.Instance, checks []*catalog.Check) (int64, error) {
+	old, err := s.serviceChecks(ctx, in.Node, in.ID)
+	if err != nil {
+		return 0, err
+	}
+	return s.ReplaceInstance(ctx, node, in, checks, old)
+}
+
+// serviceChecks lists the ids of a node's checks bound to service id.
+func (s *Store) serviceChecks(ctx context.Context, node, id string) ([]string, error) {
+	kvs, _, err := s.List(ctx, CheckPrefix(node))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, kv := range kvs {
+		var c catalog.Check
+		if json.Unmarshal(kv.Value, &c) == nil && c.ServiceID == id {
+			out = append(out, strings.TrimPrefix(kv.Key, CheckPrefix(node)))
+		}
+	}
+	return out, nil
+}
+
+// ReplaceInstance is RegisterInstance for callers that already know the
+// instance's earlier check ids (oldChecks, from their view): it writes
+// without reading, which keeps registration O(1) on a node with many checks.
+func (s *Store) ReplaceInstance(ctx context.Context, node *catalog.Node, in *catalog.Instance, checks []*catalog.Check, oldChecks []string) (int64, error) {
 	if err := in.Validate(); err != nil {
 		return 0, err
 	}
@@ -76,11 +104,7 @@ func (s *Store) RegisterInstance(ctx context.Context, node *catalog.Node, in *ca
 		keep[c.CheckID] = true
 		ops = append(ops, Put(CheckKey(in.Node, c.CheckID), mustJSON(c)))
 	}
-	old, err := s.serviceChecks(ctx, in.Node, in.ID)
-	if err != nil {
-		return 0, err
-	}
-	for _, id := range old {
+	for _, id := range oldChecks {
 		if !keep[id] {
 			ops = append(ops, Del(CheckKey(in.Node, id)))
 		}
@@ -92,44 +116,34 @@ func (s *Store) RegisterInstance(ctx context.Context, node *catalog.Node, in *ca
 	return rev, nil
 }
 
-// serviceChecks lists the ids of a node's checks bound to service id.
-func (s *Store) serviceChecks(ctx context.Context, node, id string) ([]string, error) {
-	kvs, _, err := s.List(ctx, CheckPrefix(node))
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, kv := range kvs {
-		var c catalog.Check
-		if json.Unmarshal(kv.Value, &c) == nil && c.ServiceID == id {
-			_, parts, ok := SplitKey(kv.Key)
-			if ok {
-				out = append(out, parts[1])
-			}
-		}
-	}
-	return out, nil
-}
-
 // DeregisterInstance removes an instance and its checks in one transaction.
-// It reports whether the instance existed.
+// Check keys carry no service id, so the checks are found by reading the
+// node's checks from etcd (a range read of the node's check prefix). It
+// reports whether the instance existed.
 func (s *Store) DeregisterInstance(ctx context.Context, node, id string) (bool, int64, error) {
-	if _, err := s.Get(ctx, InstanceKey(node, id)); errors.Is(err, ErrNotFound) {
+	inst, err := s.Get(ctx, InstanceKey(node, id))
+	if errors.Is(err, ErrNotFound) {
 		return false, 0, nil
 	} else if err != nil {
 		return false, 0, err
 	}
-	ids, err := s.serviceChecks(ctx, node, id)
+	kvs, _, err := s.List(ctx, CheckPrefix(node))
 	if err != nil {
 		return false, 0, err
 	}
 	ops := []Op{Del(InstanceKey(node, id))}
-	for _, c := range ids {
-		ops = append(ops, Del(CheckKey(node, c)))
+	for _, kv := range kvs {
+		var c catalog.Check
+		if json.Unmarshal(kv.Value, &c) == nil && c.ServiceID == id {
+			ops = append(ops, Del(kv.Key))
+		}
 	}
-	_, rev, err := s.Txn(ctx, nil, ops)
+	ok, rev, err := s.Txn(ctx, []Cmp{{Key: inst.Key, ModRevision: inst.ModRevision}}, ops)
 	if err != nil {
 		return false, 0, fmt.Errorf("deregister service %q: %w", id, err)
+	}
+	if !ok {
+		return false, 0, fmt.Errorf("deregister service %q: %w", id, ErrConflict)
 	}
 	return true, rev, nil
 }
@@ -261,4 +275,29 @@ func (s *Store) RegisterCatalog(ctx context.Context, n *catalog.Node, in *catalo
 		return 0, fmt.Errorf("catalog register %q: %w", n.Name, err)
 	}
 	return rev, nil
+}
+
+// RemoveInstance deletes an instance and the checks the caller's view knows
+// for it in one transaction, conditioned on the instance still existing.
+// It reports whether the instance existed.
+func (s *Store) RemoveInstance(ctx context.Context, node, id string, checkIDs []string) (bool, int64, error) {
+	ops := []Op{Del(InstanceKey(node, id))}
+	for _, c := range checkIDs {
+		ops = append(ops, Del(CheckKey(node, c)))
+	}
+	// Read the instance's revision so the delete is conditioned on it.
+	kv, err := s.Get(ctx, InstanceKey(node, id))
+	if errors.Is(err, ErrNotFound) {
+		return false, 0, nil
+	} else if err != nil {
+		return false, 0, err
+	}
+	ok, rev, err := s.Txn(ctx, []Cmp{{Key: kv.Key, ModRevision: kv.ModRevision}}, ops)
+	if err != nil {
+		return false, 0, fmt.Errorf("deregister service %q: %w", id, err)
+	}
+	if !ok {
+		return false, 0, fmt.Errorf("deregister service %q: %w", id, ErrConflict)
+	}
+	return true, rev, nil
 }

@@ -300,3 +300,16 @@ func (v *View) RawGet(family, rest string) (store.KV, bool) {
 	kv, ok := v.raw[family][rest]
 	return kv, ok
 }
+
+// ServiceCheckIDs lists the ids of the checks bound to one instance.
+func (v *View) ServiceCheckIDs(node, serviceID string) []string {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	var out []string
+	for id, c := range v.checks[node] {
+		if c.ServiceID == serviceID {
+			out = append(out, id)
+		}
+	}
+	return out
+}
