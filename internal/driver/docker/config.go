@@ -157,3 +157,10 @@ func publish(cfg *driver.TaskConfig, c *Config, cc *container.Config, hc *contai
 	}
 	return nil
 }
+
+// ContainerPaths are the allocation, task-local and secrets directories as
+// a task in a container sees them; the client builds NOMAD_ALLOC_DIR,
+// NOMAD_TASK_DIR and NOMAD_SECRETS_DIR from them.
+func (*Driver) ContainerPaths() (allocDir, taskDir, secretsDir string) {
+	return ContainerAllocDir, ContainerLocalDir, ContainerSecretsDir
+}

@@ -1,6 +1,6 @@
 // Command webapp is the small HTTP server the driver, client and benchmark
 // tests run as a task. It listens on -addr (default ":$NOMAD_PORT_http"),
-// answers /health, /env (its environment as JSON) and /file?path=, prints
+// answers /health, /env (its environment as JSON), /pid and /file?path=, prints
 // the signals it receives, and can allocate memory or exit on request.
 package main
 
@@ -54,6 +54,7 @@ func main() {
 		}
 		json.NewEncoder(w).Encode(env)
 	})
+	mux.HandleFunc("/pid", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, os.Getpid()) })
 	mux.HandleFunc("/file", func(w http.ResponseWriter, r *http.Request) {
 		b, err := os.ReadFile(r.URL.Query().Get("path"))
 		if err != nil {
