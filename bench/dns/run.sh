@@ -58,8 +58,10 @@ go build -o "$work/orbitdns" ./bench/dns/orbitdns
 "$work/orbitdns" -addr "127.0.0.1:$ORBIT_PORT" -zone-file "$work/bench.zone" -zone bench.example -services 100 >"$work/orbit.log" 2>&1 &
 pids+=($!)
 
+orbit_pid=$!
 for _ in $(seq 600); do
 	grep -q ready "$work/orbit.log" && break
+	kill -0 "$orbit_pid" 2>/dev/null || break
 	sleep 0.2
 done
 grep -q ready "$work/orbit.log" || { echo "orbit did not start:"; cat "$work/orbit.log"; exit 1; }

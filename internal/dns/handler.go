@@ -22,12 +22,7 @@ func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	if err := w.WriteMsg(resp); err != nil {
 		s.log.Debug("dns: write answer", "to", src.String(), "err", err)
 	}
-	qtype := "none"
-	if len(req.Question) == 1 {
-		qtype = typeName(req.Question[0].Qtype)
-	}
-	s.m.queries.WithLabelValues(qtype, dns.RcodeToString[resp.Rcode], source).Inc()
-	s.m.latency.WithLabelValues(source).Observe(time.Since(start).Seconds())
+	s.observe(req, resp, source, start)
 }
 
 func typeName(t uint16) string {
@@ -48,8 +43,19 @@ func remote(a net.Addr) (netip.AddrPort, bool) {
 	return ap, a.Network() == "tcp"
 }
 
-// answer builds the response to req and names its source.
+// answer builds the response to req and names its source, forwarding
+// when the name is not orbit's.
 func (s *Server) answer(req *dns.Msg, src netip.AddrPort, tcp bool) (*dns.Msg, string) {
+	m, source := s.answerLocal(req, src, tcp)
+	if source == srcForward {
+		return s.completeForward(m, req, src, tcp)
+	}
+	return m, source
+}
+
+// answerLocal answers from the table; for a name to forward it returns
+// the unfinished response and srcForward (see completeForward).
+func (s *Server) answerLocal(req *dns.Msg, src netip.AddrPort, tcp bool) (*dns.Msg, string) {
 	m := new(dns.Msg)
 	m.SetReply(req)
 	m.RecursionAvailable = s.fwd != nil
@@ -64,25 +70,41 @@ func (s *Server) answer(req *dns.Msg, src netip.AddrPort, tcp bool) (*dns.Msg, s
 		m.Rcode = dns.RcodeFormatError
 		return m, srcLocal
 	}
-	size := dns.MinMsgSize
-	opt := req.IsEdns0()
-	if opt != nil {
-		if opt.Version() != 0 {
-			m.SetEdns0(uint16(s.cfg.UDPSize), false)
-			m.Rcode = dns.RcodeBadVers
-			return m, srcLocal
-		}
-		size = max(dns.MinMsgSize, min(int(opt.UDPSize()), s.cfg.UDPSize))
+	if opt := req.IsEdns0(); opt != nil && opt.Version() != 0 {
+		m.SetEdns0(uint16(s.cfg.UDPSize), false)
+		m.Rcode = dns.RcodeBadVers
+		return m, srcLocal
 	}
 	source := s.lookup(m, req, src)
-	if opt != nil {
+	if source == srcForward {
+		return m, source
+	}
+	s.finish(m, req, tcp)
+	return m, source
+}
+
+// completeForward fills a response by forwarding and finishes it.
+func (s *Server) completeForward(m, req *dns.Msg, src netip.AddrPort, tcp bool) (*dns.Msg, string) {
+	source := srcForward
+	s.forwardInto(m, req, src)
+	if m.Rcode == dns.RcodeServerFailure && len(m.Answer) == 0 && len(m.Ns) == 0 {
+		source = srcLocal
+	}
+	s.finish(m, req, tcp)
+	return m, source
+}
+
+// finish adds EDNS0 when the client used it and truncates to its buffer.
+func (s *Server) finish(m, req *dns.Msg, tcp bool) {
+	size := dns.MinMsgSize
+	if opt := req.IsEdns0(); opt != nil {
+		size = max(dns.MinMsgSize, min(int(opt.UDPSize()), s.cfg.UDPSize))
 		m.SetEdns0(uint16(s.cfg.UDPSize), false)
 	}
 	if tcp {
 		size = dns.MaxMsgSize
 	}
 	m.Truncate(size)
-	return m, source
 }
 
 // lookup fills m from the table, or by forwarding.
@@ -124,14 +146,18 @@ func (s *Server) lookup(m *dns.Msg, req *dns.Msg, src netip.AddrPort) string {
 		m.Rcode = dns.RcodeRefused
 		return srcLocal
 	}
+	return srcForward
+}
+
+// forwardInto answers m by forwarding (or SERVFAIL for a loop).
+func (s *Server) forwardInto(m, req *dns.Msg, src netip.AddrPort) {
 	if s.fwd.looped(req, src) {
 		m.Rcode = dns.RcodeServerFailure
-		return srcLocal
+		return
 	}
 	r := s.fwd.forward(req)
 	m.Rcode, m.Answer, m.Ns, m.Extra = r.Rcode, r.Answer, r.Ns, stripOPT(r.Extra)
 	m.Authoritative, m.AuthenticatedData = false, r.AuthenticatedData
-	return srcForward
 }
 
 func stripOPT(rrs []dns.RR) []dns.RR {

@@ -1,14 +1,21 @@
 package dns
 
 import (
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// metrics are the server's Prometheus collectors.
+// metrics are the server's Prometheus collectors. The per-query ones are
+// lock-free: counts are atomics in a fixed array, latency observers are
+// resolved per source up front.
 type metrics struct {
-	queries   *prometheus.CounterVec   // by qtype, rcode, source
+	queries   *queryCounter
 	latency   *prometheus.HistogramVec // by source
-	cache     *prometheus.CounterVec   // by result: hit, miss
+	observers map[string]prometheus.Observer
+	cache     *prometheus.CounterVec // by result: hit, miss
 	loops     prometheus.Counter
 	notifies  *prometheus.CounterVec // by result
 	transfers *prometheus.CounterVec // by result
@@ -29,9 +36,7 @@ const (
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
-		queries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "orbit_dns_queries_total", Help: "DNS queries answered, by query type, response code and source of the answer."},
-			[]string{"qtype", "rcode", "source"}),
+		queries: newQueryCounter(),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "orbit_dns_request_duration_seconds", Help: "Time to answer a DNS query, by source of the answer.",
 			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}},
@@ -50,6 +55,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		rebuilds: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "orbit_dns_table_rebuilds_total", Help: "Answer tables built and swapped in."}),
 	}
+	m.observers = map[string]prometheus.Observer{}
+	for _, src := range sources {
+		m.observers[src] = m.latency.WithLabelValues(src)
+	}
 	if reg == nil {
 		return m, nil
 	}
@@ -59,4 +68,71 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+var (
+	sources    = []string{srcConsul, srcRouter, srcZone, srcForward, srcLocal, srcTransfer}
+	qtypeNames = []string{"A", "AAAA", "SRV", "PTR", "MX", "TXT", "NS", "SOA", "CNAME", "CAA", "ANY", "AXFR", "IXFR", "none", "other"}
+)
+
+const maxRcode = 24 // rcodes 0-23 by name, the rest as "other"
+
+// queryCounter counts queries by source, rcode and qtype.
+type queryCounter struct {
+	desc   *prometheus.Desc
+	srcIdx map[string]int
+	qtIdx  map[string]int
+	counts [6][maxRcode + 1][15]atomic.Uint64
+}
+
+func newQueryCounter() *queryCounter {
+	q := &queryCounter{
+		desc: prometheus.NewDesc("orbit_dns_queries_total",
+			"DNS queries answered, by query type, response code and source of the answer.",
+			[]string{"qtype", "rcode", "source"}, nil),
+		srcIdx: map[string]int{}, qtIdx: map[string]int{},
+	}
+	for i, s := range sources {
+		q.srcIdx[s] = i
+	}
+	for i, t := range qtypeNames {
+		q.qtIdx[t] = i
+	}
+	return q
+}
+
+func (q *queryCounter) Describe(ch chan<- *prometheus.Desc) { ch <- q.desc }
+
+func (q *queryCounter) Collect(ch chan<- prometheus.Metric) {
+	for s := range q.counts {
+		for r := range q.counts[s] {
+			for t := range q.counts[s][r] {
+				n := q.counts[s][r][t].Load()
+				if n == 0 {
+					continue
+				}
+				rcode := "other"
+				if r < maxRcode {
+					if name, ok := dns.RcodeToString[r]; ok {
+						rcode = name
+					}
+				}
+				ch <- prometheus.MustNewConstMetric(q.desc, prometheus.CounterValue, float64(n), qtypeNames[t], rcode, sources[s])
+			}
+		}
+	}
+}
+
+// count records one answered query.
+func (m *metrics) count(qtype string, rcode int, source string) {
+	t, ok := m.queries.qtIdx[qtype]
+	if !ok {
+		t = m.queries.qtIdx["other"]
+	}
+	m.queries.counts[m.queries.srcIdx[source]][min(max(rcode, 0), maxRcode)][t].Add(1)
+}
+
+// observe records one query's latency.
+func (m *metrics) observe(source string, d time.Duration) {
+	m.observers[source].Observe(d.Seconds())
 }

@@ -215,29 +215,20 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.fwd != nil {
 		s.fwd.baseCtx = ctx
 	}
-	var servers []*dns.Server
 	for _, pc := range s.udp {
-		servers = append(servers, &dns.Server{PacketConn: pc, Handler: s, UDPSize: dns.MaxMsgSize, MsgAcceptFunc: acceptMsg})
+		wg.Go(func() { s.serveUDP(ctx, pc.(*net.UDPConn), &wg) })
 	}
-	servers = append(servers, &dns.Server{Listener: s.tcp, Handler: s, MsgAcceptFunc: acceptMsg,
-		IdleTimeout: func() time.Duration { return 8 * time.Second }})
-	errc := make(chan error, len(servers))
-	type running struct {
-		srv           *dns.Server
-		started, done chan struct{}
-	}
-	var all []running
-	for _, srv := range servers {
-		r := running{srv, make(chan struct{}), make(chan struct{})}
-		srv.NotifyStartedFunc = func() { close(r.started) }
-		all = append(all, r)
-		wg.Go(func() {
-			defer close(r.done)
-			if err := srv.ActivateAndServe(); err != nil && ctx.Err() == nil {
-				errc <- err
-			}
-		})
-	}
+	tcpSrv := &dns.Server{Listener: s.tcp, Handler: s, MsgAcceptFunc: acceptMsg,
+		IdleTimeout: func() time.Duration { return 8 * time.Second }}
+	started, tcpDone := make(chan struct{}), make(chan struct{})
+	tcpSrv.NotifyStartedFunc = func() { close(started) }
+	errc := make(chan error, 1)
+	wg.Go(func() {
+		defer close(tcpDone)
+		if err := tcpSrv.ActivateAndServe(); err != nil && ctx.Err() == nil {
+			errc <- err
+		}
+	})
 	s.log.Info("dns server listening", "addr", s.udp[0].LocalAddr().String(), "udp_sockets", len(s.udp))
 	var err error
 	select {
@@ -246,14 +237,15 @@ func (s *Server) Run(ctx context.Context) error {
 		err = fmt.Errorf("dns server: %w", err)
 	}
 	cancel()
-	for _, r := range all {
-		select {
-		case <-r.started:
-			sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
-			_ = r.srv.ShutdownContext(sctx)
-			c()
-		case <-r.done:
-		}
+	for _, pc := range s.udp {
+		pc.Close() // ends the UDP readers
+	}
+	select {
+	case <-started:
+		sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = tcpSrv.ShutdownContext(sctx)
+		c()
+	case <-tcpDone:
 	}
 	wg.Wait()
 	s.closeListeners()

@@ -1,0 +1,113 @@
+package dns
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// serveUDP reads queries from one UDP socket and answers those the table
+// can answer inline, without a goroutine per packet; queries that must be
+// forwarded are answered by a goroutine that wg tracks. It returns when the
+// socket is closed.
+func (s *Server) serveUDP(ctx context.Context, pc *net.UDPConn, wg *sync.WaitGroup) {
+	buf := make([]byte, dns.MaxMsgSize)
+	out := make([]byte, dns.MaxMsgSize)
+	for {
+		n, from, err := pc.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
+				return
+			}
+			s.log.Debug("dns: udp read", "err", err)
+			continue
+		}
+		req, ok := s.parseUDP(buf[:n], pc, from)
+		if !ok {
+			continue
+		}
+		start := time.Now()
+		resp, source := s.answerLocal(req, from, false)
+		if source == srcForward {
+			wg.Go(func() {
+				resp, source := s.completeForward(resp, req, from, false)
+				s.writeUDP(pc, from, resp, make([]byte, dns.MaxMsgSize))
+				s.observe(req, resp, source, start)
+			})
+			continue
+		}
+		s.writeUDP(pc, from, resp, out)
+		s.observe(req, resp, source, start)
+	}
+}
+
+// parseUDP unpacks a query; malformed ones are answered FORMERR when their
+// header parses and ignored otherwise, as miekg's server does.
+func (s *Server) parseUDP(b []byte, pc *net.UDPConn, from netip.AddrPort) (*dns.Msg, bool) {
+	var h dns.Msg
+	if err := h.Unpack(b); err == nil {
+		if h.Response {
+			return nil, false
+		}
+		switch acceptMsg(headerOf(&h, b)) {
+		case dns.MsgAccept:
+			return &h, true
+		case dns.MsgIgnore:
+			return nil, false
+		case dns.MsgRejectNotImplemented:
+			s.reject(pc, from, &h, dns.RcodeNotImplemented)
+			return nil, false
+		}
+		s.reject(pc, from, &h, dns.RcodeFormatError)
+		return nil, false
+	}
+	if len(b) < 12 || b[2]&0x80 != 0 {
+		return nil, false
+	}
+	var m dns.Msg
+	m.Id = uint16(b[0])<<8 | uint16(b[1])
+	m.Opcode = int(b[2]>>3) & 0xF
+	s.reject(pc, from, &m, dns.RcodeFormatError)
+	return nil, false
+}
+
+func headerOf(m *dns.Msg, b []byte) dns.Header {
+	return dns.Header{Id: m.Id, Bits: uint16(b[2])<<8 | uint16(b[3]),
+		Qdcount: uint16(len(m.Question)), Ancount: uint16(len(m.Answer)), Nscount: uint16(len(m.Ns)), Arcount: uint16(len(m.Extra))}
+}
+
+func (s *Server) reject(pc *net.UDPConn, from netip.AddrPort, req *dns.Msg, rcode int) {
+	m := new(dns.Msg)
+	m.SetRcode(req, rcode)
+	m.Question = nil
+	if b, err := m.Pack(); err == nil {
+		_, _ = pc.WriteToUDPAddrPort(b, from)
+	}
+	s.m.count(typeName(0), rcode, srcLocal)
+}
+
+func (s *Server) writeUDP(pc *net.UDPConn, from netip.AddrPort, resp *dns.Msg, out []byte) {
+	b, err := resp.PackBuffer(out)
+	if err != nil {
+		s.log.Debug("dns: pack answer", "err", err)
+		return
+	}
+	if _, err := pc.WriteToUDPAddrPort(b, from); err != nil {
+		s.log.Debug("dns: write answer", "to", from.String(), "err", err)
+	}
+}
+
+// observe records a query's metrics.
+func (s *Server) observe(req, resp *dns.Msg, source string, start time.Time) {
+	qtype := "none"
+	if len(req.Question) == 1 {
+		qtype = typeName(req.Question[0].Qtype)
+	}
+	s.m.count(qtype, resp.Rcode, source)
+	s.m.observe(source, time.Since(start))
+}
