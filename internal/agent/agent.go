@@ -20,6 +20,9 @@ import (
 
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/dns"
+	"github.com/orbit/orbit/internal/pki"
+	"github.com/orbit/orbit/internal/proxy"
 	"github.com/orbit/orbit/internal/health"
 	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/view"
@@ -37,6 +40,9 @@ type Agent struct {
 	view     *view.View
 	health   *health.Manager
 	api      *api.Server
+	ca       *pki.CA
+	proxy    *proxy.Server
+	dns      *dns.Server
 	tempDir  string
 	nodeID   string
 
@@ -306,3 +312,23 @@ func (t ttlAdapter) UpdateTTL(ctx context.Context, id string, st catalog.Status,
 	}
 	return err
 }
+
+// EdgeAddrs are the edge's bound entry points by name (nil without the edge role).
+func (a *Agent) EdgeAddrs() map[string]net.Addr {
+	if a.proxy == nil {
+		return nil
+	}
+	return a.proxy.Addrs()
+}
+
+// DNSAddr is the DNS server's bound UDP address (nil when DNS is off).
+func (a *Agent) DNSAddr() net.Addr {
+	if a.dns == nil {
+		return nil
+	}
+	udp, _ := a.dns.Addr()
+	return udp
+}
+
+// CA is the internal certificate authority (nil without the edge role).
+func (a *Agent) CA() *pki.CA { return a.ca }

@@ -2,22 +2,64 @@ package agent
 
 import (
 	"context"
-	"net/http"
+	"fmt"
+	"sort"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/api"
+	"github.com/orbit/orbit/internal/dns"
+	"github.com/orbit/orbit/internal/pki"
+	"github.com/orbit/orbit/internal/proxy"
 )
 
-// startFeatures starts the role-dependent features (DNS, edge, scheduler,
-// client) that mount on or sit beside the API.
+// startFeatures starts the role-dependent features (edge load balancer,
+// DNS) that sit beside the API and mount their handlers on it.
 func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context.Context) error)) error {
+	if !a.cfg.Edge {
+		return nil
+	}
+	ca, err := pki.New(ctx, pki.Config{Logger: a.log.With("component", "pki")}, a.store)
+	if err != nil {
+		return fmt.Errorf("internal CA: %w", err)
+	}
+	a.ca = ca
+	var eps []proxy.EntryPoint
+	for name, addr := range a.cfg.EntryPoints {
+		eps = append(eps, proxy.EntryPoint{Name: name, Addr: addr, TLS: name == "websecure" || name == "https"})
+	}
+	sort.Slice(eps, func(i, j int) bool { return eps[i].Name < eps[j].Name })
+	a.proxy, err = proxy.New(proxy.Config{EntryPoints: eps, ExposedByDefault: a.cfg.ExposedByDefault},
+		proxy.Deps{Catalog: a.view, CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry})
+	if err != nil {
+		return fmt.Errorf("edge: %w", err)
+	}
+	run("edge", a.proxy.Run)
+	if a.cfg.DNSAddr != "off" {
+		a.dns, err = dns.New(dns.Config{Addr: a.cfg.DNSAddr, Datacenter: a.cfg.Datacenter},
+			dns.Deps{Catalog: a.view, Zones: a.store, Routers: a.proxy, Logger: a.log.With("component", "dns"), Registry: a.registry})
+		if err != nil {
+			return fmt.Errorf("dns: %w", err)
+		}
+		run("dns", a.dns.Run)
+	}
 	return nil
 }
 
 // mounts are the handlers other features serve on the API listener.
-func (a *Agent) mounts() map[string]http.Handler {
-	m := map[string]http.Handler{
-		"/v1/agent/metrics": promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}),
-		"/metrics":          promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}),
+func (a *Agent) mounts() []api.Mount {
+	metrics := promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{})
+	m := []api.Mount{
+		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: metrics},
+		{Prefix: "/metrics", Resource: acl.Agent, Handler: metrics},
+	}
+	if a.proxy != nil {
+		m = append(m, api.Mount{Prefix: "/v1/edge/", Resource: acl.Operator, Handler: a.proxy.API()})
+	}
+	if a.dns != nil {
+		m = append(m, api.Mount{Prefix: "/v1/dns/", Resource: acl.DNS, Handler: a.dns.ZoneAPI()})
 	}
 	return m
 }
+

@@ -27,8 +27,9 @@ type Config struct {
 	ACLsEnabled bool
 	// EnableScriptChecks allows checks with Args; off by default, as Consul.
 	EnableScriptChecks bool
-	// Mounts are other features' handlers by path prefix ("/v1/dns/").
-	Mounts map[string]http.Handler
+	// Mounts are other features' handlers, served on this listener after
+	// the authorizer allowed the request.
+	Mounts []Mount
 	// Authorizer decides access; nil allows everything.
 	Authorizer acl.Authorizer
 	Logger     *slog.Logger
@@ -44,4 +45,12 @@ func (c *Config) Validate() error {
 		return errors.New("api: node name and datacenter are required")
 	}
 	return nil
+}
+
+// Mount is another feature's handler under a path prefix ("/v1/dns/").
+// Requests need Resource read access for GET and HEAD, write otherwise.
+type Mount struct {
+	Prefix   string
+	Resource string
+	Handler  http.Handler
 }

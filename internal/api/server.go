@@ -112,9 +112,17 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 
 // ServeHTTP routes the request, answering 405 for a wrong method as Consul.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	for prefix, h := range s.cfg.Mounts {
-		if strings.HasPrefix(r.URL.Path, prefix) {
-			h.ServeHTTP(w, r)
+	for _, m := range s.cfg.Mounts {
+		if strings.HasPrefix(r.URL.Path, m.Prefix) {
+			access := acl.Write
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				access = acl.Read
+			}
+			if err := s.authorize(r, acl.Rule{Resource: m.Resource, Access: access}); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			m.Handler.ServeHTTP(w, r)
 			return
 		}
 	}
