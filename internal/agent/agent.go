@@ -21,9 +21,9 @@ import (
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/dns"
+	"github.com/orbit/orbit/internal/health"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
-	"github.com/orbit/orbit/internal/health"
 	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/view"
 )

@@ -62,4 +62,3 @@ func (a *Agent) mounts() []api.Mount {
 	}
 	return m
 }
-
