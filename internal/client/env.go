@@ -11,7 +11,7 @@ import (
 // nodeFacts are the node values ${attr.*}, ${node.*} and ${meta.*} read.
 type nodeFacts struct {
 	Name, ID, Datacenter, Class, Pool, Region, Address string
-	Attributes, Meta                                    map[string]string
+	Attributes, Meta                                   map[string]string
 }
 
 // taskPaths are the allocation and task directories as the task sees them

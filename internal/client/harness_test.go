@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,10 +36,24 @@ type harness struct {
 	webapp  string
 }
 
-var (
-	webappOnce sync.Once
-	webappBin  string
-)
+// webappBin is the webapp test server, built once by TestMain.
+var webappBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "orbit-client-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	webappBin, err = drivertest.BuildWebappTo(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
@@ -59,7 +74,6 @@ func newHarness(t *testing.T) *harness {
 	done := make(chan struct{})
 	go func() { defer close(done); hm.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	webappOnce.Do(func() { webappBin = drivertest.BuildWebapp(t) })
 	return &harness{t: t, st: st, v: v, dataDir: t.TempDir(), webapp: webappBin}
 }
 

@@ -19,16 +19,26 @@ import (
 // FROM scratch image) into a temporary directory and returns its path.
 func BuildWebapp(t testing.TB) string {
 	t.Helper()
+	out, err := BuildWebappTo(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// BuildWebappTo builds the webapp test server into dir (for a TestMain
+// that shares one binary between tests) and returns its path.
+func BuildWebappTo(dir string) (string, error) {
 	_, file, _, _ := runtime.Caller(0)
 	src := filepath.Join(filepath.Dir(file), "..", "testdata", "webapp")
-	out := filepath.Join(t.TempDir(), "webapp")
+	out := filepath.Join(dir, "webapp")
 	cmd := exec.Command("go", "build", "-o", out, ".")
 	cmd.Dir = src
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build webapp: %v\n%s", err, b)
+		return "", fmt.Errorf("build webapp: %v\n%s", err, b)
 	}
-	return out
+	return out, nil
 }
 
 // FreePort returns a loopback TCP port that was free a moment ago.
