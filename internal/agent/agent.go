@@ -142,6 +142,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.api, err = api.New(api.Config{Addr: a.cfg.HTTPAddr, Datacenter: a.cfg.Datacenter, NodeName: a.cfg.NodeName,
 		NodeID: a.nodeID, Address: a.cfg.BindAddr, Version: Version, Server: a.cfg.Server,
+		StoreEndpoints: []string{a.store.ClientURL()},
 		EnableScriptChecks: a.cfg.EnableScriptChecks, Mounts: a.mounts(), Logger: a.log.With("component", "api"),
 		Registry: a.registry}, a.view, a.store, ttl)
 	if err != nil {
@@ -187,14 +188,20 @@ func (a *Agent) openStore(ctx context.Context) error {
 	}
 	a.nodeID = id
 	var eps []string
-	if a.cfg.Store != "" {
+	if a.cfg.Servers != "" {
+		var err error
+		if eps, err = joinServers(ctx, a.cfg.Servers); err != nil {
+			return err
+		}
+		a.log.Info("joining servers", "servers", a.cfg.Servers, "store", eps)
+	} else if a.cfg.Store != "" {
 		for _, e := range strings.Split(strings.TrimPrefix(a.cfg.Store, "etcd://"), ",") {
 			if e = strings.TrimSpace(e); e != "" {
 				eps = append(eps, e)
 			}
 		}
 	}
-	st, err := store.Open(ctx, store.Config{Endpoints: eps, DataDir: dir, Name: a.cfg.NodeName,
+	st, err := store.Open(ctx, store.Config{Endpoints: eps, DataDir: dir, Name: a.cfg.NodeName, AdvertiseHost: a.cfg.BindAddr,
 		ClientAddr: a.cfg.StoreClientAddr, PeerAddr: a.cfg.StorePeerAddr, Logger: a.log.With("component", "store")})
 	if err != nil {
 		return err

@@ -34,6 +34,9 @@ type Config struct {
 	// Store lists external etcd endpoints ("etcd://a:2379,b:2379"); empty
 	// runs an embedded member.
 	Store string `hcl:"store,optional"`
+	// Servers are the HTTP API addresses of server agents to join as a
+	// client: the agent asks them for the store's endpoints.
+	Servers string `hcl:"servers,optional"`
 	// StoreClientAddr and StorePeerAddr are the embedded member's listen
 	// addresses; empty picks free loopback ports (kept across restarts).
 	StoreClientAddr string `hcl:"store_client_addr,optional"`
@@ -78,6 +81,7 @@ func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
 	fs.StringVar(&c.HTTPAddr, "http-addr", "", "HTTP API listen `address` (default 127.0.0.1:8500)")
 	fs.StringVar(&c.BindAddr, "bind", "", "`address` registered for this node")
 	fs.StringVar(&c.Store, "store", "", "external etcd `endpoints`: etcd://host:port,host:port (default: embedded)")
+	fs.StringVar(&c.Servers, "servers", "", "join server agents at these API `addresses` (host:port,...) as a client")
 	fs.StringVar(&c.StoreClientAddr, "store-client-addr", "", "embedded etcd client listen `address`")
 	fs.StringVar(&c.StorePeerAddr, "store-peer-addr", "", "embedded etcd peer listen `address`")
 	fs.StringVar(&c.LeaseTTL, "lease-ttl", "", "node liveness lease `duration` (default 10s)")
@@ -178,6 +182,7 @@ func merge(file, flags Config) Config {
 	pick("http-addr", &out.HTTPAddr, flags.HTTPAddr)
 	pick("bind", &out.BindAddr, flags.BindAddr)
 	pick("store", &out.Store, flags.Store)
+	pick("servers", &out.Servers, flags.Servers)
 	pick("store-client-addr", &out.StoreClientAddr, flags.StoreClientAddr)
 	pick("store-peer-addr", &out.StorePeerAddr, flags.StorePeerAddr)
 	pick("lease-ttl", &out.LeaseTTL, flags.LeaseTTL)
@@ -198,7 +203,12 @@ func merge(file, flags Config) Config {
 
 // Defaults fills zero fields and validates the result.
 func (c *Config) Defaults() error {
-	if c.Dev || (!c.Server && !c.Client && !c.Edge) {
+	switch {
+	case c.Servers != "":
+		if !c.Client && !c.Edge {
+			c.Client, c.Edge = true, c.Dev
+		}
+	case c.Dev, !c.Server && !c.Client && !c.Edge:
 		c.Server, c.Client, c.Edge = true, true, true
 	}
 	if c.Datacenter == "" {
@@ -247,6 +257,12 @@ func (c *Config) Defaults() error {
 	case "", "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("-log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.Servers != "" && c.Store != "" {
+		return errors.New("-servers and -store both choose the store: give one")
+	}
+	if c.Servers != "" && c.Server {
+		return errors.New("-servers joins as a client; more servers need etcd membership, which is not supported yet: drop -server")
 	}
 	if c.DataDir == "" && !c.Dev {
 		return errors.New("-data-dir is required (or run with -dev for a temporary one)")

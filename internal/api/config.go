@@ -23,6 +23,9 @@ type Config struct {
 	Version string
 	// Server reports whether this agent holds state (a store member).
 	Server bool
+	// StoreEndpoints are the etcd client URLs other agents join through
+	// (reported by /v1/agent/self as Config.StoreEndpoints).
+	StoreEndpoints []string
 	// ACLsEnabled is reported by /v1/agent/self (Config.ACLsEnabled).
 	ACLsEnabled bool
 	// EnableScriptChecks allows checks with Args; off by default, as Consul.

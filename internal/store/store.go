@@ -31,6 +31,9 @@ type Config struct {
 	// ClientAddr and PeerAddr are the embedded member's listen addresses.
 	// Empty picks free loopback ports on first start and reuses them after.
 	ClientAddr, PeerAddr string
+	// AdvertiseHost replaces an unspecified listen host (0.0.0.0) in the
+	// URLs the member advertises; usually the agent's bind address.
+	AdvertiseHost string
 	// QuotaBytes is the backend quota; 0 means 512 MiB, enough for a homelab.
 	QuotaBytes int64
 	// SnapshotCount is the number of entries between snapshots; 0 means 5000,
@@ -128,9 +131,9 @@ func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 	cu, _ := url.Parse("http://" + p.Client)
 	pu, _ := url.Parse("http://" + p.Peer)
 	ec.ListenClientUrls = []url.URL{*cu}
-	ec.AdvertiseClientUrls = []url.URL{*cu}
+	ec.AdvertiseClientUrls = []url.URL{advertised(*cu, cfg.AdvertiseHost)}
 	ec.ListenPeerUrls = []url.URL{*pu}
-	ec.AdvertisePeerUrls = []url.URL{*pu}
+	ec.AdvertisePeerUrls = []url.URL{advertised(*pu, cfg.AdvertiseHost)}
 	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
 
 	e, err := embed.StartEtcd(ec)
@@ -150,7 +153,20 @@ func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 		return nil, errors.New("embedded etcd did not become ready in 60s")
 	}
 	log.Info("embedded etcd ready", "dir", dir, "client", p.Client)
-	return &Store{client: v3client.New(e.Server), etcd: e, clientURL: "http://" + p.Client, log: log}, nil
+	adv := advertised(*cu, cfg.AdvertiseHost)
+	return &Store{client: v3client.New(e.Server), etcd: e, clientURL: adv.String(), log: log}, nil
+}
+
+// advertised replaces an unspecified host in u with host.
+func advertised(u url.URL, host string) url.URL {
+	h, port, err := net.SplitHostPort(u.Host)
+	if err != nil || host == "" {
+		return u
+	}
+	if ip := net.ParseIP(h); ip != nil && ip.IsUnspecified() {
+		u.Host = net.JoinHostPort(host, port)
+	}
+	return u
 }
 
 func choosePorts(cfg Config) (ports, error) {

@@ -1,0 +1,55 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// joinServers asks the server agents' APIs for the store's endpoints: a
+// client agent then reads and writes the servers' etcd directly.
+func joinServers(ctx context.Context, servers string) ([]string, error) {
+	client := &http.Client{Timeout: 5 * time.Second}
+	var errs []error
+	for _, addr := range strings.Split(servers, ",") {
+		addr = strings.TrimSpace(addr)
+		if addr == "" {
+			continue
+		}
+		if !strings.Contains(addr, "://") {
+			addr = "http://" + addr
+		}
+		req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimRight(addr, "/")+"/v1/agent/self", nil)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var self struct {
+			Config struct {
+				StoreEndpoints []string
+				Server         bool
+			}
+		}
+		err = json.NewDecoder(resp.Body).Decode(&self)
+		resp.Body.Close()
+		if err != nil || len(self.Config.StoreEndpoints) == 0 {
+			errs = append(errs, fmt.Errorf("%s: not an orbit server (no store endpoints in /v1/agent/self)", addr))
+			continue
+		}
+		var eps []string
+		for _, e := range self.Config.StoreEndpoints {
+			eps = append(eps, strings.TrimPrefix(e, "http://"))
+		}
+		return eps, nil
+	}
+	return nil, fmt.Errorf("join servers %s: %w (check -servers and that a server agent runs)", servers, errors.Join(errs...))
+}
