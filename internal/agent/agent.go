@@ -142,7 +142,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.api, err = api.New(api.Config{Addr: a.cfg.HTTPAddr, Datacenter: a.cfg.Datacenter, NodeName: a.cfg.NodeName,
 		NodeID: a.nodeID, Address: a.cfg.BindAddr, Version: Version, Server: a.cfg.Server,
-		StoreEndpoints: []string{a.store.ClientURL()},
+		StoreEndpoints:     []string{a.store.ClientURL()},
 		EnableScriptChecks: a.cfg.EnableScriptChecks, Mounts: a.mounts(), Logger: a.log.With("component", "api"),
 		Registry: a.registry}, a.view, a.store, ttl)
 	if err != nil {

@@ -25,7 +25,7 @@ func (s *Server) agentSelf(w http.ResponseWriter, r *http.Request) error {
 			"Datacenter": s.cfg.Datacenter, "PrimaryDatacenter": s.cfg.Datacenter, "NodeName": s.cfg.NodeName,
 			"NodeID": s.cfg.NodeID, "Server": s.cfg.Server, "Revision": "orbit", "Version": s.cfg.Version,
 			"ACLsEnabled": s.cfg.ACLsEnabled, "StoreEndpoints": s.cfg.StoreEndpoints,
-			"BuildDate":   s.started.UTC().Format(time.RFC3339),
+			"BuildDate": s.started.UTC().Format(time.RFC3339),
 		},
 		"Member": s.member(s.cfg.NodeName),
 		"Meta":   map[string]string{},
