@@ -20,6 +20,9 @@ type metrics struct {
 	notifies  *prometheus.CounterVec // by result
 	transfers *prometheus.CounterVec // by result
 	rebuilds  prometheus.Counter
+	// cached counts answers replayed from the packet cache (exported as
+	// orbit_dns_packet_cache_hits_total).
+	cached atomic.Uint64
 }
 
 // Sources label what answered a query.
@@ -62,7 +65,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.queries, m.latency, m.cache, m.loops, m.notifies, m.transfers, m.rebuilds} {
+	hits := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "orbit_dns_packet_cache_hits_total", Help: "Queries answered from the packet cache of the current answer table (not in orbit_dns_queries_total)."},
+		func() float64 { return float64(m.cached.Load()) })
+	for _, c := range []prometheus.Collector{hits, m.queries, m.latency, m.cache, m.loops, m.notifies, m.transfers, m.rebuilds} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -293,7 +293,7 @@ func sameHosts(a, b map[string]bool) bool {
 func (s *Server) emptyTable() *table {
 	t := &table{domains: append([]string{s.cfg.Domain}, s.cfg.AltDomains...), dc: s.cfg.Datacenter,
 		services: map[string]*service{}, nodes: map[string]*nodeRec{}, ptr: map[string]string{},
-		routers: map[string]*hostRRs{}, zones: map[string]*authZone{}, serials: map[string]uint32{}}
+		routers: map[string]*hostRRs{}, zones: map[string]*authZone{}, serials: map[string]uint32{}, pcache: newPacketCache()}
 	t.ttl.svc, t.ttl.node, t.ttl.router, t.ttl.neg = ttl(s.cfg.ServiceTTL), ttl(s.cfg.NodeTTL), ttl(s.cfg.RouterTTL), ttl(s.cfg.NegativeTTL)
 	for _, a := range s.cfg.AllowTransfer {
 		if p, err := zone.ParsePrefix(a); err == nil {

@@ -27,6 +27,7 @@ type table struct {
 	zones    map[string]*authZone // apex → zone
 	serials  map[string]uint32    // apex → serial, to notice changes
 	transfer []netip.Prefix       // global AXFR allow list
+	pcache   *packetCache         // packed answers of this table
 	ttl      struct{ svc, node, router, neg uint32 }
 }
 

@@ -27,11 +27,19 @@ func (s *Server) serveUDP(ctx context.Context, pc *net.UDPConn, wg *sync.WaitGro
 			s.log.Debug("dns: udp read", "err", err)
 			continue
 		}
+		start := time.Now()
+		t := s.tbl.Load()
+		if b, ok := t.pcache.get(buf[:n], out); ok {
+			if _, err := pc.WriteToUDPAddrPort(b, from); err != nil {
+				s.log.Debug("dns: write answer", "to", from.String(), "err", err)
+			}
+			s.m.cached.Add(1)
+			continue
+		}
 		req, ok := s.parseUDP(buf[:n], pc, from)
 		if !ok {
 			continue
 		}
-		start := time.Now()
 		resp, source := s.answerLocal(req, from, false)
 		if source == srcForward {
 			wg.Go(func() {
@@ -41,7 +49,9 @@ func (s *Server) serveUDP(ctx context.Context, pc *net.UDPConn, wg *sync.WaitGro
 			})
 			continue
 		}
-		s.writeUDP(pc, from, resp, out)
+		if b := s.writeUDP(pc, from, resp, out); b != nil && cacheable(source, resp) {
+			t.pcache.put(buf[:n], b)
+		}
 		s.observe(req, resp, source, start)
 	}
 }
@@ -91,15 +101,30 @@ func (s *Server) reject(pc *net.UDPConn, from netip.AddrPort, req *dns.Msg, rcod
 	s.m.count(typeName(0), rcode, srcLocal)
 }
 
-func (s *Server) writeUDP(pc *net.UDPConn, from netip.AddrPort, resp *dns.Msg, out []byte) {
+func (s *Server) writeUDP(pc *net.UDPConn, from netip.AddrPort, resp *dns.Msg, out []byte) []byte {
 	b, err := resp.PackBuffer(out)
 	if err != nil {
 		s.log.Debug("dns: pack answer", "err", err)
-		return
+		return nil
 	}
 	if _, err := pc.WriteToUDPAddrPort(b, from); err != nil {
 		s.log.Debug("dns: write answer", "to", from.String(), "err", err)
 	}
+	return b
+}
+
+// cacheable reports whether an answer may be replayed for the same query
+// bytes until the table changes: zone answers, and service, node and
+// router answers with at most one record (larger sets are shuffled per
+// query).
+func cacheable(source string, resp *dns.Msg) bool {
+	switch source {
+	case srcZone:
+		return true
+	case srcConsul, srcRouter:
+		return len(resp.Answer) <= 1
+	}
+	return false
 }
 
 // observe records a query's metrics.

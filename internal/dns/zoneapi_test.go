@@ -292,3 +292,26 @@ func TestLargeZoneImport(t *testing.T) {
 		t.Fatalf("host6 lost with host5: %v", got)
 	}
 }
+
+func TestPacketCacheReplaysWithQueryID(t *testing.T) {
+	e := start(t, Config{}, nil)
+	api := startAPI(t, e)
+	api.ok("PUT", "/v1/dns/zones/pc.example", "")
+	api.ok("PUT", "/v1/dns/zones/pc.example/records", `{"Name": "www", "Type": "A", "Records": ["192.0.2.1"]}`)
+	for i, name := range []string{"www.pc.example.", "www.pc.example.", "WwW.pc.example.", "www.pc.example."} {
+		m := new(dns.Msg)
+		m.SetQuestion(name, dns.TypeA)
+		m.Id = uint16(1000 + i)
+		r, _, err := new(dns.Client).Exchange(m, e.addr)
+		if err != nil || r.Id != m.Id || r.Question[0].Name != name || !slices.Equal(answers(r), []string{"192.0.2.1"}) {
+			t.Fatalf("query %d: %v %v", i, r, err)
+		}
+	}
+	if got := counterValue(t, e.reg, "orbit_dns_packet_cache_hits_total", ""); got != 2 {
+		t.Fatalf("packet cache hits = %v, want 2", got)
+	}
+	api.ok("PUT", "/v1/dns/zones/pc.example/records", `{"Name": "www", "Type": "A", "Records": ["192.0.2.2"]}`)
+	if got := answers(e.query(t, "www.pc.example.", dns.TypeA, "udp")); !slices.Equal(got, []string{"192.0.2.2"}) {
+		t.Fatalf("after change: %v", got)
+	}
+}
