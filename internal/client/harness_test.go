@@ -244,3 +244,7 @@ func getPID(t *testing.T, base string) int {
 }
 
 func baseURL(p int) string { return fmt.Sprintf("http://127.0.0.1:%d", p) }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func decodeInto(b []byte, out any) bool { return json.Unmarshal(b, out) == nil }
