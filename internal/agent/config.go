@@ -63,6 +63,11 @@ type Config struct {
 	EntryPoints map[string]string `hcl:"entrypoints,optional"`
 	// ExposedByDefault routes services without traefik.enable=true.
 	ExposedByDefault bool `hcl:"exposed_by_default,optional"`
+	// Policy is how submitted jobs are checked against the standards.
+	Policy *PolicyConfig `hcl:"policy,block"`
+	// NomadAddr also serves the Nomad-compatible API on this address
+	// (default off; Nomad's port is 4646).
+	NomadAddr string `hcl:"nomad_addr,optional"`
 
 	leaseTTL time.Duration
 	set      map[string]bool // flags given on the command line
@@ -94,6 +99,10 @@ func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
 	fs.StringVar(&c.DNSAddr, "dns-addr", "", "DNS listen `address` (default :53; dev 127.0.0.1:8600; off disables)")
 	fs.StringVar(&entry, "entrypoint", "", "edge entry point NAME=ADDR, comma-separated for several")
 	fs.BoolVar(&c.ExposedByDefault, "exposed-by-default", false, "route services without traefik.enable=true")
+	fs.StringVar(&c.NomadAddr, "nomad-addr", "", "also serve the Nomad-compatible API on this `address` (e.g. 127.0.0.1:4646)")
+	var enforce, policyFile string
+	fs.StringVar(&enforce, "policy-enforce", "", "standards policy at job submission: off, warn (default) or strict")
+	fs.StringVar(&policyFile, "policy-file", "", "HCL policy `file` (rules and severities)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -102,6 +111,9 @@ func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
 	}
 	c.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
+	if enforce != "" || policyFile != "" {
+		c.Policy = &PolicyConfig{Enforce: enforce, File: policyFile}
+	}
 	if entry != "" {
 		c.EntryPoints = map[string]string{}
 		for _, e := range strings.Split(entry, ",") {
@@ -197,6 +209,18 @@ func merge(file, flags Config) Config {
 		out.EntryPoints = flags.EntryPoints
 	}
 	pickB("exposed-by-default", &out.ExposedByDefault, flags.ExposedByDefault)
+	pick("nomad-addr", &out.NomadAddr, flags.NomadAddr)
+	if flags.Policy != nil {
+		if out.Policy == nil {
+			out.Policy = &PolicyConfig{}
+		}
+		if flags.Policy.Enforce != "" {
+			out.Policy.Enforce = flags.Policy.Enforce
+		}
+		if flags.Policy.File != "" {
+			out.Policy.File = flags.Policy.File
+		}
+	}
 	out.set = s
 	return out
 }
@@ -263,6 +287,12 @@ func (c *Config) Defaults() error {
 	}
 	if c.Servers != "" && c.Server {
 		return errors.New("-servers joins as a client; more servers need etcd membership, which is not supported yet: drop -server")
+	}
+	if c.Policy == nil {
+		c.Policy = &PolicyConfig{}
+	}
+	if _, err := newAdmitter(*c.Policy); err != nil {
+		return err
 	}
 	if c.DataDir == "" && !c.Dev {
 		return errors.New("-data-dir is required (or run with -dev for a temporary one)")
