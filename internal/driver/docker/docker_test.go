@@ -1,12 +1,9 @@
 package docker
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/build"
-	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 
 	"github.com/orbit/orbit/internal/driver"
+	"github.com/orbit/orbit/internal/driver/docker/dockertest"
 	"github.com/orbit/orbit/internal/driver/drivertest"
 )
 
@@ -35,49 +31,9 @@ func newDriver(t *testing.T) *Driver {
 	return d
 }
 
-// buildImage builds a FROM scratch image holding the static webapp binary
-// through the Engine's build API and removes it when the test ends.
-func buildImage(t *testing.T, d *Driver) string {
-	t.Helper()
-	bin, err := os.ReadFile(drivertest.BuildWebapp(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(name string, mode int64, data []byte) {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(data))}); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write(data)
-	}
-	add("Dockerfile", 0o644, []byte("FROM scratch\nCOPY webapp /webapp\nENTRYPOINT [\"/webapp\"]\n"))
-	add("webapp", 0o755, bin)
-	tw.Close()
-	ctx := context.Background()
-	cli, err := d.client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tag := fmt.Sprintf("orbit-test-webapp:%d", time.Now().UnixNano())
-	resp, err := cli.ImageBuild(ctx, &buf, build.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true})
-	if err != nil {
-		t.Fatalf("build image: %v", err)
-	}
-	out, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if strings.Contains(string(out), `"error"`) {
-		t.Fatalf("build image: %s", out)
-	}
-	t.Cleanup(func() {
-		cli.ImageRemove(context.Background(), tag, image.RemoveOptions{Force: true, PruneChildren: true})
-	})
-	return tag
-}
-
 func TestDockerRunsPublishesStopsAndRemoves(t *testing.T) {
 	d := newDriver(t)
-	tag := buildImage(t, d)
+	tag := dockertest.BuildWebappImage(t, dockertest.Client(t))
 	ctx := context.Background()
 	port := drivertest.FreePort(t)
 	dir := t.TempDir()
