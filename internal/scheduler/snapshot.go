@@ -92,12 +92,16 @@ type snapshot struct {
 // read takes a snapshot from the view. The node sequence keys are read
 // before the allocations, so a plan comparing them can only succeed if no
 // allocation of its nodes changed after this read.
-func (s *Server) read() *snapshot {
+func (s *Server) read() *snapshot { return s.readWith(s.caches) }
+
+// readWith takes a snapshot through the given caches (the leader loop's, or
+// fresh ones for a dry run on another goroutine).
+func (s *Server) readWith(c *caches) *snapshot {
 	sn := &snapshot{seq: map[string]int64{}, alive: map[string]bool{}, byJob: map[string][]string{}}
 	for node, kv := range s.view.Raw(store.FamilyNodeSeq) {
 		sn.seq[node] = kv.ModRevision
 	}
-	c, log := s.caches, s.log
+	log := s.log
 	sn.allocs, sn.allocRev = c.allocs.sync(s.view.Raw(store.FamilyAllocs), log)
 	sn.status, sn.statusRev = c.status.sync(s.view.Raw(store.FamilyAllocStatus), log)
 	sn.heads, sn.headRev = c.heads.sync(s.view.Raw(store.FamilyJobHead), log)

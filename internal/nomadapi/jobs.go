@@ -1,0 +1,325 @@
+package nomadapi
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/orbit/orbit/internal/job"
+	"github.com/orbit/orbit/internal/jobspec"
+	"github.com/orbit/orbit/internal/store"
+)
+
+func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) {
+	idx, err := h.block(r, store.FamilyJobHead, store.FamilyJobs, store.FamilyAllocs, store.FamilyAllocStatus)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ns := namespace(r)
+	versions := family[job.Version](h, store.FamilyJobs)
+	summaries := h.summaries()
+	out := []*wJobListStub{}
+	for key, he := range family[job.Head](h, store.FamilyJobHead) {
+		hd := he.v
+		if !nsMatch(ns, hd.Namespace) || !prefixMatch(r, hd.ID) {
+			continue
+		}
+		ve, ok := versions[key+"/"+uitoa(hd.Version)]
+		if !ok {
+			continue
+		}
+		j := fromJob(ve.v, hd, he.createRev, max(he.modRev, ve.modRev))
+		stub := &wJobListStub{ID: j.ID, Name: j.Name, Namespace: j.Namespace, Datacenters: j.Datacenters, Type: j.Type,
+			Priority: j.Priority, Stop: j.Stop, Status: j.Status, JobSummary: summaries[key], CreateIndex: j.CreateIndex,
+			ModifyIndex: j.ModifyIndex, JobModifyIndex: j.JobModifyIndex, SubmitTime: j.SubmitTime}
+		if r.URL.Query().Get("meta") == "true" {
+			stub.Meta = j.Meta
+		}
+		if stub.JobSummary == nil {
+			stub.JobSummary = &wJobSummary{JobID: j.ID, Namespace: j.Namespace, Summary: map[string]wGroupSummary{}}
+		}
+		out = append(out, stub)
+	}
+	sort.Slice(out, func(i, k int) bool { return out[i].ID < out[k].ID })
+	h.reply(w, idx, out)
+}
+
+// summaries counts every job's allocations by group and client status.
+func (h *Handler) summaries() map[string]*wJobSummary {
+	out := map[string]*wJobSummary{}
+	for _, av := range h.allocs(func(*job.Allocation) bool { return true }) {
+		a := av.a
+		key := a.Namespace + "/" + a.JobID
+		s := out[key]
+		if s == nil {
+			s = &wJobSummary{JobID: a.JobID, Namespace: a.Namespace, Summary: map[string]wGroupSummary{}}
+			out[key] = s
+		}
+		g := s.Summary[a.TaskGroup]
+		switch a.ClientStatusWith(av.st) {
+		case job.ClientPending:
+			if !a.TerminalDesired() {
+				g.Starting++
+			}
+		case job.ClientRunning:
+			g.Running++
+		case job.ClientComplete:
+			g.Complete++
+		case job.ClientFailed:
+			g.Failed++
+		case job.ClientLost:
+			g.Lost++
+		}
+		s.Summary[a.TaskGroup] = g
+		s.ModifyIndex = max(s.ModifyIndex, uint64(av.modRev))
+	}
+	return out
+}
+
+func (h *Handler) jobSummary(w http.ResponseWriter, r *http.Request) {
+	idx, err := h.block(r, store.FamilyAllocs, store.FamilyAllocStatus, store.FamilyJobHead)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ns, id := namespace(r), r.PathValue("id")
+	if _, _, err := h.currentJob(ns, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	s := h.summaries()[ns+"/"+id]
+	if s == nil {
+		s = &wJobSummary{JobID: id, Namespace: ns, Summary: map[string]wGroupSummary{}}
+	}
+	h.reply(w, idx, s)
+}
+
+func (h *Handler) getJob(w http.ResponseWriter, r *http.Request) {
+	idx, err := h.block(r, store.FamilyJobHead, store.FamilyJobs)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	head, v, err := h.currentJob(namespace(r), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.reply(w, idx, fromJob(v.v, head.v, head.createRev, max(head.modRev, v.modRev)))
+}
+
+// registerRequest is Nomad's JobRegisterRequest.
+type registerRequest struct {
+	Job            *wJob
+	EnforceIndex   bool
+	JobModifyIndex uint64
+	EvalPriority   int
+}
+
+// registerResponse is Nomad's JobRegisterResponse.
+type registerResponse struct {
+	EvalID          string
+	EvalCreateIndex uint64
+	JobModifyIndex  uint64
+	Warnings        string
+	Index           uint64
+	LastContact     int64
+	KnownLeader     bool
+}
+
+func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) {
+	var req registerRequest
+	if err := decode(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if req.Job == nil {
+		h.fail(w, r, errorf(http.StatusBadRequest, "Job must be specified"))
+		return
+	}
+	if id := r.PathValue("id"); id != "" && id != req.Job.ID {
+		h.fail(w, r, errorf(http.StatusBadRequest, "Job ID does not match name"))
+		return
+	}
+	if req.Job.Periodic != nil || req.Job.ParameterizedJob != nil {
+		h.fail(w, r, errorf(http.StatusBadRequest, "periodic and parameterized jobs are not supported by orbit"))
+		return
+	}
+	j := toJob(req.Job)
+	if j.Namespace == "" {
+		j.Namespace = namespace(r)
+	}
+	if req.EnforceIndex {
+		head, ok := h.view.RawGet(store.FamilyJobHead, j.Namespace+"/"+j.ID)
+		if (req.JobModifyIndex == 0 && ok) || (req.JobModifyIndex != 0 && (!ok || uint64(head.ModRevision) != req.JobModifyIndex)) {
+			h.fail(w, r, errorf(http.StatusBadRequest, "Enforcing job modify index %d: job exists with conflicting job modify index", req.JobModifyIndex))
+			return
+		}
+	}
+	resp, err := h.register(r, j, "", req.EvalPriority, nil, job.TriggerJobRegister)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.reply(w, resp.EvalCreateIndex, resp)
+}
+
+// register admits, validates and stores a job with a new evaluation, and
+// waits until the view has it.
+func (h *Handler) register(r *http.Request, j *job.Job, source string, priority int, enforce *uint64, trigger string) (*registerResponse, error) {
+	j.Canonicalize()
+	if strings.Contains(j.ID, "/") || strings.Contains(j.Namespace, "/") {
+		return nil, errorf(http.StatusBadRequest, "job ID and namespace must not contain '/'")
+	}
+	if err := j.Validate(); err != nil {
+		return nil, errorf(http.StatusBadRequest, "%s", err.Error())
+	}
+	var warnings []string
+	if h.cfg.Admitter != nil {
+		ws, err := h.cfg.Admitter.Admit(r.Context(), j)
+		if err != nil {
+			return nil, errorf(http.StatusBadRequest, "job refused: %s", err.Error())
+		}
+		warnings = ws
+	}
+	now := h.cfg.Clock.Now()
+	if priority == 0 {
+		priority = j.Priority
+	}
+	ev := &job.Evaluation{ID: h.cfg.NewID(), Namespace: j.Namespace, Priority: priority, Type: j.Type, TriggeredBy: trigger,
+		JobID: j.ID, Status: job.EvalPending, CreateTime: now, ModifyTime: now}
+	res, err := h.store.RegisterJob(r.Context(), store.JobRegistration{Job: j, Warnings: warnings, Source: source, Eval: ev,
+		EnforceVersion: enforce, Now: now, Same: job.SameSpec})
+	if err != nil {
+		return nil, err
+	}
+	if err := h.view.WaitRevision(r.Context(), res.Revision); err != nil {
+		return nil, err
+	}
+	return &registerResponse{EvalID: ev.ID, EvalCreateIndex: uint64(res.Revision), JobModifyIndex: uint64(res.Revision),
+		Warnings: strings.Join(warnings, "\n"), Index: uint64(res.Revision), KnownLeader: true}, nil
+}
+
+func (h *Handler) stopJob(w http.ResponseWriter, r *http.Request) {
+	ns, id := namespace(r), r.PathValue("id")
+	purge := r.URL.Query().Get("purge") == "true"
+	now := h.cfg.Clock.Now()
+	ev := &job.Evaluation{ID: h.cfg.NewID(), Namespace: ns, Priority: job.DefaultPriority, TriggeredBy: job.TriggerJobDeregister,
+		JobID: id, Status: job.EvalPending, CreateTime: now, ModifyTime: now}
+	if _, v, err := h.currentJob(ns, id); err == nil {
+		ev.Priority, ev.Type = v.v.Job.Priority, v.v.Job.Type
+	}
+	rev, err := h.store.StopJob(r.Context(), ns, id, purge, ev, now)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.view.WaitRevision(r.Context(), rev); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.reply(w, uint64(rev), &registerResponse{EvalID: ev.ID, EvalCreateIndex: uint64(rev), JobModifyIndex: uint64(rev),
+		Index: uint64(rev), KnownLeader: true})
+}
+
+// parseRequest is Nomad's JobsParseRequest.
+type parseRequest struct {
+	JobHCL       string
+	Variables    string
+	Canonicalize bool
+}
+
+func (h *Handler) parseJob(w http.ResponseWriter, r *http.Request) {
+	var req parseRequest
+	if err := decode(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var opts jobspec.Options
+	if req.Variables != "" {
+		opts.VarFiles = []jobspec.VarFile{{Name: "variables.hcl", Src: []byte(req.Variables)}}
+	}
+	j, err := jobspec.Parse("job.nomad.hcl", []byte(req.JobHCL), opts)
+	if err != nil {
+		h.fail(w, r, errorf(http.StatusBadRequest, "%s", err.Error()))
+		return
+	}
+	if req.Canonicalize {
+		j.Canonicalize()
+	}
+	h.reply(w, 0, fromJob(&job.Version{Job: j}, nil, 0, 0))
+}
+
+func (h *Handler) jobVersions(w http.ResponseWriter, r *http.Request) {
+	idx, err := h.block(r, store.FamilyJobs, store.FamilyJobHead)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ns, id := namespace(r), r.PathValue("id")
+	head, _, err := h.currentJob(ns, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := struct {
+		Versions []*wJob
+		Diffs    []*jobDiff
+	}{Versions: []*wJob{}}
+	vs := h.versionsOf(ns, id)
+	for i, v := range vs {
+		out.Versions = append(out.Versions, fromJob(v.v, head.v, v.createRev, v.modRev))
+		if r.URL.Query().Get("diffs") == "true" && i+1 < len(vs) {
+			out.Diffs = append(out.Diffs, diffJobs(fromJob(vs[i+1].v, nil, 0, 0), fromJob(v.v, nil, 0, 0)))
+		}
+	}
+	h.reply(w, idx, out)
+}
+
+// revertRequest is Nomad's JobRevertRequest.
+type revertRequest struct {
+	JobID               string
+	JobVersion          uint64
+	EnforcePriorVersion *uint64
+}
+
+func (h *Handler) revertJob(w http.ResponseWriter, r *http.Request) {
+	var req revertRequest
+	if err := decode(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ns, id := namespace(r), r.PathValue("id")
+	head, _, err := h.currentJob(ns, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if req.JobVersion == head.v.Version {
+		h.fail(w, r, errorf(http.StatusBadRequest, "can't revert to current version"))
+		return
+	}
+	target, ok := one[job.Version](h, store.FamilyJobs, ns+"/"+id+"/"+uitoa(req.JobVersion))
+	if !ok {
+		h.fail(w, r, errorf(http.StatusNotFound, "job %q version %d not found", id, req.JobVersion))
+		return
+	}
+	enforce := req.EnforcePriorVersion
+	if enforce == nil {
+		enforce = &head.v.Version
+	}
+	resp, err := h.register(r, target.v.Job, target.v.Source, 0, enforce, job.TriggerJobRegister)
+	if errors.Is(err, store.ErrConflict) {
+		err = errorf(http.StatusBadRequest, "current job has version %d; enforcing version %d", head.v.Version, *enforce)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.reply(w, resp.EvalCreateIndex, resp)
+}
+
+func uitoa(v uint64) string { return strconv.FormatUint(v, 10) }

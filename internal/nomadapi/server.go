@@ -1,0 +1,221 @@
+package nomadapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/orbit/orbit/internal/job"
+	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
+)
+
+// Admitter judges a job before it is registered: an error refuses it (the
+// client gets a 400 with the message), warnings are returned to the client
+// and recorded on the job version. The agent wires the standards policy in.
+type Admitter interface {
+	Admit(ctx context.Context, j *job.Job) (warnings []string, err error)
+}
+
+// Planner is a dry run of the scheduler for /v1/job/:id/plan
+// (scheduler.Server satisfies it).
+type Planner interface {
+	PlanJob(ctx context.Context, j *job.Job) (*job.PlanSummary, error)
+}
+
+// LogReader opens the stdout or stderr of a task of an allocation on this
+// node (the client implements it; see the contract). origin is "start" or
+// "end"; offset counts from it. With follow the reader keeps returning data
+// as the task writes until ctx ends or the task is dead. An allocation or
+// task not on this node gives an error wrapping fs.ErrNotExist.
+type LogReader interface {
+	OpenLog(ctx context.Context, allocID, task, stream string, offset int64, origin string, follow bool) (io.ReadCloser, error)
+}
+
+// Store is the part of store the API writes through.
+type Store interface {
+	RegisterJob(ctx context.Context, r store.JobRegistration) (store.JobRegistered, error)
+	StopJob(ctx context.Context, ns, id string, purge bool, eval *job.Evaluation, now time.Time) (int64, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
+// View is the part of the view the API reads.
+type View interface {
+	Raw(family string) map[string]store.KV
+	RawGet(family, rest string) (store.KV, bool)
+	Alive(node string) bool
+	Index(res view.Resource) uint64
+	Subscribe() (<-chan struct{}, func())
+	WaitRevision(ctx context.Context, rev int64) error
+}
+
+var _ View = (*view.View)(nil)
+
+// Config configures the handler. The zero value works.
+type Config struct {
+	// NodeName is the local node: logs of its allocations are read through
+	// Logs; others are proxied to their node's agent.
+	NodeName string
+	// Region and Datacenter are reported where Nomad reports them.
+	Region, Datacenter string
+	Admitter           Admitter
+	Planner            Planner
+	Logs               LogReader
+	// MaxWait caps a blocking query's wait; 0 means 10 minutes (Nomad's).
+	MaxWait time.Duration
+	Clock   clockwork.Clock
+	Logger  *slog.Logger
+	// NewID makes evaluation IDs; nil makes random UUIDs.
+	NewID func() string
+	// HTTPClient proxies log requests to other nodes; nil uses a default.
+	HTTPClient *http.Client
+}
+
+// Handler is the Nomad-compatible API.
+type Handler struct {
+	cfg   Config
+	store Store
+	view  View
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// New returns the handler over st and v.
+func New(cfg Config, st Store, v View) (*Handler, error) {
+	if cfg.MaxWait < 0 {
+		return nil, errors.New("nomadapi: MaxWait must not be negative")
+	}
+	if cfg.MaxWait == 0 {
+		cfg.MaxWait = 10 * time.Minute
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = newUUID
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{}
+	}
+	if cfg.Region == "" {
+		cfg.Region = job.DefaultRegion
+	}
+	h := &Handler{cfg: cfg, store: st, view: v, log: cfg.Logger, mux: http.NewServeMux()}
+	h.routes()
+	return h, nil
+}
+
+// ServeHTTP serves the /v1/ paths listed in the package doc.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+func (h *Handler) routes() {
+	m := h.mux
+	m.HandleFunc("GET /v1/jobs", h.listJobs)
+	m.HandleFunc("PUT /v1/jobs", h.registerJob)
+	m.HandleFunc("POST /v1/jobs", h.registerJob)
+	m.HandleFunc("PUT /v1/jobs/parse", h.parseJob)
+	m.HandleFunc("POST /v1/jobs/parse", h.parseJob)
+	m.HandleFunc("GET /v1/job/{id}", h.getJob)
+	m.HandleFunc("PUT /v1/job/{id}", h.registerJob)
+	m.HandleFunc("POST /v1/job/{id}", h.registerJob)
+	m.HandleFunc("DELETE /v1/job/{id}", h.stopJob)
+	m.HandleFunc("GET /v1/job/{id}/allocations", h.jobAllocations)
+	m.HandleFunc("GET /v1/job/{id}/evaluations", h.jobEvaluations)
+	m.HandleFunc("GET /v1/job/{id}/deployments", h.jobDeployments)
+	m.HandleFunc("GET /v1/job/{id}/deployment", h.jobLatestDeployment)
+	m.HandleFunc("GET /v1/job/{id}/versions", h.jobVersions)
+	m.HandleFunc("GET /v1/job/{id}/summary", h.jobSummary)
+	m.HandleFunc("PUT /v1/job/{id}/revert", h.revertJob)
+	m.HandleFunc("POST /v1/job/{id}/revert", h.revertJob)
+	m.HandleFunc("PUT /v1/job/{id}/plan", h.planJob)
+	m.HandleFunc("POST /v1/job/{id}/plan", h.planJob)
+	m.HandleFunc("GET /v1/allocations", h.listAllocations)
+	m.HandleFunc("GET /v1/allocation/{id}", h.getAllocation)
+	m.HandleFunc("GET /v1/evaluations", h.listEvaluations)
+	m.HandleFunc("GET /v1/evaluation/{id}", h.getEvaluation)
+	m.HandleFunc("GET /v1/evaluation/{id}/allocations", h.evalAllocations)
+	m.HandleFunc("GET /v1/deployments", h.listDeployments)
+	m.HandleFunc("GET /v1/deployment/{id}", h.getDeployment)
+	m.HandleFunc("GET /v1/deployment/allocations/{id}", h.deploymentAllocations)
+	m.HandleFunc("GET /v1/nodes", h.listNodes)
+	m.HandleFunc("GET /v1/node/{id}", h.getNode)
+	m.HandleFunc("GET /v1/node/{id}/allocations", h.nodeAllocations)
+	m.HandleFunc("GET /v1/client/fs/logs/{alloc}", h.logs)
+	m.HandleFunc("GET /v1/status/leader", h.statusLeader)
+}
+
+// httpError is an error with the status it answers.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func errorf(status int, format string, args ...any) error {
+	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+// fail answers err as Nomad does: a status and a plain-text message.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var he *httpError
+	status := http.StatusInternalServerError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &he):
+		status = he.status
+	case errors.Is(err, store.ErrJobNotFound):
+		status, msg = http.StatusNotFound, "job not found"
+	case errors.Is(err, store.ErrConflict):
+		status = http.StatusConflict
+	}
+	if status >= 500 {
+		h.log.Error("nomad api", "path", r.URL.Path, "err", err)
+		msg = "internal error"
+	}
+	http.Error(w, msg, status)
+}
+
+// reply writes v as JSON with the query metadata headers.
+func (h *Handler) reply(w http.ResponseWriter, index uint64, v any) {
+	setMeta(w, index)
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		h.log.Debug("write answer", "err", err)
+	}
+}
+
+// setMeta sets Nomad's query metadata: the index (never below 1), a known
+// leader (the etcd cluster answers) and no staleness.
+func setMeta(w http.ResponseWriter, index uint64) {
+	w.Header().Set("X-Nomad-Index", strconv.FormatUint(max(index, 1), 10))
+	w.Header().Set("X-Nomad-KnownLeader", "true")
+	w.Header().Set("X-Nomad-LastContact", "0")
+}
+
+func (h *Handler) statusLeader(w http.ResponseWriter, r *http.Request) {
+	h.reply(w, 1, r.Host)
+}
+
+// decode reads a JSON request body into v.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 16<<20))
+	if err := dec.Decode(v); err != nil {
+		return errorf(http.StatusBadRequest, "invalid request body: %v", err)
+	}
+	return nil
+}
