@@ -12,7 +12,7 @@ import (
 // table. Slots are atomic pointers: no locks; a collision just replaces.
 type packetCache struct {
 	seed  maphash.Seed
-	slots [4096]atomic.Pointer[packetEntry]
+	slots [16384]atomic.Pointer[packetEntry]
 }
 
 type packetEntry struct {
