@@ -29,7 +29,6 @@ func (ar *allocRunner) loop(ctx context.Context) {
 		ar.syncServices(ctx)
 		recheck := ar.updateStatus()
 		ar.report(ctx)
-		ar.save()
 		if ar.allDead() {
 			ar.finish(ctx, "")
 			return
@@ -173,6 +172,10 @@ func (ar *allocRunner) save() {
 		return
 	}
 	b, err := json.Marshal(ar.st)
+	if err == nil && string(b) == string(ar.lastSave) {
+		ar.mu.Unlock()
+		return
+	}
 	ar.mu.Unlock()
 	if err == nil {
 		tmp := ar.c.statePath(ar.id) + ".tmp"
@@ -182,7 +185,11 @@ func (ar *allocRunner) save() {
 	}
 	if err != nil {
 		ar.log.Error("save allocation state", "err", err)
+		return
 	}
+	ar.mu.Lock()
+	ar.lastSave = b
+	ar.mu.Unlock()
 }
 
 // updateStatus derives the client status from the task states and the
@@ -240,6 +247,9 @@ func (ar *allocRunner) decideHealthLocked(runningSince time.Time, unhealthy bool
 	decided, healthy, recheck := decideHealth(in, now)
 	if decided {
 		ar.status.DeploymentStatus = &job.AllocHealth{Healthy: healthy, Timestamp: now, Canary: ar.alloc.Canary}
+		if !ar.hasTemplates() {
+			ar.needsView.Store(false)
+		}
 		ar.log.Info("deployment health decided", "healthy", healthy)
 	}
 	return recheck
@@ -265,4 +275,13 @@ func (ar *allocRunner) checksPassingLocked() (int, bool) {
 func sameInstance(a, b *catalog.Instance) bool {
 	return a.Name == b.Name && a.Address == b.Address && a.Port == b.Port && a.Owner == b.Owner &&
 		slices.Equal(a.Tags, b.Tags)
+}
+
+func (ar *allocRunner) hasTemplates() bool {
+	for _, tr := range ar.runners {
+		if len(tr.task.Templates) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -33,6 +33,9 @@ type allocRunner struct {
 	taskCh   chan struct{} // a task's state changed (capacity 1)
 	done     chan struct{} // closed when run returns
 	over     atomic.Bool   // the allocation's tasks are over for good
+	// needsView is set while the runner reacts to view changes: templates
+	// to re-render, or deployment health waiting on checks.
+	needsView atomic.Bool
 	tasks    sync.WaitGroup
 
 	// detach ends the task runners without stopping their tasks (agent
@@ -51,6 +54,7 @@ type allocRunner struct {
 	runners      []*taskRunner
 	status       job.AllocStatus
 	lastReport   []byte
+	lastSave     []byte
 	regs         map[string]*registration // registered instances by id
 	stopping     bool                     // services must not be registered again
 	svcErrLogged bool
@@ -67,8 +71,15 @@ func newAllocRunner(c *Client, a *job.Allocation, st *localState) *allocRunner {
 		done: make(chan struct{}), detach: ctx, cancelDetach: cancel,
 		alloc: a, st: st, regs: map[string]*registration{}, received: c.clock.Now()}
 	ar.status = job.AllocStatus{ID: a.ID, Node: c.cfg.NodeName, ClientStatus: job.ClientPending, TaskStates: map[string]*job.TaskState{}}
-	if st != nil && st.Status != nil {
-		ar.status = *st.Status
+	if st != nil {
+		// The last status this node reported: task states, restarts and
+		// deployment health carry on across the agent restart.
+		if kv, ok := c.view.RawGet(store.FamilyAllocStatus, a.ID); ok {
+			if prev, err := store.Decode[job.AllocStatus](kv); err == nil && prev.TaskStates != nil {
+				ar.status = *prev
+				ar.lastReport = nil
+			}
+		}
 	}
 	return ar
 }
@@ -84,6 +95,9 @@ func signal(ch chan struct{}) {
 func (ar *allocRunner) update(a *job.Allocation) {
 	ar.mu.Lock()
 	ar.alloc, ar.gone = a, false
+	if a.DeploymentID != "" && ar.status.DeploymentStatus == nil {
+		ar.needsView.Store(true)
+	}
 	ar.mu.Unlock()
 	signal(ar.updateCh)
 	signal(ar.viewCh)
@@ -211,6 +225,12 @@ func (ar *allocRunner) prepare(ctx context.Context) error {
 			ar.status.TaskStates[t.Name] = ts
 		}
 		ar.runners = append(ar.runners, newTaskRunner(ar, t))
+		if len(t.Templates) > 0 {
+			ar.needsView.Store(true)
+		}
+	}
+	if ar.alloc.DeploymentID != "" && ar.status.DeploymentStatus == nil {
+		ar.needsView.Store(true)
 	}
 	ar.mu.Unlock()
 	if err := ar.c.saveState(a.ID, ar.st); err != nil {
@@ -298,8 +318,5 @@ func (ar *allocRunner) report(ctx context.Context) {
 	}
 	ar.mu.Lock()
 	ar.lastReport = b
-	if ar.st != nil {
-		ar.st.Status = &st
-	}
 	ar.mu.Unlock()
 }

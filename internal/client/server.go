@@ -32,6 +32,10 @@ type Client struct {
 
 	id string // node.unique.id, set by Run
 
+	// decoded caches allocations by key with the revision they were
+	// decoded at; only reconcile uses it.
+	decoded map[string]decodedAlloc
+
 	// mu guards runners, usable, node and facts.
 	mu      sync.Mutex
 	runners map[string]*allocRunner
@@ -57,7 +61,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 		cfg: cfg, view: deps.View, store: deps.Store, drivers: deps.Drivers, clock: cfg.Clock,
 		log:     cfg.Logger.With("component", "client", "node", cfg.NodeName),
 		metrics: m, ports: newPortAllocator(cfg.PortMin, cfg.PortMax, cfg.Address),
-		runners: map[string]*allocRunner{}, usable: map[string]driver.Driver{},
+		runners: map[string]*allocRunner{}, usable: map[string]driver.Driver{}, decoded: map[string]decodedAlloc{},
 	}, nil
 }
 
@@ -164,21 +168,16 @@ func (c *Client) driver(name string) (driver.Driver, error) {
 // changes to running ones, stops those whose allocation went away, and
 // removes registrations no allocation here owns.
 func (c *Client) reconcile(ctx context.Context, wg *sync.WaitGroup) {
-	mine := map[string]*job.Allocation{}
-	for id, kv := range c.view.Raw(store.FamilyAllocs) {
-		a, err := store.Decode[job.Allocation](kv)
-		if err != nil {
-			c.log.Error("skip undecodable allocation", "alloc", id, "err", err)
-			continue
-		}
-		if a.Node == c.cfg.NodeName {
-			mine[a.ID] = a
-		}
-	}
+	mine, changed := c.myAllocs()
 	c.mu.Lock()
 	for id, a := range mine {
 		if ar, ok := c.runners[id]; ok {
-			ar.update(a)
+			if changed[id] {
+				ar.update(a)
+			}
+			if ar.needsView.Load() {
+				signal(ar.viewCh)
+			}
 			continue
 		}
 		if a.TerminalDesired() || a.Lost || c.reportedTerminal(id) {
@@ -208,6 +207,40 @@ func (c *Client) reconcile(ctx context.Context, wg *sync.WaitGroup) {
 	c.metrics.allocs.Set(float64(len(c.runners)))
 	c.mu.Unlock()
 	c.sweep(ctx, live)
+}
+
+type decodedAlloc struct {
+	rev   int64
+	alloc *job.Allocation
+}
+
+// myAllocs decodes this node's allocations from the view (only those that
+// changed since the last call) and says which changed.
+func (c *Client) myAllocs() (map[string]*job.Allocation, map[string]bool) {
+	raw := c.view.Raw(store.FamilyAllocs)
+	mine, changed := map[string]*job.Allocation{}, map[string]bool{}
+	for key, kv := range raw {
+		d, ok := c.decoded[key]
+		if !ok || d.rev != kv.ModRevision {
+			a, err := store.Decode[job.Allocation](kv)
+			if err != nil {
+				c.log.Error("skip undecodable allocation", "alloc", key, "err", err)
+				continue
+			}
+			d = decodedAlloc{rev: kv.ModRevision, alloc: a}
+			c.decoded[key] = d
+			changed[a.ID] = true
+		}
+		if d.alloc.Node == c.cfg.NodeName {
+			mine[d.alloc.ID] = d.alloc
+		}
+	}
+	for key := range c.decoded {
+		if _, ok := raw[key]; !ok {
+			delete(c.decoded, key)
+		}
+	}
+	return mine, changed
 }
 
 // reportedTerminal reports whether this node already reported the

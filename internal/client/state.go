@@ -23,8 +23,7 @@ type localState struct {
 	Ports   []job.AllocatedPort       `json:"ports"`
 	Handles map[string]*driver.Handle `json:"handles,omitempty"`
 	// Done marks an allocation whose tasks finished: it is not run again.
-	Done   bool             `json:"done,omitempty"`
-	Status *job.AllocStatus `json:"status,omitempty"`
+	Done bool `json:"done,omitempty"`
 }
 
 func (c *Client) stateDir() string { return filepath.Join(c.cfg.DataDir, "client", "allocs") }
