@@ -307,3 +307,7 @@ func fromNode(n *job.NodeInfo, alive bool, createRev, modRev int64) *wNode {
 	}
 	return w
 }
+
+// EncodeJob returns j in the Nomad API's JSON shape, ready to marshal into
+// a register or plan request (the CLI submits parsed job files this way).
+func EncodeJob(j *job.Job) any { return fromJob(&job.Version{Job: j}, nil, 0, 0) }
