@@ -48,8 +48,8 @@ func nodeInfos(n int) []*job.NodeInfo {
 	out := make([]*job.NodeInfo, n)
 	for i := range out {
 		out[i] = &job.NodeInfo{Name: fmt.Sprintf("node-%04d", i), ID: fmt.Sprintf("id-%04d", i), Datacenter: "dc1",
-			Resources: job.NodeResources{CPU: 16000 + 8000*(i%3), MemoryMB: 32768 + 16384*(i%3)},
-			Drivers:   map[string]job.DriverInfo{"raw_exec": {Detected: true, Healthy: true}, "docker": {Detected: true, Healthy: true}},
+			Resources:  job.NodeResources{CPU: 16000 + 8000*(i%3), MemoryMB: 32768 + 16384*(i%3)},
+			Drivers:    map[string]job.DriverInfo{"raw_exec": {Detected: true, Healthy: true}, "docker": {Detected: true, Healthy: true}},
 			Attributes: map[string]string{"kernel.name": "linux", "cpu.arch": "amd64"}, Meta: map[string]string{"rack": fmt.Sprintf("r%d", i%10)}}
 	}
 	return out
