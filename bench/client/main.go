@@ -16,6 +16,7 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,25 +61,43 @@ func run(n, runs int) error {
 	if err != nil {
 		return err
 	}
+	var all []time.Duration
 	for r := 1; r <= runs; r++ {
-		running, serving, err := once(filepath.Join(tmp, "run"+strconv.Itoa(r)), bin, n)
+		res, err := once(filepath.Join(tmp, "run"+strconv.Itoa(r)), bin, n)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("run %d: %d allocations: all running %v, all answering HTTP %v\n", r, n,
-			running.Round(time.Millisecond), serving.Round(time.Millisecond))
+		all = append(all, res.serving)
+		fmt.Printf("run %d: %d allocations: first task started %v, half %v, all running %v, all answering HTTP %v\n", r, n,
+			res.first.Round(time.Millisecond), res.median.Round(time.Millisecond),
+			res.running.Round(time.Millisecond), res.serving.Round(time.Millisecond))
 	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	fmt.Printf("median of %d runs, all answering HTTP: %v (load average %s)\n", runs, all[len(all)/2].Round(time.Millisecond), loadAvg())
 	return nil
 }
 
+type result struct {
+	first, median, running, serving time.Duration
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:3], " ")
+}
+
 // once runs one measurement in a fresh store and client.
-func once(dir, bin string, n int) (running, serving time.Duration, err error) {
+func once(dir, bin string, n int) (res result, err error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	log := slog.New(slog.DiscardHandler)
 	st, err := store.Open(ctx, store.Config{DataDir: filepath.Join(dir, "store"), Logger: log})
 	if err != nil {
-		return 0, 0, err
+		return res, err
 	}
 	defer st.Close()
 	v := view.New(st, log)
@@ -88,12 +107,12 @@ func once(dir, bin string, n int) (running, serving time.Duration, err error) {
 	wg.Go(func() { v.Run(ctx) })
 	<-v.Ready()
 	if _, err := st.RegisterNode(ctx, &catalog.Node{Name: "bench", Address: "127.0.0.1"}, 0); err != nil {
-		return 0, 0, err
+		return res, err
 	}
 	c, err := client.New(client.Config{NodeName: "bench", DataDir: filepath.Join(dir, "client"), StopOnShutdown: true, Logger: log},
 		client.Deps{View: v, Store: st, Drivers: []driver.Driver{rawexec.New()}})
 	if err != nil {
-		return 0, 0, err
+		return res, err
 	}
 	wg.Go(func() { c.Run(ctx) })
 	time.Sleep(200 * time.Millisecond) // let the client fingerprint and subscribe
@@ -117,45 +136,48 @@ func once(dir, bin string, n int) (running, serving time.Duration, err error) {
 	start := time.Now()
 	for i := 0; i < len(ops); i += store.MaxTxnOps {
 		if _, _, err := st.Txn(ctx, nil, ops[i:min(i+store.MaxTxnOps, len(ops))]); err != nil {
-			return 0, 0, err
+			return res, err
 		}
 	}
-	ports, err := waitRunning(ctx, v, n, 60*time.Second)
+	ports, started, err := waitRunning(ctx, v, n, 60*time.Second)
 	if err != nil {
-		return 0, 0, err
+		return res, err
 	}
-	running = time.Since(start)
+	res.running = time.Since(start)
 	if err := waitServing(ports, 60*time.Second); err != nil {
-		return 0, 0, err
+		return res, err
 	}
-	serving = time.Since(start)
-	return running, serving, nil
+	res.serving = time.Since(start)
+	sort.Slice(started, func(i, j int) bool { return started[i].Before(started[j]) })
+	res.first, res.median = started[0].Sub(start), started[len(started)/2].Sub(start)
+	return res, nil
 }
 
 // waitRunning waits until n allocations report running and returns their
-// ports.
-func waitRunning(ctx context.Context, v *view.View, n int, timeout time.Duration) ([]int, error) {
+// ports and their tasks' start times.
+func waitRunning(ctx context.Context, v *view.View, n int, timeout time.Duration) ([]int, []time.Time, error) {
 	ch, unsub := v.Subscribe()
 	defer unsub()
 	deadline := time.After(timeout)
 	for {
 		var ports []int
+		var started []time.Time
 		for _, kv := range v.Raw(store.FamilyAllocStatus) {
 			s, err := store.Decode[job.AllocStatus](kv)
 			if err == nil && s.ClientStatus == job.ClientRunning && len(s.Ports) == 1 {
 				ports = append(ports, s.Ports[0].Value)
+				started = append(started, s.TaskStates["web"].StartedAt)
 			}
 		}
 		if len(ports) == n {
-			sort.Ints(ports)
-			return ports, nil
+			return ports, started, nil
 		}
 		select {
 		case <-ch:
 		case <-deadline:
-			return nil, fmt.Errorf("only %d of %d allocations running after %v", len(ports), n, timeout)
+			return nil, nil, fmt.Errorf("only %d of %d allocations running after %v", len(ports), n, timeout)
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
 	}
 }
@@ -175,4 +197,3 @@ func waitServing(ports []int, timeout time.Duration) error {
 	close(errs)
 	return <-errs
 }
-

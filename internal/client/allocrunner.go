@@ -36,7 +36,7 @@ type allocRunner struct {
 	// needsView is set while the runner reacts to view changes: templates
 	// to re-render, or deployment health waiting on checks.
 	needsView atomic.Bool
-	tasks    sync.WaitGroup
+	tasks     sync.WaitGroup
 
 	// detach ends the task runners without stopping their tasks (agent
 	// shutdown); cancelDetach is called only for that.
@@ -292,15 +292,17 @@ func (ar *allocRunner) setTask(name string, fn func(ts *job.TaskState)) {
 	signal(ar.taskCh)
 }
 
-// report writes the status when it changed since the last write.
-func (ar *allocRunner) report(ctx context.Context) {
+// report hands the status to the writer when it changed since the last
+// report.
+func (ar *allocRunner) report(context.Context) {
 	ar.mu.Lock()
+	defer ar.mu.Unlock()
 	ar.status.ModifyTime = time.Time{}
 	b, _ := json.Marshal(&ar.status)
 	if string(b) == string(ar.lastReport) {
-		ar.mu.Unlock()
 		return
 	}
+	ar.lastReport = b
 	ar.status.ModifyTime = ar.c.clock.Now()
 	st := ar.status
 	st.TaskStates = make(map[string]*job.TaskState, len(ar.status.TaskStates))
@@ -309,14 +311,5 @@ func (ar *allocRunner) report(ctx context.Context) {
 		cp.Events = append([]job.TaskEvent(nil), v.Events...)
 		st.TaskStates[k] = &cp
 	}
-	ar.mu.Unlock()
-	if _, err := ar.c.store.PutAllocStatus(ctx, &st); err != nil {
-		if ctx.Err() == nil {
-			ar.log.Error("report allocation status", "err", err)
-		}
-		return
-	}
-	ar.mu.Lock()
-	ar.lastReport = b
-	ar.mu.Unlock()
+	ar.c.statuses.put(&st)
 }

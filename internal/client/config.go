@@ -118,7 +118,7 @@ var _ View = (*view.View)(nil)
 // fingerprint, and its allocations' service registrations.
 // *store.Store satisfies it.
 type Store interface {
-	PutAllocStatus(ctx context.Context, st *job.AllocStatus) (int64, error)
+	PutAllocStatuses(ctx context.Context, sts []*job.AllocStatus) (int64, error)
 	PutNodeInfo(ctx context.Context, n *job.NodeInfo) (int64, error)
 	RegisterInstance(ctx context.Context, node *catalog.Node, in *catalog.Instance, checks []*catalog.Check) (int64, error)
 	DeregisterInstance(ctx context.Context, node, id string) (bool, int64, error)

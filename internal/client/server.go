@@ -29,6 +29,8 @@ type Client struct {
 	log     *slog.Logger
 	metrics *metrics
 	ports   *portAllocator
+	// statuses batches the runners' reports into few writes.
+	statuses *statusWriter
 
 	id string // node.unique.id, set by Run
 
@@ -57,9 +59,11 @@ func New(cfg Config, deps Deps) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client metrics: %w", err)
 	}
+	log := cfg.Logger.With("component", "client", "node", cfg.NodeName)
 	return &Client{
-		cfg: cfg, view: deps.View, store: deps.Store, drivers: deps.Drivers, clock: cfg.Clock,
-		log:     cfg.Logger.With("component", "client", "node", cfg.NodeName),
+		statuses: newStatusWriter(deps.Store, cfg.Clock, log),
+		cfg:      cfg, view: deps.View, store: deps.Store, drivers: deps.Drivers, clock: cfg.Clock,
+		log:     log,
 		metrics: m, ports: newPortAllocator(cfg.PortMin, cfg.PortMax, cfg.Address),
 		runners: map[string]*allocRunner{}, usable: map[string]driver.Driver{}, decoded: map[string]decodedAlloc{},
 	}, nil
@@ -84,6 +88,20 @@ func (c *Client) Run(ctx context.Context) error {
 	changed, unsubscribe := c.view.Subscribe()
 	defer unsubscribe()
 
+	// The status writer outlives the runners so their last reports (a
+	// stop on shutdown) are written; it is flushed once they are done.
+	wctx, stopWriter := context.WithCancel(context.WithoutCancel(ctx))
+	writerDone := make(chan struct{})
+	go func() { defer close(writerDone); c.statuses.run(wctx) }()
+	defer func() {
+		stopWriter()
+		<-writerDone
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := c.statuses.flush(fctx); err != nil {
+			c.log.Error("write final allocation statuses", "err", err)
+		}
+	}()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	saved, err := c.loadStates()

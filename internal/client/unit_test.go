@@ -17,14 +17,19 @@ import (
 )
 
 func TestPortAllocatorSkipsBoundAndHeldPorts(t *testing.T) {
-	// A tiny range where one port is bound on the host by someone else.
+	// canBind is the real host check: a port someone listens on is refused.
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	bound := l.Addr().(*net.TCPAddr).Port
-	p := newPortAllocator(bound, bound+2, "127.0.0.1")
+	if canBind("127.0.0.1", bound) {
+		t.Fatalf("port %d is bound but canBind says it is free", bound)
+	}
+	// A range of three ports where the host holds the middle one.
+	p := newPortAllocator(30000, 30002, "127.0.0.1")
+	p.bindable = func(_ string, port int) bool { return port != 30001 }
 	got := map[int]bool{}
 	for i := 0; i < 2; i++ {
 		ports, err := p.allocate("a"+strconv.Itoa(i), []job.AllocPort{{Label: "http", To: 8080}})
@@ -32,8 +37,8 @@ func TestPortAllocatorSkipsBoundAndHeldPorts(t *testing.T) {
 			t.Fatalf("allocation %d: %v", i, err)
 		}
 		port := ports[0].Value
-		if port == bound || got[port] {
-			t.Fatalf("port %d handed out (bound %d, held %v)", port, bound, got)
+		if port == 30001 || got[port] {
+			t.Fatalf("port %d handed out (host holds 30001, allocations hold %v)", port, got)
 		}
 		if ports[0].To != 8080 || ports[0].HostIP != "127.0.0.1" {
 			t.Fatalf("port %+v", ports[0])
