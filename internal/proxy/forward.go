@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/netip"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/orbit/orbit/internal/routing"
@@ -167,14 +168,32 @@ func (b *countingBody) Close() error { return nil }
 // comes from the request's exchange.
 func (s *Server) newReverseProxy() *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
-		Rewrite:        s.rewrite,
-		Transport:      s.transport,
-		FlushInterval:  -1,
+		Rewrite:   s.rewrite,
+		Transport: s.transport,
+		// 0, not -1: responses without a Content-Length (streams, SSE,
+		// chunked) are still flushed after every write, as ReverseProxy
+		// treats them as streaming; -1 would also flush fixed-length
+		// responses' headers from a timer goroutine, one extra write per
+		// request.
+		FlushInterval:  0,
 		ErrorHandler:   s.proxyError,
 		ModifyResponse: s.observeResponse,
-		ErrorLog:       nil,
+		BufferPool:     &bufferPool{},
 	}
 }
+
+// bufferPool recycles ReverseProxy's copy buffers, which it would
+// otherwise allocate (32 KiB, zeroed) for every response.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 	ex := exchangeOf(pr.In.Context())
