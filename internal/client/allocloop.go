@@ -33,6 +33,7 @@ func (ar *allocRunner) loop(ctx context.Context) {
 			ar.finish(ctx, "")
 			return
 		}
+		ar.startTasks()
 		var healthC <-chan time.Time
 		if !recheck.IsZero() {
 			d := max(recheck.Sub(ar.c.clock.Now()), time.Millisecond)
@@ -81,7 +82,8 @@ func (ar *allocRunner) shutdown() {
 }
 
 // stop deregisters the allocation's services, waits the shutdown delay so
-// no new request reaches the tasks, then kills the tasks and waits for them.
+// no new request reaches the tasks, then kills the tasks, waits for them,
+// and runs the poststop hooks.
 func (ar *allocRunner) stop(ctx context.Context, reason string) {
 	ar.log.Info("stopping allocation", "reason", reason)
 	ar.deregisterAll(ctx)
@@ -99,8 +101,13 @@ func (ar *allocRunner) stop(ctx context.Context, reason string) {
 		}
 	}
 	for _, tr := range ar.runners {
-		tr.kill()
+		if tr.hook() != hookPoststop {
+			ar.killTask(tr)
+		}
 	}
+	ar.tasks.Wait()
+	// Every other task is dead: poststop hooks run now, to completion.
+	ar.startTasks()
 	ar.tasks.Wait()
 }
 
@@ -120,7 +127,7 @@ func (ar *allocRunner) killSiblingsOfFailed() {
 		return
 	}
 	for _, tr := range ar.runners {
-		tr.kill()
+		ar.killTask(tr)
 	}
 }
 
@@ -198,22 +205,27 @@ func (ar *allocRunner) updateStatus() time.Time {
 	ar.mu.Lock()
 	defer ar.mu.Unlock()
 	now := ar.c.clock.Now()
-	running, unhealthy := 0, false
+	running, mains, unhealthy := 0, 0, false
 	var since time.Time
 	for _, tr := range ar.runners {
 		ts := ar.status.TaskStates[tr.task.Name]
 		if ts == nil {
 			continue
 		}
+		unhealthy = unhealthy || ts.Failed
+		if !tr.main() {
+			continue
+		}
+		mains++
 		if ts.State == job.TaskRunning {
 			running++
 			if ts.StartedAt.After(since) {
 				since = ts.StartedAt
 			}
 		}
-		unhealthy = unhealthy || ts.Failed || ts.Restarts > 0
+		unhealthy = unhealthy || ts.Restarts > 0
 	}
-	all := running == len(ar.runners)
+	all := running == mains
 	if all && !ar.allRunning {
 		ar.c.metrics.startDelay.Observe(now.Sub(ar.received).Seconds())
 	}

@@ -160,9 +160,7 @@ func (ar *allocRunner) run(ctx context.Context) {
 		ar.failSetup(ctx, err)
 		return
 	}
-	for _, tr := range ar.runners {
-		ar.tasks.Go(tr.run)
-	}
+	ar.startTasks()
 	ar.loop(ctx)
 	ar.tasks.Wait()
 }

@@ -33,7 +33,8 @@ type taskRunner struct {
 	killCh   chan struct{} // closed to stop the task for good
 	killOnce sync.Once
 
-	env map[string]string // guarded by ar.mu; nil until first built
+	env      map[string]string // guarded by ar.mu; nil until first built
+	launched bool              // guarded by ar.mu; its run goroutine was started
 
 	// Owned by the run goroutine.
 	drv     driver.Driver
@@ -308,7 +309,7 @@ func (tr *taskRunner) afterExit(typ, msg string, success bool) bool {
 	}
 	now := tr.now()
 	var d restartDecision
-	tr.tracker, d = decideRestart(p, tr.tracker, tr.ar.job.Type, success, now)
+	tr.tracker, d = decideRestart(p, tr.tracker, tr.restartType(), success, now)
 	switch {
 	case d.Failed:
 		tr.ar.c.metrics.failures.Inc()
