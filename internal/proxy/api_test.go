@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/orbittest"
 )
 
 func TestAPIListsRoutersServicesMiddlewares(t *testing.T) {
@@ -47,7 +48,12 @@ func TestAPIListsRoutersServicesMiddlewares(t *testing.T) {
 		}
 		return m
 	}
-	routers := byName(list("/v1/edge/routers"))
+	var routers map[string]map[string]any
+	orbittest.Eventually(t, 10*time.Second, "all three registrations in the table", func() bool {
+		routers = byName(list("/v1/edge/routers"))
+		st, _ := byName(list("/v1/edge/services"))["app"]["serverStatus"].(map[string]any)
+		return routers["broken"] != nil && len(st) == 1 && len(e.srv.table.Load().rt.Services()[0].Servers) == 2
+	})
 	if r := routers["app"]; r == nil || r["status"] != "enabled" || r["rule"] != "Host(`app.test`)" || r["service"] != "app" {
 		t.Errorf("router app: %v", r)
 	}
