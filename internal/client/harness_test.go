@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,7 @@ func TestMain(m *testing.M) {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	t.Cleanup(func() { checkNoLeaks(t) }) // runs last: after every client stopped
 	st := orbittest.NewStore(t)
 	v := orbittest.NewView(t, st)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -248,3 +250,30 @@ func baseURL(p int) string { return fmt.Sprintf("http://127.0.0.1:%d", p) }
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func decodeInto(b []byte, out any) bool { return json.Unmarshal(b, out) == nil }
+
+// checkNoLeaks fails the test when a goroutine of the client or a driver
+// outlives everything the test started.
+func checkNoLeaks(t *testing.T) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		buf := make([]byte, 4<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		var leaks []string
+		for _, g := range strings.Split(string(buf), "\n\n") {
+			if strings.Contains(g, "checkNoLeaks") || strings.Contains(g, "client.TestMain(") {
+				continue
+			}
+			if strings.Contains(g, "orbit/internal/client.") || strings.Contains(g, "orbit/internal/driver") {
+				leaks = append(leaks, g)
+			}
+		}
+		if len(leaks) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%d goroutines of the client or its drivers outlived the test:\n%s", len(leaks), strings.Join(leaks, "\n\n"))
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
