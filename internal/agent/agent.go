@@ -20,10 +20,13 @@ import (
 
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/client"
 	"github.com/orbit/orbit/internal/dns"
 	"github.com/orbit/orbit/internal/health"
+	"github.com/orbit/orbit/internal/nomadapi"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
+	"github.com/orbit/orbit/internal/scheduler"
 	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/view"
 )
@@ -44,7 +47,14 @@ type Agent struct {
 	proxy    *proxy.Server
 	dns      *dns.Server
 	tempDir  string
+	dataDir  string
 	nodeID   string
+	httpAddr string
+
+	sched     *scheduler.Server
+	client    *client.Client
+	nomad     *nomadapi.Handler
+	nomadAddr net.Addr
 
 	// started is closed once every component is serving.
 	started chan struct{}
@@ -125,6 +135,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	run("liveness", func(ctx context.Context) error { return a.keepAlive(ctx, lease) })
 
+	apiLn, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another agent running? choose another -http-addr)", a.cfg.HTTPAddr, err)
+	}
+	a.httpAddr = apiLn.Addr().String()
 	if a.cfg.Client {
 		a.health, err = health.New(health.Config{Node: a.cfg.NodeName, EnableScriptChecks: a.cfg.EnableScriptChecks,
 			Logger: a.log.With("component", "health"), Registerer: a.registry}, a.view, a.store)
@@ -134,13 +149,18 @@ func (a *Agent) Run(ctx context.Context) error {
 		run("health", a.health.Run)
 	}
 	if err := a.startFeatures(ctx, run); err != nil {
+		apiLn.Close()
 		return err
 	}
 	var ttl api.TTLUpdater
 	if a.health != nil {
 		ttl = ttlAdapter{a.health}
 	}
-	a.api, err = api.New(api.Config{Addr: a.cfg.HTTPAddr, Datacenter: a.cfg.Datacenter, NodeName: a.cfg.NodeName,
+	if err := a.startOrchestrator(ctx, run); err != nil {
+		apiLn.Close()
+		return err
+	}
+	a.api, err = api.New(api.Config{Addr: a.cfg.HTTPAddr, Listener: apiLn, Datacenter: a.cfg.Datacenter, NodeName: a.cfg.NodeName,
 		NodeID: a.nodeID, Address: a.cfg.BindAddr, Version: Version, Server: a.cfg.Server,
 		StoreEndpoints:     []string{a.store.ClientURL()},
 		EnableScriptChecks: a.cfg.EnableScriptChecks, Mounts: a.mounts(), Logger: a.log.With("component", "api"),
@@ -149,6 +169,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	run("api", a.api.Run)
+	a.waitFingerprint(ctx)
 	close(a.started)
 	a.log.Info("orbit agent started", "node", a.cfg.NodeName, "datacenter", a.cfg.Datacenter,
 		"api", "http://"+a.api.Addr().String(), "store", a.storeDesc(), "dev", a.cfg.Dev)
@@ -179,6 +200,7 @@ func (a *Agent) openStore(ctx context.Context) error {
 		}
 		a.tempDir, dir = tmp, tmp
 	}
+	a.dataDir = dir
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
@@ -339,3 +361,25 @@ func (a *Agent) DNSAddr() net.Addr {
 
 // CA is the internal certificate authority (nil without the edge role).
 func (a *Agent) CA() *pki.CA { return a.ca }
+
+// waitFingerprint waits (a bounded time) until this node's client has
+// published its fingerprint, so a job submitted right after start-up finds
+// the node eligible instead of failing its first placement.
+func (a *Agent) waitFingerprint(ctx context.Context) {
+	if a.client == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	var idx uint64
+	for {
+		if _, ok := a.view.RawGet(store.FamilyNodeInfo, a.cfg.NodeName); ok {
+			return
+		}
+		idx = a.view.Wait(ctx, view.FamilyRes(store.FamilyNodeInfo), idx)
+		if ctx.Err() != nil {
+			a.log.Warn("client fingerprint not published yet; jobs may wait for this node")
+			return
+		}
+	}
+}

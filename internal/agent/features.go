@@ -60,5 +60,5 @@ func (a *Agent) mounts() []api.Mount {
 	if a.dns != nil {
 		m = append(m, api.Mount{Prefix: "/v1/dns/", Resource: acl.DNS, Handler: a.dns.ZoneAPI()})
 	}
-	return m
+	return append(m, a.nomadMounts()...)
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,6 +15,9 @@ import (
 type Config struct {
 	// Addr is the listen address, e.g. "127.0.0.1:8500"; port 0 picks one.
 	Addr string
+	// Listener, when set, is used instead of listening on Addr (the agent
+	// binds early so other features know the address).
+	Listener net.Listener
 	// Datacenter, NodeName, NodeID and Address describe the local agent.
 	Datacenter string
 	NodeName   string
@@ -41,7 +45,7 @@ type Config struct {
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {
-	if c.Addr == "" {
+	if c.Addr == "" && c.Listener == nil {
 		return errors.New("api: listen address is required")
 	}
 	if c.NodeName == "" || c.Datacenter == "" {

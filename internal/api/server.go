@@ -58,11 +58,14 @@ func New(cfg Config, view Reader, st Writer, ttl TTLUpdater) (*Server, error) {
 	s.metrics = m
 	s.mux = http.NewServeMux()
 	s.routes()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("api: listen on %s: %w (is another agent running? choose another -http-addr)", cfg.Addr, err)
+	s.ln = cfg.Listener
+	if s.ln == nil {
+		ln, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("api: listen on %s: %w (is another agent running? choose another -http-addr)", cfg.Addr, err)
+		}
+		s.ln = ln
 	}
-	s.ln = ln
 	return s, nil
 }
 

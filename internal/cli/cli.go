@@ -38,6 +38,10 @@ func commands() map[string]command {
 		"services": {"list registered services", cmdServices},
 		"kv":       {"get, put and delete KV entries", cmdKV},
 		"audit":    {"check what runs now against the infrastructure standards", cmdAudit},
+		"dns":      {"manage DNS zones and records; diagnose resolution", cmdDNS},
+		"job":      {"validate, run, plan, inspect, stop and revert jobs", cmdJob},
+		"alloc":    {"inspect allocations and read their logs", cmdAlloc},
+		"node":     {"list the client nodes", cmdNode},
 	}
 }
 

@@ -73,6 +73,10 @@ func buildServices(in svcInput) ([]registration, error) {
 		for k, v := range s.Meta.Values {
 			inst.Meta[k] = interpolate(v, in.Env, in.Facts)
 		}
+		if s.Identity != nil && len(s.Identity.Aud) > 0 {
+			// Recorded for `orbit audit`, which reports services without one.
+			inst.Meta["orbit-identity-aud"] = strings.Join(s.Identity.Aud, ",")
+		}
 		reg := registration{Instance: inst}
 		for i, c := range s.Checks {
 			chk, err := buildCheck(in, inst, c, i)

@@ -154,6 +154,10 @@ func toService(s *wService, task string) *job.Service {
 		out.Task = s.TaskName
 	}
 	out.TagPos = make([]job.Pos, len(out.Tags))
+	if id := s.Identity; id != nil {
+		out.Identity = &job.Identity{Name: id.Name, Aud: id.Audience, TTL: id.TTL, Env: id.Env, File: id.File,
+			ChangeMode: id.ChangeMode, ChangeSignal: id.ChangeSignal}
+	}
 	for _, c := range s.Checks {
 		out.Checks = append(out.Checks, &job.Check{Name: c.Name, Type: c.Type, Port: c.PortLabel, Path: c.Path,
 			Method: c.Method, Protocol: c.Protocol, Header: c.Header, Body: c.Body, Command: c.Command, Args: c.Args,

@@ -139,6 +139,10 @@ func fromGroup(g *job.Group) *wTaskGroup {
 func fromService(s *job.Service) *wService {
 	w := &wService{Name: s.Name, Tags: s.Tags, CanaryTags: s.CanaryTags, PortLabel: s.Port, AddressMode: s.AddressMode,
 		Address: s.Address, Meta: metaMap(s.Meta), TaskName: s.Task, Provider: s.Provider}
+	if id := s.Identity; id != nil {
+		w.Identity = &wIdentity{Name: id.Name, Audience: id.Aud, TTL: id.TTL, Env: id.Env, File: id.File,
+			ChangeMode: id.ChangeMode, ChangeSignal: id.ChangeSignal, ServiceName: s.Name}
+	}
 	for _, c := range s.Checks {
 		w.Checks = append(w.Checks, wCheck{Name: c.Name, Type: c.Type, Command: c.Command, Args: c.Args, Path: c.Path,
 			Protocol: c.Protocol, PortLabel: c.Port, Interval: c.Interval, Timeout: c.Timeout, InitialStatus: c.InitialStatus,

@@ -137,6 +137,19 @@ type wService struct {
 	Meta        map[string]string `json:"Meta"`
 	TaskName    string            `json:"TaskName"`
 	Provider    string            `json:"Provider"`
+	Identity    *wIdentity        `json:"Identity,omitempty"`
+}
+
+// wIdentity is Nomad's WorkloadIdentity (a service's identity block).
+type wIdentity struct {
+	Name         string        `json:"Name,omitempty"`
+	Audience     []string      `json:"Audience"`
+	ChangeMode   string        `json:"ChangeMode,omitempty"`
+	ChangeSignal string        `json:"ChangeSignal,omitempty"`
+	Env          bool          `json:"Env,omitempty"`
+	File         bool          `json:"File,omitempty"`
+	ServiceName  string        `json:"ServiceName,omitempty"`
+	TTL          time.Duration `json:"TTL,omitempty"`
 }
 
 type wCheck struct {

@@ -187,3 +187,19 @@ func TestHACount(t *testing.T) {
 		}
 	}
 }
+
+func TestHighEntropySkipsPaths(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"/tmp/TestJobRunCLI3512817734/001/webapp", false},
+		{"/var/lib/orbit/alloc/1f3a9c2b-77d4-4c1e-9a0b-5e2f8c1d3b7a/web", false},
+		{"sk_live_4eC39HqLyjWDarjtT1zdp7dc", true},
+		{"Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg+Q/w==", true},
+	} {
+		if _, got := highEntropy(tc.in); got != tc.want {
+			t.Errorf("highEntropy(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

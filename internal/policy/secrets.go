@@ -125,11 +125,20 @@ func highEntropy(s string) (string, bool) {
 				return tok, true
 			}
 		}
+		if filePath(tok) {
+			continue // /tmp/TestX123/001/app: a path, not a credential
+		}
 		if len(tok) >= 24 && charClasses(tok) >= 3 && entropy(tok) >= 4.0 {
 			return tok, true
 		}
 	}
 	return "", false
+}
+
+// filePath reports whether tok reads as an absolute file path: a leading
+// slash and at least two more path segments. Base64 rarely starts so.
+func filePath(tok string) bool {
+	return strings.HasPrefix(tok, "/") && strings.Count(tok, "/") >= 3 && !strings.Contains(tok, "//")
 }
 
 func charClasses(s string) int {

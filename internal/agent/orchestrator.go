@@ -1,0 +1,114 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/api"
+	"github.com/orbit/orbit/internal/client"
+	"github.com/orbit/orbit/internal/driver"
+	"github.com/orbit/orbit/internal/driver/docker"
+	"github.com/orbit/orbit/internal/driver/exec"
+	"github.com/orbit/orbit/internal/driver/rawexec"
+	"github.com/orbit/orbit/internal/nomadapi"
+	"github.com/orbit/orbit/internal/scheduler"
+)
+
+// startOrchestrator starts the scheduler (server role), the node client
+// (client role) and the Nomad-compatible API every agent serves.
+func (a *Agent) startOrchestrator(ctx context.Context, run func(string, func(context.Context) error)) error {
+	var err error
+	if a.cfg.Server {
+		a.sched, err = scheduler.New(scheduler.Config{NodeName: a.cfg.NodeName,
+			Logger: a.log.With("component", "scheduler"), Registerer: a.registry}, a.store, a.view)
+		if err != nil {
+			return fmt.Errorf("scheduler: %w", err)
+		}
+		run("scheduler", a.sched.Run)
+	}
+	if a.cfg.Client {
+		drivers := []driver.Driver{rawexec.New(), exec.New(exec.Options{}), docker.New(docker.Options{})}
+		a.client, err = client.New(client.Config{NodeName: a.cfg.NodeName, NodeID: a.nodeID,
+			DataDir: filepath.Join(a.dataDir, "client"), Address: a.cfg.BindAddr, Datacenter: a.cfg.Datacenter,
+			HTTPAddr: a.httpAddr, StopOnShutdown: a.tempDir != "" || a.cfg.Dev, Version: Version,
+			Logger: a.log.With("component", "client"), Registerer: a.registry},
+			client.Deps{View: a.view, Store: a.store, Drivers: drivers})
+		if err != nil {
+			return fmt.Errorf("client: %w", err)
+		}
+		run("client", a.client.Run)
+	}
+	adm, err := newAdmitter(*a.cfg.Policy)
+	if err != nil {
+		return err
+	}
+	nc := nomadapi.Config{NodeName: a.cfg.NodeName, Datacenter: a.cfg.Datacenter, Admitter: adm,
+		Logger: a.log.With("component", "nomadapi")}
+	if a.sched != nil {
+		nc.Planner = a.sched
+	}
+	if a.client != nil {
+		nc.Logs = a.client
+	}
+	if a.nomad, err = nomadapi.New(nc, a.store, a.view); err != nil {
+		return fmt.Errorf("nomad api: %w", err)
+	}
+	if a.cfg.NomadAddr != "" {
+		return a.serveNomad(ctx, run)
+	}
+	return nil
+}
+
+// nomadPrefixes are the Nomad API paths served on the Consul API listener;
+// none collides with Consul's.
+var nomadPrefixes = []string{"/v1/jobs", "/v1/job/", "/v1/allocations", "/v1/allocation/", "/v1/evaluations",
+	"/v1/evaluation/", "/v1/deployments", "/v1/deployment/", "/v1/nodes", "/v1/node/", "/v1/client/fs/"}
+
+func (a *Agent) nomadMounts() []api.Mount {
+	if a.nomad == nil {
+		return nil
+	}
+	var m []api.Mount
+	for _, p := range nomadPrefixes {
+		m = append(m, api.Mount{Prefix: p, Resource: acl.Job, Handler: a.nomad})
+	}
+	return m
+}
+
+// serveNomad serves the Nomad API alone on -nomad-addr, where Nomad's own
+// /v1/status/leader is answered too.
+func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Context) error)) error {
+	ln, err := net.Listen("tcp", a.cfg.NomadAddr)
+	if err != nil {
+		return fmt.Errorf("listen on -nomad-addr %s: %w", a.cfg.NomadAddr, err)
+	}
+	a.nomadAddr = ln.Addr()
+	hs := &http.Server{Handler: a.nomad, ReadHeaderTimeout: 10 * time.Second}
+	run("nomad-api", func(ctx context.Context) error {
+		errc := make(chan error, 1)
+		go func() { errc <- hs.Serve(ln) }()
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	a.log.Info("Nomad API listening", "addr", ln.Addr().String())
+	return nil
+}
+
+// NomadAddr is the bound -nomad-addr listener (nil when off).
+func (a *Agent) NomadAddr() net.Addr { return a.nomadAddr }
