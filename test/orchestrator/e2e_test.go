@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -29,16 +28,6 @@ import (
 	"github.com/orbit/orbit/internal/orbittest"
 	"github.com/orbit/orbit/internal/orbittest/testagent"
 )
-
-func buildWebapp(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "webapp")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/orbit/orbit/internal/driver/testdata/webapp").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build webapp: %v\n%s", err, out)
-	}
-	return bin
-}
 
 func jobHCL(bin string, count int, version string, args ...string) string {
 	quoted := make([]string, len(args))
@@ -174,7 +163,7 @@ func get(t *testing.T, url string) string {
 }
 
 func TestJobLifecycle(t *testing.T) {
-	bin := buildWebapp(t)
+	bin := orbittest.Webapp(t)
 	e := newEnv(t)
 
 	e.register(jobHCL(bin, 2, "v1"))
@@ -251,7 +240,7 @@ func TestJobLifecycle(t *testing.T) {
 }
 
 func TestJobRunCLI(t *testing.T) {
-	bin := buildWebapp(t)
+	bin := orbittest.Webapp(t)
 	e := newEnv(t)
 	file := filepath.Join(t.TempDir(), "web.nomad.hcl")
 	if err := writeFile(file, jobHCL(bin, 1, "v1")); err != nil {

@@ -4,12 +4,9 @@
 package restart_test
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -59,56 +56,15 @@ func TestRestartGraceful(t *testing.T) {
 	verify(t, b.Addr)
 }
 
-// buildOrbit compiles the binary once per test run.
-func buildOrbit(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "orbit")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/orbit/orbit/cmd/orbit")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build orbit: %v\n%s", err, out)
-	}
-	return bin
-}
+func buildOrbit(t *testing.T) string { return orbittest.Build(t, "github.com/orbit/orbit/cmd/orbit") }
 
-func freePort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+func freePort(t *testing.T) string { return orbittest.FreeAddr(t) }
 
-// startProcess runs `orbit agent` as a child process and waits for its API.
+// startProcess runs `orbit agent` as a child process named proc1.
 func startProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	http := freePort(t)
-	args = append([]string{"agent", "-http-addr", http, "-dns-addr", "127.0.0.1:0",
-		"-entrypoint", "web=127.0.0.1:0,websecure=127.0.0.1:0", "-node", "proc1", "-lease-ttl", "2s"}, args...)
-	cmd := exec.Command(bin, args...)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	started := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		once := false
-		for sc.Scan() {
-			if !once && strings.Contains(sc.Text(), "orbit agent started") {
-				once = true
-				close(started)
-			}
-		}
-	}()
-	select {
-	case <-started:
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("orbit process did not start in 60s")
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd, http
+	p := orbittest.StartAgentProcess(t, bin, append([]string{"-node", "proc1"}, args...)...)
+	return p.Cmd, p.Addr
 }
 
 func TestRestartAfterKill9(t *testing.T) {
