@@ -51,6 +51,9 @@ type Config struct {
 	Edge   bool `hcl:"edge,optional"`
 	// EnableScriptChecks allows checks that run commands; off by default.
 	EnableScriptChecks bool `hcl:"enable_script_checks,optional"`
+	// EnableDebug serves Go's profiler under /debug/pprof/ on the API
+	// listener, as Consul's enable_debug.
+	EnableDebug bool `hcl:"enable_debug,optional"`
 	// LogLevel is debug, info, warn or error; default info.
 	LogLevel string `hcl:"log_level,optional"`
 	// LogJSON writes logs as JSON lines.
@@ -94,6 +97,7 @@ func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
 	fs.BoolVar(&c.Client, "client", false, "run the client role")
 	fs.BoolVar(&c.Edge, "edge", false, "run the edge role (DNS, load balancer)")
 	fs.BoolVar(&c.EnableScriptChecks, "enable-script-checks", false, "allow checks that run commands")
+	fs.BoolVar(&c.EnableDebug, "enable-debug", false, "serve Go's profiler under /debug/pprof/")
 	fs.StringVar(&c.LogLevel, "log-level", "", "log `level`: debug, info, warn, error (default info)")
 	fs.BoolVar(&c.LogJSON, "log-json", false, "log JSON lines")
 	fs.StringVar(&c.DNSAddr, "dns-addr", "", "DNS listen `address` (default :53; dev 127.0.0.1:8600; off disables)")
@@ -202,6 +206,7 @@ func merge(file, flags Config) Config {
 	pickB("client", &out.Client, flags.Client)
 	pickB("edge", &out.Edge, flags.Edge)
 	pickB("enable-script-checks", &out.EnableScriptChecks, flags.EnableScriptChecks)
+	pickB("enable-debug", &out.EnableDebug, flags.EnableDebug)
 	pick("log-level", &out.LogLevel, flags.LogLevel)
 	pickB("log-json", &out.LogJSON, flags.LogJSON)
 	pick("dns-addr", &out.DNSAddr, flags.DNSAddr)

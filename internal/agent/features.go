@@ -3,6 +3,8 @@ package agent
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/pprof"
 	"sort"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -60,5 +62,19 @@ func (a *Agent) mounts() []api.Mount {
 	if a.dns != nil {
 		m = append(m, api.Mount{Prefix: "/v1/dns/", Resource: acl.DNS, Handler: a.dns.ZoneAPI()})
 	}
+	if a.cfg.EnableDebug {
+		m = append(m, api.Mount{Prefix: "/debug/pprof/", Resource: acl.Operator, Handler: pprofHandler()})
+	}
 	return append(m, a.nomadMounts()...)
+}
+
+// pprofHandler serves net/http/pprof without touching http.DefaultServeMux.
+func pprofHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

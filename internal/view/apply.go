@@ -129,31 +129,41 @@ func (v *View) applyInstance(node, id string, ev store.Event, rev uint64) {
 
 func (v *View) applyCheck(node, id string, ev store.Event, rev uint64) {
 	old := v.checks[node][id]
-	if ev.Delete {
-		delete(v.checks[node], id)
-		if len(v.checks[node]) == 0 {
-			delete(v.checks, node)
-		}
-	} else {
-		var c catalog.Check
-		if err := json.Unmarshal(ev.KV.Value, &c); err != nil {
+	var c *catalog.Check
+	if !ev.Delete {
+		c = new(catalog.Check)
+		if err := json.Unmarshal(ev.KV.Value, c); err != nil {
 			v.log.Error("skip undecodable check", "key", ev.KV.Key, "err", err)
 			return
 		}
 		c.Node, c.CheckID = node, id
 		c.CreateIndex, c.ModifyIndex = uint64(ev.KV.CreateRevision), rev
+	}
+	if old != nil {
+		v.unindexCheck(old)
+	}
+	if c == nil {
+		delete(v.checks[node], id)
+		if len(v.checks[node]) == 0 {
+			delete(v.checks, node)
+		}
+	} else {
 		if v.checks[node] == nil {
 			v.checks[node] = map[string]*catalog.Check{}
 		}
-		v.checks[node][id] = &c
-		old = &c
+		v.checks[node][id] = c
+		v.indexCheck(c)
 	}
-	if old != nil && old.ServiceID != "" {
-		if in := v.inst[node][old.ServiceID]; in != nil {
-			v.bumpLocked(ServiceRes(in.Name), rev)
+	for _, x := range []*catalog.Check{old, c} {
+		switch {
+		case x == nil:
+		case x.ServiceID == "":
+			v.bumpNodeLocked(node, rev) // a node check: every instance on it
+		default:
+			if in := v.inst[node][x.ServiceID]; in != nil {
+				v.bumpLocked(ServiceRes(in.Name), rev)
+			}
 		}
-	} else {
-		v.bumpNodeLocked(node, rev)
 	}
 	v.bumpLocked(NodeRes(node), rev)
 	v.bumpLocked(ChecksRes, rev)
@@ -204,4 +214,29 @@ func (v *View) kvIndexLocked(key string, prefix bool) uint64 {
 		}
 	}
 	return i
+}
+
+func (v *View) indexCheck(c *catalog.Check) {
+	n := v.bySvc[c.Node]
+	if n == nil {
+		n = map[string]map[string]*catalog.Check{}
+		v.bySvc[c.Node] = n
+	}
+	m := n[c.ServiceID]
+	if m == nil {
+		m = map[string]*catalog.Check{}
+		n[c.ServiceID] = m
+	}
+	m[c.CheckID] = c
+}
+
+func (v *View) unindexCheck(c *catalog.Check) {
+	n := v.bySvc[c.Node]
+	delete(n[c.ServiceID], c.CheckID)
+	if len(n[c.ServiceID]) == 0 {
+		delete(n, c.ServiceID)
+	}
+	if len(n) == 0 {
+		delete(v.bySvc, c.Node)
+	}
 }

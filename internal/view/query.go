@@ -127,10 +127,8 @@ func (v *View) entryLocked(in *catalog.Instance) Entry {
 		e.Node = &catalog.Node{Name: in.Node}
 	}
 	e.Checks = v.nodeLevelChecksLocked(in.Node)
-	for _, c := range v.sortedChecksLocked(in.Node) {
-		if c.ServiceID == in.ID {
-			e.Checks = append(e.Checks, v.decorateLocked(c))
-		}
+	for _, c := range sortedChecks(v.bySvc[in.Node][in.ID]) {
+		e.Checks = append(e.Checks, v.decorateLocked(c))
 	}
 	e.Status = catalog.Aggregate(e.Checks)
 	return e
@@ -143,11 +141,18 @@ func (v *View) nodeLevelChecksLocked(node string) []*catalog.Check {
 	if s := v.serfLocked(node); s != nil {
 		out = append(out, s)
 	}
-	for _, c := range v.sortedChecksLocked(node) {
-		if c.ServiceID == "" {
-			out = append(out, v.decorateLocked(c))
-		}
+	for _, c := range sortedChecks(v.bySvc[node][""]) {
+		out = append(out, v.decorateLocked(c))
 	}
+	return out
+}
+
+func sortedChecks(m map[string]*catalog.Check) []*catalog.Check {
+	out := make([]*catalog.Check, 0, len(m))
+	for _, c := range m {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b *catalog.Check) int { return strings.Compare(a.CheckID, b.CheckID) })
 	return out
 }
 
@@ -166,14 +171,7 @@ func (v *View) serfLocked(node string) *catalog.Check {
 	return c
 }
 
-func (v *View) sortedChecksLocked(node string) []*catalog.Check {
-	out := make([]*catalog.Check, 0, len(v.checks[node]))
-	for _, c := range v.checks[node] {
-		out = append(out, c)
-	}
-	slices.SortFunc(out, func(a, b *catalog.Check) int { return strings.Compare(a.CheckID, b.CheckID) })
-	return out
-}
+func (v *View) sortedChecksLocked(node string) []*catalog.Check { return sortedChecks(v.checks[node]) }
 
 // decorateLocked returns a copy of c with its service's name and tags.
 func (v *View) decorateLocked(c *catalog.Check) *catalog.Check {
@@ -222,10 +220,8 @@ func (v *View) ServiceChecks(service string) []*catalog.Check {
 	defer v.mu.RUnlock()
 	var out []*catalog.Check
 	for ref := range v.byName[service] {
-		for _, c := range v.checks[ref.node] {
-			if c.ServiceID == ref.id {
-				out = append(out, v.decorateLocked(c))
-			}
+		for _, c := range v.bySvc[ref.node][ref.id] {
+			out = append(out, v.decorateLocked(c))
 		}
 	}
 	sortChecks(out)
@@ -305,11 +301,9 @@ func (v *View) RawGet(family, rest string) (store.KV, bool) {
 func (v *View) ServiceCheckIDs(node, serviceID string) []string {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	var out []string
-	for id, c := range v.checks[node] {
-		if c.ServiceID == serviceID {
-			out = append(out, id)
-		}
+	out := make([]string, 0, len(v.bySvc[node][serviceID]))
+	for id := range v.bySvc[node][serviceID] {
+		out = append(out, id)
 	}
 	return out
 }

@@ -38,6 +38,9 @@ type View struct {
 	inst     map[string]map[string]*catalog.Instance
 	byName   map[string]map[instRef]*catalog.Instance
 	checks   map[string]map[string]*catalog.Check
+	// bySvc indexes checks by node, then service id ("" for node checks),
+	// then check id, so an instance's health never scans its node's checks.
+	bySvc map[string]map[string]map[string]*catalog.Check
 	kv       map[string]*catalog.KVEntry
 	tomb     map[string]uint64              // KV key → revision of its deletion
 	raw      map[string]map[string]store.KV // family → rest of key → value
@@ -65,6 +68,7 @@ func (v *View) reset() {
 	v.inst = map[string]map[string]*catalog.Instance{}
 	v.byName = map[string]map[instRef]*catalog.Instance{}
 	v.checks = map[string]map[string]*catalog.Check{}
+	v.bySvc = map[string]map[string]map[string]*catalog.Check{}
 	v.kv = map[string]*catalog.KVEntry{}
 	v.tomb = map[string]uint64{}
 	v.raw = map[string]map[string]store.KV{}
