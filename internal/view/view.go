@@ -40,14 +40,14 @@ type View struct {
 	checks   map[string]map[string]*catalog.Check
 	// bySvc indexes checks by node, then service id ("" for node checks),
 	// then check id, so an instance's health never scans its node's checks.
-	bySvc map[string]map[string]map[string]*catalog.Check
-	kv       map[string]*catalog.KVEntry
-	tomb     map[string]uint64              // KV key → revision of its deletion
-	raw      map[string]map[string]store.KV // family → rest of key → value
-	idx      map[Resource]uint64
-	waiters  map[Resource]map[chan struct{}]struct{}
-	revCh    chan struct{} // closed and replaced after every applied batch
-	subs     map[chan struct{}]struct{}
+	bySvc   map[string]map[string]map[string]*catalog.Check
+	kv      map[string]*catalog.KVEntry
+	tomb    map[string]uint64              // KV key → revision of its deletion
+	raw     map[string]map[string]store.KV // family → rest of key → value
+	idx     map[Resource]uint64
+	waiters map[Resource]map[chan struct{}]struct{}
+	revCh   chan struct{} // closed and replaced after every applied batch
+	subs    map[chan struct{}]struct{}
 }
 
 // New returns a view over src; it holds nothing until Run has loaded.
