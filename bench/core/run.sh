@@ -23,6 +23,14 @@ start_agent() { # $1: name
 }
 stop_agent() { kill "$(cat "$out/$1.pid")"; wait "$(cat "$out/$1.pid")" 2>/dev/null || true; }
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$(cat "$out/$1.pid")/status"; }
+# cpu_pct NAME SECONDS: the agent's CPU use over a window, in % of one core.
+cpu_pct() {
+  local pid; pid=$(cat "$out/$1.pid")
+  local t0; t0=$(awk '{print $14+$15}' "/proc/$pid/stat")
+  sleep "$2"
+  local t1; t1=$(awk '{print $14+$15}' "/proc/$pid/stat")
+  awk -v a="$t0" -v b="$t1" -v s="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (b-a)/hz/s*100}'
+}
 
 "$out/corebench" backend >"$out/backend.addr" &
 sleep 0.5
@@ -42,12 +50,12 @@ echo "== idle RSS with 200 services (TTL checks)"
 start_agent idle
 "$out/corebench" register -api "$API" -n 200 -c 8 -prefix idle
 sleep 20
-echo "idle RSS: $(rss_mb idle) MB"
+echo "idle RSS: $(rss_mb idle) MB; idle CPU: $(cpu_pct idle 10)% of a core"
 stop_agent idle
 
 echo "== RSS with 10,000 http checks at a 10s interval"
 start_agent many
 "$out/corebench" register -api "$API" -n 10000 -c 32 -prefix many -check "$BACKEND" -interval 10s
 sleep 30
-echo "RSS with 10,000 checks: $(rss_mb many) MB; CPU: $(ps -o %cpu= -p "$(cat "$out/many.pid")")%"
+echo "RSS with 10,000 checks: $(rss_mb many) MB; CPU over 20s of steady checking: $(cpu_pct many 20)% of a core"
 stop_agent many
