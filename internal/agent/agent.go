@@ -56,6 +56,9 @@ type Agent struct {
 	nomad     *nomadapi.Handler
 	nomadAddr net.Addr
 
+	// logOut receives the edge's access log (the agent's log writer).
+	logOut io.Writer
+
 	// started is closed once every component is serving.
 	started chan struct{}
 }
@@ -83,7 +86,7 @@ func New(cfg *Config, log *slog.Logger) (*Agent, error) {
 	if err := cfg.Defaults(); err != nil {
 		return nil, err
 	}
-	return &Agent{cfg: cfg, log: log, registry: prometheus.NewRegistry(), started: make(chan struct{})}, nil
+	return &Agent{cfg: cfg, log: log, registry: prometheus.NewRegistry(), started: make(chan struct{}), logOut: os.Stderr}, nil
 }
 
 // Started is closed when the agent serves its API.

@@ -68,6 +68,11 @@ type Config struct {
 	ExposedByDefault bool `hcl:"exposed_by_default,optional"`
 	// Policy is how submitted jobs are checked against the standards.
 	Policy *PolicyConfig `hcl:"policy,block"`
+	// DNS tunes the DNS server (domains, TTLs per kind, upstreams, transfers).
+	DNS *DNSConfig `hcl:"dns,block"`
+	// EdgeCfg tunes the edge load balancer (certificates, panic threshold,
+	// access log, balancing strategy).
+	EdgeCfg *EdgeConfig `hcl:"edge_config,block"`
 	// NomadAddr also serves the Nomad-compatible API on this address
 	// (default off; Nomad's port is 4646).
 	NomadAddr string `hcl:"nomad_addr,optional"`
@@ -101,7 +106,13 @@ func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
 	fs.StringVar(&c.LogLevel, "log-level", "", "log `level`: debug, info, warn, error (default info)")
 	fs.BoolVar(&c.LogJSON, "log-json", false, "log JSON lines")
 	fs.StringVar(&c.DNSAddr, "dns-addr", "", "DNS listen `address` (default :53; dev 127.0.0.1:8600; off disables)")
-	fs.StringVar(&entry, "entrypoint", "", "edge entry point NAME=ADDR, comma-separated for several")
+	fs.Func("entrypoint", "edge entry point `NAME=ADDR` (repeatable, or comma-separated)", func(v string) error {
+		if entry != "" {
+			entry += ","
+		}
+		entry += v
+		return nil
+	})
 	fs.BoolVar(&c.ExposedByDefault, "exposed-by-default", false, "route services without traefik.enable=true")
 	fs.StringVar(&c.NomadAddr, "nomad-addr", "", "also serve the Nomad-compatible API on this `address` (e.g. 127.0.0.1:4646)")
 	var enforce, policyFile string

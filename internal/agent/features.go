@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"sort"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -32,14 +33,28 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 		eps = append(eps, proxy.EntryPoint{Name: name, Addr: addr, TLS: name == "websecure" || name == "https"})
 	}
 	sort.Slice(eps, func(i, j int) bool { return eps[i].Name < eps[j].Name })
-	a.proxy, err = proxy.New(proxy.Config{EntryPoints: eps, ExposedByDefault: a.cfg.ExposedByDefault},
-		proxy.Deps{Catalog: a.view, CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry})
+	pc := proxy.Config{EntryPoints: eps, ExposedByDefault: a.cfg.ExposedByDefault}
+	deps := proxy.Deps{Catalog: a.view, CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry}
+	if ec := a.cfg.EdgeCfg; ec != nil {
+		pc.PanicThreshold, pc.AccessLog, pc.Strategy = ec.PanicThreshold, ec.AccessLog, ec.Strategy
+		for _, c := range ec.Certificates {
+			pc.Certificates = append(pc.Certificates, proxy.CertFile{CertFile: c.CertFile, KeyFile: c.KeyFile})
+		}
+		if ec.AccessLog {
+			deps.AccessLog = a.logOut
+		}
+	}
+	a.proxy, err = proxy.New(pc, deps)
 	if err != nil {
 		return fmt.Errorf("edge: %w", err)
 	}
 	run("edge", a.proxy.Run)
 	if a.cfg.DNSAddr != "off" {
-		a.dns, err = dns.New(dns.Config{Addr: a.cfg.DNSAddr, Datacenter: a.cfg.Datacenter},
+		dc, err := a.dnsConfig()
+		if err != nil {
+			return err
+		}
+		a.dns, err = dns.New(dc,
 			dns.Deps{Catalog: a.view, Zones: a.store, Routers: a.proxy, Logger: a.log.With("component", "dns"), Registry: a.registry})
 		if err != nil {
 			return fmt.Errorf("dns: %w", err)
@@ -77,4 +92,25 @@ func pprofHandler() http.Handler {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
+}
+
+func (a *Agent) dnsConfig() (dns.Config, error) {
+	c := dns.Config{Addr: a.cfg.DNSAddr, Datacenter: a.cfg.Datacenter}
+	d := a.cfg.DNS
+	if d == nil {
+		return c, nil
+	}
+	c.Domain, c.AltDomains, c.AllowWarning, c.Upstreams = d.Domain, d.AltDomains, d.AllowWarning, d.Upstreams
+	c.NoForward, c.AllowTransfer = d.NoForward, d.AllowTransfer
+	var err error
+	for _, t := range []struct {
+		name, v string
+		dst     *time.Duration
+	}{{"service_ttl", d.ServiceTTL, &c.ServiceTTL}, {"node_ttl", d.NodeTTL, &c.NodeTTL},
+		{"router_ttl", d.RouterTTL, &c.RouterTTL}, {"negative_ttl", d.NegativeTTL, &c.NegativeTTL}} {
+		if *t.dst, err = parseTTL(t.name, t.v); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
 }
