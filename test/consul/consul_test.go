@@ -197,7 +197,7 @@ func TestHealthFlips(t *testing.T) {
 		hc, _, _ := c.Health().Checks("api", nil)
 		return len(hc) == 1 && hc[0].Status == "critical"
 	})
-	if d := time.Since(start); d > interval+500*time.Millisecond+250*time.Millisecond {
+	if d := time.Since(start); d > interval+500*time.Millisecond+500*time.Millisecond {
 		t.Errorf("critical after %v; want within interval+timeout", d)
 	}
 	hc, _, _ := c.Health().Checks("api", nil)
