@@ -17,7 +17,7 @@ import (
 )
 
 const jobTemplate = `
-job "bench" {
+job "%s" {
   group "bench" {
     count = %d
     network {
@@ -55,8 +55,9 @@ func run(orbit, webapp, api string, n int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	file := filepath.Join(dir, "bench.nomad.hcl")
-	if err := os.WriteFile(file, fmt.Appendf(nil, jobTemplate, n, webapp), 0o644); err != nil {
+	id := fmt.Sprintf("bench-%d", time.Now().UnixNano()) // a fresh job each run
+	file := filepath.Join(dir, id+".nomad.hcl")
+	if err := os.WriteFile(file, fmt.Appendf(nil, jobTemplate, id, n, webapp), 0o644); err != nil {
 		return err
 	}
 	nc, err := napi.NewClient(&napi.Config{Address: api})
@@ -73,7 +74,7 @@ func run(orbit, webapp, api string, n int) error {
 	answered := map[string]bool{}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		as, _, err := nc.Jobs().Allocations("bench", false, nil)
+		as, _, err := nc.Jobs().Allocations(id, false, nil)
 		if err != nil {
 			return err
 		}
@@ -101,9 +102,11 @@ func run(orbit, webapp, api string, n int) error {
 	}
 	fmt.Printf("%d raw_exec tasks: submitted in %v, all running %v, all answering HTTP %v after `orbit job run -detach` started\n",
 		n, submitted.Round(time.Millisecond), running.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
-	_, _, err = nc.Jobs().Deregister("bench", true, nil)
+	_, _, err = nc.Jobs().Deregister(id, true, nil)
 	return err
 }
+
+var probeClient = &http.Client{Timeout: 500 * time.Millisecond}
 
 // probe GETs /health of every allocation not yet answered.
 func probe(nc *napi.Client, as []*napi.AllocationListStub, answered map[string]bool) error {
@@ -119,11 +122,11 @@ func probe(nc *napi.Client, as []*napi.AllocationListStub, answered map[string]b
 		if err != nil {
 			return err
 		}
-		if a.Resources == nil || len(a.Resources.Networks) == 0 || len(a.Resources.Networks[0].DynamicPorts) == 0 {
+		if a.AllocatedResources == nil || len(a.AllocatedResources.Shared.Ports) == 0 {
 			continue
 		}
-		nw := a.Resources.Networks[0]
-		resp, err := http.Get(fmt.Sprintf("http://%s:%d/health", nw.IP, nw.DynamicPorts[0].Value))
+		p := a.AllocatedResources.Shared.Ports[0]
+		resp, err := probeClient.Get(fmt.Sprintf("http://%s:%d/health", p.HostIP, p.Value))
 		if err != nil {
 			continue
 		}

@@ -227,8 +227,24 @@ func fromAlloc(a *job.Allocation, st *job.AllocStatus, nodeID string, createRev,
 		w.ModifyTime = nanos(st.ModifyTime)
 	}
 	w.ClientDescription = st.ClientDescription
-	for _, p := range st.Ports {
-		res.Shared.Ports = append(res.Shared.Ports, wPortMapping{Label: p.Label, Value: p.Value, To: p.To, HostIP: p.HostIP})
+	if len(st.Ports) > 0 {
+		// Nomad reports ports twice: as port mappings and, for older tools,
+		// as the allocation's network with its dynamic and reserved ports.
+		nw := &wNetwork{Mode: "host", IP: st.Ports[0].HostIP}
+		static := map[string]bool{}
+		for _, p := range a.Ports {
+			static[p.Label] = p.Static > 0
+		}
+		for _, p := range st.Ports {
+			res.Shared.Ports = append(res.Shared.Ports, wPortMapping{Label: p.Label, Value: p.Value, To: p.To, HostIP: p.HostIP})
+			wp := wPort{Label: p.Label, Value: p.Value, To: p.To, HostNetwork: "default"}
+			if static[p.Label] {
+				nw.ReservedPorts = append(nw.ReservedPorts, wp)
+			} else {
+				nw.DynamicPorts = append(nw.DynamicPorts, wp)
+			}
+		}
+		res.Shared.Networks = []*wNetwork{nw}
 	}
 	if d := st.DeploymentStatus; d != nil {
 		w.DeploymentStatus = &wAllocHealth{Healthy: ptr(d.Healthy), Timestamp: d.Timestamp, Canary: d.Canary}

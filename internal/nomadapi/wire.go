@@ -115,6 +115,7 @@ type wVolumeRequest struct {
 
 type wNetwork struct {
 	Mode          string  `json:"Mode"`
+	IP            string  `json:"IP,omitempty"`
 	ReservedPorts []wPort `json:"ReservedPorts"`
 	DynamicPorts  []wPort `json:"DynamicPorts"`
 }
