@@ -66,7 +66,10 @@ func (s *Server) evaluate(ctx context.Context, sn *snapshot, cl *Cluster, w *wor
 	}
 	s.m.evals.WithLabelValues(eval.TriggeredBy, eval.Status).Inc()
 	s.m.evalTime.Observe(time.Since(start).Seconds())
-	s.lastRev[w.key] = max(sn.jobRev(w.key), rev)
+	// Remember what this evaluation saw, and its own write apart: a
+	// client's status written while the plan was being applied has a lower
+	// revision than the plan, and must still wake the next pass.
+	s.lastRev[w.key], s.ownRev[w.key] = sn.jobRev(w.key), rev
 	queued := 0
 	for _, q := range res.Queued {
 		queued += q

@@ -43,7 +43,8 @@ type Server struct {
 
 	// The fields below belong to the leader loop (Run's goroutine).
 	caches    *caches
-	lastRev   map[string]int64 // job → revision its last evaluation saw or wrote
+	lastRev   map[string]int64 // job → revision its last evaluation saw
+	ownRev    map[string]int64 // job → revision of its last evaluation's own plan
 	lastAlive map[string]bool
 	lastInfo  map[string]int64
 	queued    map[string]int // job → allocations it could not place
@@ -110,6 +111,7 @@ func (s *Server) lead(ctx context.Context) {
 	defer stop()
 	s.caches = newCaches()
 	s.lastRev, s.lastAlive, s.lastInfo, s.queued = map[string]int64{}, map[string]bool{}, map[string]int64{}, map[string]int{}
+	s.ownRev = map[string]int64{}
 	s.lastGC = s.cfg.Clock.Now()
 	for {
 		wait := s.pass(ctx)

@@ -152,6 +152,26 @@ func (sn *snapshot) jobRev(key string) int64 {
 	return r
 }
 
+// jobRevExcept is jobRev ignoring the revision skip (the scheduler's own
+// last plan), so its own writes do not wake it again.
+func (sn *snapshot) jobRevExcept(key string, skip int64) int64 {
+	var r int64
+	for _, v := range append([]int64{sn.headRev[key]}, sn.revsOf(key)...) {
+		if v != skip {
+			r = max(r, v)
+		}
+	}
+	return r
+}
+
+func (sn *snapshot) revsOf(key string) []int64 {
+	out := make([]int64, 0, 2*len(sn.byJob[key]))
+	for _, id := range sn.byJob[key] {
+		out = append(out, sn.allocRev[id], sn.statusRev[id])
+	}
+	return out
+}
+
 // latestDeployment returns the job's newest deployment, or nil.
 func (sn *snapshot) latestDeployment(ns, id string) *job.Deployment {
 	var out *job.Deployment

@@ -42,7 +42,7 @@ func (s *Server) collectWork(sn *snapshot, now time.Time) ([]*work, time.Duratio
 		keys[k] = true
 	}
 	for k := range keys {
-		if sn.jobRev(k) > s.lastRev[k] {
+		if sn.jobRevExcept(k, s.ownRev[k]) > s.lastRev[k] {
 			get(k, job.TriggerAllocStop)
 		}
 	}
