@@ -145,7 +145,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.httpAddr = apiLn.Addr().String()
 	if a.cfg.Client {
 		a.health, err = health.New(health.Config{Node: a.cfg.NodeName, EnableScriptChecks: a.cfg.EnableScriptChecks,
-			Logger: a.log.With("component", "health"), Registerer: a.registry}, a.view, a.store)
+			Logger: a.log, Registerer: a.registry}, a.view, a.store)
 		if err != nil {
 			return fmt.Errorf("health: %w", err)
 		}

@@ -37,7 +37,7 @@ func (a *Agent) startOrchestrator(ctx context.Context, run func(string, func(con
 		a.client, err = client.New(client.Config{NodeName: a.cfg.NodeName, NodeID: a.nodeID,
 			DataDir: filepath.Join(a.dataDir, "client"), Address: a.cfg.BindAddr, Datacenter: a.cfg.Datacenter,
 			HTTPAddr: a.httpAddr, StopOnShutdown: a.tempDir != "" || a.cfg.Dev, Version: Version,
-			Logger: a.log.With("component", "client"), Registerer: a.registry},
+			Logger: a.log, Registerer: a.registry}, // the client names itself
 			client.Deps{View: a.view, Store: a.store, Drivers: drivers})
 		if err != nil {
 			return fmt.Errorf("client: %w", err)
