@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-pkgs=(etcd-server dnsutils pdns-server pdns-backend-bind)
+pkgs=(etcd-server dnsutils pdns-server pdns-backend-bind hey)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -56,6 +58,17 @@ func TestUpdateStorm(t *testing.T) {
 			}
 		})
 	}
+	// The real load tool as well, when installed (Debian's hey): its
+	// requests must all be answered 200 too.
+	var heyOut []byte
+	var heyErr error
+	heyPath, heyMissing := exec.LookPath("hey")
+	if heyMissing == nil {
+		wg.Go(func() {
+			heyOut, heyErr = exec.CommandContext(context.Background(), heyPath, "-z", "3s", "-c", "8",
+				"-host", "storm", "http://"+e.addr("web")+"/").CombinedOutput()
+		})
+	}
 	changes := 0
 	wg.Go(func() {
 		tick := time.NewTicker(10 * time.Millisecond)
@@ -96,6 +109,11 @@ func TestUpdateStorm(t *testing.T) {
 	if failed.Load() != 0 {
 		t.Fatalf("%d requests failed although a healthy instance existed throughout; first: %v", failed.Load(), firstErr.Load())
 	}
+	if heyMissing != nil {
+		t.Logf("hey not installed (Debian package hey): the storm ran with the Go clients only")
+	} else {
+		checkHey(t, heyOut, heyErr)
+	}
 	if ok.Load() < 500 || changes < 100 || rebuilds < 50 {
 		t.Fatalf("the storm was too mild to mean anything: %d requests, %d changes, %.0f rebuilds", ok.Load(), changes, rebuilds)
 	}
@@ -106,4 +124,29 @@ func TestUpdateStorm(t *testing.T) {
 	if served == 0 {
 		t.Fatal("churning instances never received traffic: the table did not follow the catalog")
 	}
+}
+
+// checkHey reads hey's summary: every response 200, no errors.
+func checkHey(t *testing.T, out []byte, err error) {
+	t.Helper()
+	text := string(out)
+	if err != nil {
+		t.Fatalf("hey: %v\n%s", err, text)
+	}
+	if strings.Contains(text, "Error distribution") {
+		t.Fatalf("hey saw errors during the storm:\n%s", text)
+	}
+	i := strings.Index(text, "Status code distribution:")
+	if i < 0 {
+		t.Fatalf("hey printed no status codes:\n%s", text)
+	}
+	dist := strings.TrimSpace(text[i+len("Status code distribution:"):])
+	if j := strings.Index(dist, "\n\n"); j >= 0 {
+		dist = dist[:j]
+	}
+	lines := strings.Split(strings.TrimSpace(dist), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(strings.TrimSpace(lines[0]), "[200]") {
+		t.Fatalf("hey saw other statuses than 200 during the storm: %q", dist)
+	}
+	t.Logf("hey: %s", strings.TrimSpace(lines[0]))
 }
