@@ -126,6 +126,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer cancel()
 
 	a.view = view.New(a.store, a.log.With("component", "view"))
+	if err := a.view.Register(a.registry); err != nil {
+		return fmt.Errorf("view metrics: %w", err)
+	}
 	run("view", a.view.Run)
 	select {
 	case <-a.view.Ready():

@@ -28,6 +28,7 @@ type View struct {
 
 	ready     chan struct{}
 	readyOnce sync.Once
+	stats     counters
 
 	// mu guards everything below.
 	mu       sync.RWMutex
@@ -91,6 +92,7 @@ func (v *View) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		v.stats.resyncs.Add(1)
 		v.log.Warn("view resynchronising", "err", err, "backoff", backoff)
 		select {
 		case <-ctx.Done():
@@ -150,6 +152,8 @@ func (v *View) follow(ctx context.Context, rev int64) error {
 }
 
 func (v *View) applyBatch(b store.WatchBatch) {
+	v.stats.batches.Add(1)
+	v.stats.events.Add(uint64(len(b.Events)))
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for _, ev := range b.Events {

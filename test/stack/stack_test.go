@@ -130,3 +130,25 @@ func TestServiceReachesEdgeAndDNS(t *testing.T) {
 		return len(r.Answer) == 0
 	})
 }
+
+// TestMetricsExposition checks that the agent exports every component's
+// metrics in Prometheus's format on /metrics.
+func TestMetricsExposition(t *testing.T) {
+	a := testagent.Start(t)
+	c, _ := capi.NewClient(&capi.Config{Address: a.Addr})
+	if err := c.Agent().ServiceRegister(&capi.AgentServiceRegistration{Name: "m", Check: &capi.AgentServiceCheck{TTL: "1h"}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(a.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, name := range []string{"orbit_api_requests_total", "orbit_view_revision", "orbit_view_events_total",
+		"orbit_health_", "orbit_dns_", "orbit_proxy_", "orbit_scheduler_", "orbit_client_", "go_goroutines", "process_resident_memory_bytes"} {
+		if !strings.Contains(string(body), name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+}
