@@ -27,6 +27,9 @@ func (v *View) applyLocked(ev store.Event, live bool) {
 		v.applyCheck(parts[0], parts[1], ev, rev)
 	case store.FamilyKV:
 		v.applyKV(parts[0], ev, rev)
+	case store.FamilyPKI:
+		// The CA's private key is read from the store when needed, never
+		// kept in every agent's memory.
 	default:
 		v.applyRaw(family, strings.Join(parts, "/"), ev, rev)
 	}

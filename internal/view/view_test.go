@@ -113,3 +113,18 @@ func TestViewFollowsStore(t *testing.T) {
 		t.Fatal("deregistration did not move the service index")
 	}
 }
+
+func TestViewKeepsNoCAKey(t *testing.T) {
+	st := orbittest.NewStore(t)
+	v := orbittest.NewView(t, st)
+	ctx := context.Background()
+	stored, err := st.CreateCARoot(ctx, []byte("secret bundle"))
+	if err != nil || string(stored) != "secret bundle" {
+		t.Fatalf("create root: %q %v", stored, err)
+	}
+	rev, _ := st.Revision(ctx)
+	v.WaitRevision(ctx, rev)
+	if len(v.Raw("pki")) != 0 {
+		t.Fatal("the view holds the CA's key material")
+	}
+}
