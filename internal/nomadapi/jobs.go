@@ -1,11 +1,13 @@
 package nomadapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/jobspec"
@@ -177,6 +179,9 @@ func (h *Handler) register(r *http.Request, j *job.Job, source string, priority 
 	if err := j.Validate(); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%s", err.Error())
 	}
+	if err := h.waitPurged(r.Context(), j.Namespace, j.ID); err != nil {
+		return nil, err
+	}
 	var warnings []string
 	if h.cfg.Admitter != nil {
 		ws, err := h.cfg.Admitter.Admit(r.Context(), j)
@@ -323,3 +328,34 @@ func (h *Handler) revertJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func uitoa(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// waitPurged waits (a few seconds at most) while allocations of a purged
+// incarnation of the job still run: their versions restart at 0 like the
+// new job's, so the scheduler must stop them before the job exists again.
+func (h *Handler) waitPurged(ctx context.Context, ns, id string) error {
+	if _, ok := h.view.RawGet(store.FamilyJobHead, ns+"/"+id); ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	changed, stop := h.view.Subscribe()
+	defer stop()
+	for {
+		live := false
+		for _, kv := range h.view.Raw(store.FamilyAllocs) {
+			a, err := store.Decode[job.Allocation](kv)
+			if err == nil && a.JobID == id && a.Namespace == ns && a.DesiredStatus == job.DesiredRun {
+				live = true
+				break
+			}
+		}
+		if !live {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return errorf(http.StatusConflict, "job %q was purged and its allocations are still being stopped; retry in a few seconds", id)
+		}
+	}
+}

@@ -352,3 +352,45 @@ func (e *env) dump() {
 		e.t.Logf("alloc %s v%d desired %s client %s healthy %s", a.ID[:8], a.JobVersion, a.DesiredStatus, a.ClientStatus, healthy)
 	}
 }
+
+// TestPurgeAndReregister registers a job again right after purging it: the
+// new job gets new allocations, and the purged ones are stopped, not adopted
+// (job versions restart at 0 after a purge).
+func TestPurgeAndReregister(t *testing.T) {
+	bin := orbittest.Webapp(t)
+	e := newEnv(t)
+	e.register(jobHCL(bin, 1, "v1"))
+	e.waitPassing(1, "version-v1")
+	old, _, err := e.nomad.Jobs().Allocations("web", false, nil)
+	if err != nil || len(old) != 1 {
+		t.Fatalf("allocations: %v %v", old, err)
+	}
+	if _, _, err := e.nomad.Jobs().Deregister("web", true, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.register(jobHCL(bin, 1, "v1"))
+	orbittest.Eventually(t, 30*time.Second, "a new allocation running, the purged one stopped", func() bool {
+		as, _, err := e.nomad.Jobs().Allocations("web", true, nil)
+		if err != nil {
+			return false
+		}
+		running, oldStopped := 0, false
+		for _, a := range as {
+			if a.ID == old[0].ID {
+				oldStopped = a.DesiredStatus == "stop"
+				continue
+			}
+			if a.ClientStatus == "running" && a.DesiredStatus == "run" {
+				running++
+			}
+		}
+		oldGone := true
+		for _, a := range as {
+			if a.ID == old[0].ID {
+				oldGone = false
+			}
+		}
+		return running == 1 && (oldStopped || oldGone)
+	})
+	e.waitPassing(1, "version-v1")
+}
