@@ -394,3 +394,26 @@ func TestPurgeAndReregister(t *testing.T) {
 	})
 	e.waitPassing(1, "version-v1")
 }
+
+// TestNomadAddr serves the Nomad API alone on -nomad-addr as well, where
+// Nomad's own /v1/status/leader answers too.
+func TestNomadAddr(t *testing.T) {
+	a := testagent.Start(t, func(c *agent.Config) { c.NomadAddr = "127.0.0.1:0" })
+	nc, err := napi.NewClient(&napi.Config{Address: "http://" + a.NomadAddr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader, err := nc.Status().Leader()
+	if err != nil || leader == "" {
+		t.Fatalf("leader on -nomad-addr: %q %v", leader, err)
+	}
+	nodes, _, err := nc.Nodes().List(nil)
+	if err != nil || len(nodes) != 1 || nodes[0].Name != "node1" {
+		t.Fatalf("nodes on -nomad-addr: %+v %v", nodes, err)
+	}
+	// The Consul API keeps its own /v1/status/leader on the main listener.
+	cc, _ := capi.NewClient(&capi.Config{Address: a.Addr})
+	if l, err := cc.Status().Leader(); err != nil || l == "" {
+		t.Fatalf("consul leader: %q %v", l, err)
+	}
+}
