@@ -109,7 +109,11 @@ func (s *Server) servicesJSON() []map[string]any {
 				}
 			}
 		}
-		lb := map[string]any{"servers": servers, "passHostHeader": svc.PassHostHeader, "strategy": s.cfg.Strategy}
+		strategy := s.cfg.Strategy
+		if svc.Strategy != "" {
+			strategy = svc.Strategy
+		}
+		lb := map[string]any{"servers": servers, "passHostHeader": svc.PassHostHeader, "strategy": strategy}
 		if svc.Sticky != nil {
 			lb["sticky"] = map[string]any{"cookie": svc.Sticky}
 		}

@@ -84,6 +84,9 @@ type pool struct {
 }
 
 func newPool(svc *routing.Service, servers []*routing.Server, panic bool, strategy string, state func(*routing.Server) *backendState) *pool {
+	if svc.Strategy != "" {
+		strategy = svc.Strategy // the service's loadbalancer.strategy tag
+	}
 	p := &pool{name: svc.Name, svc: svc, panic: panic, wrr: strategy == StrategyWRR, sticky: svc.Sticky}
 	for _, s := range servers {
 		b := &backend{

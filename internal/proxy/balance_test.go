@@ -146,3 +146,24 @@ func TestPickSkipsEjectedAndTried(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceStrategyTag: a service's loadbalancer.strategy tag overrides
+// the proxy's default balancing (p2c here) for that service.
+func TestServiceStrategyTag(t *testing.T) {
+	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	a, b := newBackend(t, "a"), newBackend(t, "b")
+	tag := "traefik.http.services.web.loadbalancer.strategy=wrr"
+	e.registerWeight("web", "web-a", a.port, 3, catalog.Passing, tag)
+	e.registerWeight("web", "web-b", b.port, 1, catalog.Passing, tag)
+	c := e.client()
+	deadline := time.Now().Add(10 * time.Second)
+	for got := spread(t, c, "http://web/", 8); got["a"]+got["b"] != 8 || got["b"] == 0; got = spread(t, c, "http://web/", 8) {
+		if time.Now().After(deadline) {
+			t.Fatal("both instances never served")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := spread(t, c, "http://web/", 400); got["a"] != 300 || got["b"] != 100 {
+		t.Fatalf("wrr by tag, weights 3:1 over 400 requests: %v, want 300/100", got)
+	}
+}

@@ -12,6 +12,7 @@ import (
 type serviceShared struct {
 	PassHostHeader *bool
 	Sticky         *StickyCookie
+	Strategy       string
 }
 
 // builder accumulates the instances' definitions, then resolves them.
@@ -97,7 +98,7 @@ func (b *builder) addInstance(svc string, inst Instance) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(ts.services)) {
 		spec := ts.services[name]
-		shared := serviceShared{PassHostHeader: spec.PassHostHeader, Sticky: spec.Sticky}
+		shared := serviceShared{PassHostHeader: spec.PassHostHeader, Sticky: spec.Sticky, Strategy: spec.Strategy}
 		b.services[name] = append(b.services[name], contribution[serviceShared]{shared, svc, inst.ID, passing})
 		b.addServer(name, svc, inst, spec)
 	}

@@ -85,6 +85,7 @@ func (b *builder) service(name string) *Service {
 			s.PassHostHeader = *got.spec.PassHostHeader
 		}
 		s.Sticky = got.spec.Sticky
+		s.Strategy = got.spec.Strategy
 	}
 	s.Servers = slices.Clone(b.servers[name])
 	slices.SortStableFunc(s.Servers, func(a, c *Server) int {

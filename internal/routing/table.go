@@ -51,6 +51,9 @@ type Service struct {
 	Name           string
 	PassHostHeader bool
 	Sticky         *StickyCookie
+	// Strategy is "wrr" or "p2c" from loadbalancer.strategy; "" leaves the
+	// choice to the proxy's default.
+	Strategy string
 	// Servers has one entry per instance that defines the service, whatever
 	// its health, sorted by instance ID, so the proxy can apply a panic
 	// threshold (route to all when too few are healthy).

@@ -73,6 +73,7 @@ type serviceSpec struct {
 	Scheme         string // "": http
 	PassHostHeader *bool  // nil: true
 	Sticky         *StickyCookie
+	Strategy       string // "": the proxy's default
 }
 
 // middlewareSpec is a middleware from one instance's tags. A middleware has
@@ -292,6 +293,13 @@ func (s *serviceSpec) set(opt []string, v string) (err error) {
 			s.Scheme = sc
 		default:
 			err = fmt.Errorf("scheme %q: expected http, https or h2c", v)
+		}
+	case "loadbalancer.strategy":
+		switch st := strings.ToLower(strings.TrimSpace(v)); st {
+		case "wrr", "p2c":
+			s.Strategy = st
+		default:
+			err = fmt.Errorf("strategy %q: expected wrr or p2c", v)
 		}
 	case "loadbalancer.passhostheader":
 		var b bool

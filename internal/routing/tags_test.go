@@ -29,6 +29,8 @@ func TestCheckTag(t *testing.T) {
 		"traefik.http.services.api-svc.loadbalancer.server.port=8080",
 		"traefik.http.services.api-svc.loadbalancer.server.scheme=https",
 		"traefik.http.services.api-svc.loadbalancer.passhostheader=false",
+		"traefik.http.services.api-svc.loadbalancer.strategy=wrr",
+		"traefik.http.services.api-svc.loadbalancer.strategy=P2C",
 		"traefik.http.services.api-svc.loadbalancer.sticky.cookie=true",
 		"traefik.http.services.api-svc.loadbalancer.sticky.cookie.name=srv",
 		"traefik.http.services.api-svc.loadbalancer.sticky.cookie.secure=true",
@@ -61,6 +63,7 @@ func TestCheckTag(t *testing.T) {
 		}
 	}
 	invalid := []struct{ tag, want string }{
+		{"traefik.http.services.s.loadbalancer.strategy=random", `expected wrr or p2c`},
 		{"traefik.enable", `missing "=value"`},
 		{"traefik.enable=yes", `"yes" is not a boolean`},
 		{"traefik.foo=bar", "unknown tag"},
