@@ -263,6 +263,9 @@ func acceptMsg(dh dns.Header) dns.MsgAcceptAction {
 func (s *Server) buildLoop(ctx context.Context) {
 	ch, unsub := s.deps.Catalog.Subscribe()
 	defer unsub()
+	// A change between Run's first build and the subscription would
+	// otherwise wait for the next change: build once more now.
+	s.rebuild()
 	for {
 		poll := s.clock.After(s.cfg.RouterPoll)
 		select {
