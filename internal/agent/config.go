@@ -78,6 +78,7 @@ type Config struct {
 	NomadAddr string `hcl:"nomad_addr,optional"`
 
 	leaseTTL time.Duration
+	admitter *admitter       // built from Policy by Defaults
 	set      map[string]bool // flags given on the command line
 }
 
@@ -307,9 +308,11 @@ func (c *Config) Defaults() error {
 	if c.Policy == nil {
 		c.Policy = &PolicyConfig{}
 	}
-	if _, err := newAdmitter(*c.Policy); err != nil {
+	adm, err := newAdmitter(*c.Policy)
+	if err != nil {
 		return err
 	}
+	c.admitter = adm
 	if c.DataDir == "" && !c.Dev {
 		return errors.New("-data-dir is required (or run with -dev for a temporary one)")
 	}

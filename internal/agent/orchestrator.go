@@ -44,11 +44,7 @@ func (a *Agent) startOrchestrator(ctx context.Context, run func(string, func(con
 		}
 		run("client", a.client.Run)
 	}
-	adm, err := newAdmitter(*a.cfg.Policy)
-	if err != nil {
-		return err
-	}
-	nc := nomadapi.Config{NodeName: a.cfg.NodeName, Datacenter: a.cfg.Datacenter, Admitter: adm,
+	nc := nomadapi.Config{NodeName: a.cfg.NodeName, Datacenter: a.cfg.Datacenter, Admitter: a.cfg.admitter,
 		Logger: a.log.With("component", "nomadapi")}
 	if a.sched != nil {
 		nc.Planner = a.sched

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -121,7 +122,7 @@ func (s *Server) agentService(w http.ResponseWriter, r *http.Request) error {
 			w.Header().Set("X-Consul-ContentHash", sj.ContentHash)
 			return writeJSON(w, r, sj)
 		}
-		ctx, cancel := contextUntil(r, deadline)
+		ctx, cancel := context.WithDeadline(r.Context(), deadline)
 		s.view.Wait(ctx, view.NodeRes(s.cfg.NodeName), idx)
 		cancel()
 		if r.Context().Err() != nil {

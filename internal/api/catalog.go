@@ -1,19 +1,13 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/view"
 )
-
-func contextUntil(r *http.Request, deadline time.Time) (context.Context, context.CancelFunc) {
-	return context.WithDeadline(r.Context(), deadline)
-}
 
 func (s *Server) catalogRegister(w http.ResponseWriter, r *http.Request) error {
 	var in catalogIn

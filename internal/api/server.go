@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -158,9 +157,8 @@ func writeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if _, ok := r.URL.Query()["pretty"]; ok {
 		enc.SetIndent("", "    ")
 	}
-	if err := enc.Encode(v); err != nil && !errors.Is(err, context.Canceled) {
-		return nil // the client went away; nothing to answer
-	}
+	// A write error means the client went away: there is no one to answer.
+	enc.Encode(v)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orbit/orbit/internal/orbittest"
 	"github.com/orbit/orbit/internal/orbittest/testagent"
 	"github.com/orbit/orbit/internal/report/reporttest"
 )
@@ -200,7 +201,7 @@ func TestAuditCannotRun(t *testing.T) {
 	if err := os.WriteFile(badPolicy, []byte(`rule "nope" {}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	down := testagent.FreeAddr(t) // nothing listens there
+	down := orbittest.FreeAddr(t) // nothing listens there
 	tests := []struct {
 		name string
 		args []string

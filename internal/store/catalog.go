@@ -118,34 +118,14 @@ func (s *Store) ReplaceInstance(ctx context.Context, node *catalog.Node, in *cat
 
 // DeregisterInstance removes an instance and its checks in one transaction.
 // Check keys carry no service id, so the checks are found by reading the
-// node's checks from etcd (a range read of the node's check prefix). It
+// node's checks from etcd; callers that know them use RemoveInstance. It
 // reports whether the instance existed.
 func (s *Store) DeregisterInstance(ctx context.Context, node, id string) (bool, int64, error) {
-	inst, err := s.Get(ctx, InstanceKey(node, id))
-	if errors.Is(err, ErrNotFound) {
-		return false, 0, nil
-	} else if err != nil {
-		return false, 0, err
-	}
-	kvs, _, err := s.List(ctx, CheckPrefix(node))
+	ids, err := s.serviceChecks(ctx, node, id)
 	if err != nil {
 		return false, 0, err
 	}
-	ops := []Op{Del(InstanceKey(node, id))}
-	for _, kv := range kvs {
-		var c catalog.Check
-		if json.Unmarshal(kv.Value, &c) == nil && c.ServiceID == id {
-			ops = append(ops, Del(kv.Key))
-		}
-	}
-	ok, rev, err := s.Txn(ctx, []Cmp{{Key: inst.Key, ModRevision: inst.ModRevision}}, ops)
-	if err != nil {
-		return false, 0, fmt.Errorf("deregister service %q: %w", id, err)
-	}
-	if !ok {
-		return false, 0, fmt.Errorf("deregister service %q: %w", id, ErrConflict)
-	}
-	return true, rev, nil
+	return s.RemoveInstance(ctx, node, id, ids)
 }
 
 // PutCheck writes one check (a node check, or a check of an existing

@@ -5,7 +5,6 @@ package testagent
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -80,15 +79,4 @@ func (h *Agent) Stop(t testing.TB) {
 	case <-time.After(30 * time.Second):
 		t.Error("agent did not stop in 30s")
 	}
-}
-
-// FreeAddr returns a free loopback host:port.
-func FreeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
