@@ -107,12 +107,24 @@ func TestServerPlacesAndReplacesLostAllocations(t *testing.T) {
 	if per["a"] != 2 || per["b"] != 2 {
 		t.Fatalf("per node %v, want 2/2", per)
 	}
-	evals := c.v.Raw(store.FamilyEvals)
-	for _, kv := range evals {
-		e, _ := store.Decode[job.Evaluation](kv)
-		if e.TriggeredBy == job.TriggerJobRegister && (e.Status != job.EvalComplete || e.PlacedAllocs != 4) {
-			t.Fatalf("register eval %+v", e)
+	// ApplyPlan writes the allocations node by node and the evaluation
+	// after them, in a later transaction: seeing the allocations does not
+	// mean the evaluation is complete yet.
+	var reg *job.Evaluation
+	orbittest.Eventually(t, 10*time.Second, "register eval complete", func() bool {
+		for _, kv := range c.v.Raw(store.FamilyEvals) {
+			e, err := store.Decode[job.Evaluation](kv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.TriggeredBy == job.TriggerJobRegister {
+				reg = e
+			}
 		}
+		return reg != nil && reg.Status != job.EvalPending
+	})
+	if reg.Status != job.EvalComplete || reg.PlacedAllocs != 4 {
+		t.Fatalf("register eval %+v", reg)
 	}
 	orbittest.Eventually(t, 5*time.Second, "job running", func() bool {
 		kv, ok := c.v.RawGet(store.FamilyJobHead, "default/web")
