@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,8 +27,10 @@ func newCluster(t *testing.T) *cluster {
 	return &cluster{t: t, st: st, v: orbittest.NewView(t, st), leases: map[string]int64{}}
 }
 
-// startScheduler runs a scheduler server until the test ends.
-func (c *cluster) startScheduler(name, election string) {
+// startScheduler runs a scheduler server until the test ends or stop is
+// called; stop returns once the server has returned, so no plan of its is
+// still in flight.
+func (c *cluster) startScheduler(name, election string) (stop func()) {
 	s, err := scheduler.New(scheduler.Config{NodeName: name, Election: election, Tick: 50 * time.Millisecond,
 		Logger: orbittest.Logger(c.t)}, c.st, c.v)
 	if err != nil {
@@ -36,12 +39,27 @@ func (c *cluster) startScheduler(name, election string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	c.t.Cleanup(func() {
+	stop = sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
 			c.t.Errorf("scheduler: %v", err)
 		}
 	})
+	c.t.Cleanup(stop)
+	return stop
+}
+
+// caughtUp waits until the view has applied every write made so far.
+func (c *cluster) caughtUp() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rev, err := c.st.Revision(ctx)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := c.v.WaitRevision(ctx, rev); err != nil {
+		c.t.Fatalf("view at revision %d: %v", rev, err)
+	}
 }
 
 // addNode registers a live client node with its fingerprint.
@@ -158,8 +176,8 @@ func TestTwoSchedulersNeverDoubleBook(t *testing.T) {
 	for i := range 4 {
 		c.addNode(fmt.Sprintf("n%d", i), 1000, 4096)
 	}
-	c.startScheduler("s1", "split-a")
-	c.startScheduler("s2", "split-b")
+	stop1 := c.startScheduler("s1", "split-a")
+	stop2 := c.startScheduler("s2", "split-b")
 	for i := range 8 {
 		c.register(svc(fmt.Sprintf("j%d", i), 5, 100)) // 40 × 100 MHz = the whole cluster
 	}
@@ -171,7 +189,11 @@ func TestTwoSchedulersNeverDoubleBook(t *testing.T) {
 		}
 		return true
 	})
-	time.Sleep(300 * time.Millisecond) // let any straggling plan land
+	// A scheduler may still be applying a plan built on an older snapshot:
+	// stop both, so every plan has landed, and read what they left.
+	stop1()
+	stop2()
+	c.caughtUp()
 	used := map[string]int{}
 	for i := range 8 {
 		_, l := c.live(fmt.Sprintf("j%d", i))
