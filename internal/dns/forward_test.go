@@ -196,7 +196,9 @@ func TestForwardingLoop(t *testing.T) {
 	// orbit the same question with a new ID and without our EDNS0 option,
 	// as dnsmasq or systemd-resolved would.
 	var orbitAddr atomic.Value
+	var asked atomic.Int32
 	up := upstream(t, func(w dns.ResponseWriter, r *dns.Msg) {
+		asked.Add(1)
 		fwd := new(dns.Msg)
 		fwd.SetQuestion(r.Question[0].Name, r.Question[0].Qtype)
 		resp, _, err := (&dns.Client{Timeout: 5 * time.Second}).Exchange(fwd, orbitAddr.Load().(string))
@@ -210,7 +212,10 @@ func TestForwardingLoop(t *testing.T) {
 		_ = w.WriteMsg(m)
 	})
 	reg := prometheus.NewRegistry()
-	srv, err := New(Config{Addr: "127.0.0.1:0", Upstreams: []string{up}, ForwardTimeout: 3 * time.Second},
+	// Long, so a machine under load still answers well before it; a
+	// loop that went undetected would only end there.
+	const forwardTimeout = 10 * time.Second
+	srv, err := New(Config{Addr: "127.0.0.1:0", Upstreams: []string{up}, ForwardTimeout: forwardTimeout},
 		Deps{Catalog: v, Registry: reg, Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -226,8 +231,8 @@ func TestForwardingLoop(t *testing.T) {
 	if r.Rcode != dns.RcodeServerFailure {
 		t.Fatalf("looping query: %s, want SERVFAIL", dns.RcodeToString[r.Rcode])
 	}
-	if took > time.Second {
-		t.Fatalf("loop answered after %v; want well under the 3s forward timeout", took)
+	if took >= forwardTimeout/2 {
+		t.Fatalf("loop answered after %v; want well under the %v forward timeout", took, forwardTimeout)
 	}
 	if !strings.Contains(logs.String(), "dns forwarding loop") || !strings.Contains(logs.String(), "upstream="+up) {
 		t.Fatalf("loop not logged with the upstream:\n%s", logs.String())
@@ -235,10 +240,12 @@ func TestForwardingLoop(t *testing.T) {
 	if got := counterValue(t, reg, "orbit_dns_forward_loops_total", ""); got < 1 {
 		t.Fatalf("loops metric = %v", got)
 	}
-	// The looping upstream is held off: the next query fails at once.
-	begin = time.Now()
-	if r := e.query(t, "again.example.net.", dns.TypeA, "udp"); r.Rcode != dns.RcodeServerFailure || time.Since(begin) > 100*time.Millisecond {
-		t.Fatalf("second query: %s after %v", dns.RcodeToString[r.Rcode], time.Since(begin))
+	// The looping upstream is held off: the next query fails without
+	// being forwarded. (The upstream answered the first query before orbit
+	// did, so its count is final.)
+	before := asked.Load()
+	if r := e.query(t, "again.example.net.", dns.TypeA, "udp"); r.Rcode != dns.RcodeServerFailure || asked.Load() != before {
+		t.Fatalf("second query: %s, upstream asked %d times, was %d", dns.RcodeToString[r.Rcode], asked.Load(), before)
 	}
 	t.Logf("loop detected and answered SERVFAIL in %v", took)
 }
@@ -265,16 +272,23 @@ func TestNeverForwardsToItself(t *testing.T) {
 
 func TestTaggedQueryIsALoop(t *testing.T) {
 	// A transparent forwarder passes our EDNS0 option through unchanged.
-	e := start(t, Config{Upstreams: []string{"192.0.2.1"}}, nil)
+	// The tagged query must not be forwarded again.
+	var asked atomic.Int32
+	up := upstream(t, func(w dns.ResponseWriter, r *dns.Msg) {
+		asked.Add(1)
+		m := new(dns.Msg)
+		m.SetReply(r)
+		_ = w.WriteMsg(m)
+	})
+	e := start(t, Config{Upstreams: []string{up}}, nil)
 	m := new(dns.Msg)
 	m.SetQuestion("tagged.example.net.", dns.TypeA)
 	m.SetEdns0(1232, false)
 	opt := m.IsEdns0()
 	opt.Option = append(opt.Option, &dns.EDNS0_LOCAL{Code: loopOption, Data: e.srv.fwd.nonce})
-	begin := time.Now()
 	r, _, err := new(dns.Client).Exchange(m, e.addr)
-	if err != nil || r.Rcode != dns.RcodeServerFailure || time.Since(begin) > 500*time.Millisecond {
-		t.Fatalf("tagged query: %v %v after %v", r, err, time.Since(begin))
+	if err != nil || r.Rcode != dns.RcodeServerFailure || asked.Load() != 0 {
+		t.Fatalf("tagged query: %v %v, forwarded %d times", r, err, asked.Load())
 	}
 }
 
