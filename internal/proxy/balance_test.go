@@ -8,10 +8,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/orbittest"
 	"github.com/orbit/orbit/internal/routing"
 )
 
@@ -21,14 +23,10 @@ func TestWeightedRoundRobin(t *testing.T) {
 	e.registerWeight("web", "web-a", a.port, 3, catalog.Passing)
 	e.registerWeight("web", "web-b", b.port, 1, catalog.Passing)
 	c := e.client()
-	orbittest := func() bool { got := spread(t, c, "http://web/", 8); return got["a"]+got["b"] == 8 && got["b"] > 0 }
-	deadline := time.Now().Add(10 * time.Second)
-	for !orbittest() {
-		if time.Now().After(deadline) {
-			t.Fatal("both instances never served")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	orbittest.Eventually(t, 10*time.Second, "both instances serving", func() bool {
+		got := spread(t, c, "http://web/", 8)
+		return got["a"]+got["b"] == 8 && got["b"] > 0
+	})
 	if got := spread(t, c, "http://web/", 400); got["a"] != 300 || got["b"] != 100 {
 		t.Fatalf("weights 3:1 over 400 requests: %v, want 300/100", got)
 	}
@@ -39,8 +37,10 @@ func TestWeightedRoundRobin(t *testing.T) {
 func TestP2CPrefersLessLoaded(t *testing.T) {
 	e := startEdge(t, Config{ExposedByDefault: true}, nil)
 	release := make(chan struct{})
+	var held atomic.Int32
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("hold") != "" {
+			held.Add(1)
 			select {
 			case <-release:
 			case <-r.Context().Done():
@@ -56,20 +56,32 @@ func TestP2CPrefersLessLoaded(t *testing.T) {
 	c := e.client()
 	e.waitFor(c, "http://web/", 200)
 	e.waitFor(c, "http://web/", 200)
-	// Park requests until the slow backend holds 5 of them.
+	// Park requests one at a time until the slow backend holds one. Each is
+	// either held there or answered by the fast backend before the next, so
+	// none is still on its way when the spread below starts (a sleep here
+	// let a late one land on the idle slow backend in the middle of it).
 	var wg sync.WaitGroup
 	t.Cleanup(wg.Wait)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	for range 12 {
+	orbittest.Eventually(t, 10*time.Second, "a request held by the slow backend", func() bool {
+		answered := make(chan struct{})
 		wg.Go(func() {
+			defer close(answered)
 			req, _ := http.NewRequestWithContext(ctx, "GET", "http://web/?hold=1", nil)
 			if resp, err := c.Do(req); err == nil {
 				resp.Body.Close()
 			}
 		})
-	}
-	time.Sleep(300 * time.Millisecond)
+		for held.Load() == 0 {
+			select {
+			case <-answered:
+				return false
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		return true
+	})
 	got := spread(t, c, "http://web/", 50)
 	if got["fast"] != 50 {
 		t.Fatalf("with the slow backend holding requests: %v, want all on fast", got)
