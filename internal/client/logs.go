@@ -209,6 +209,9 @@ func (r *logReader) openAt(off int64) error {
 
 func (r *logReader) Read(p []byte) (int, error) {
 	for {
+		// Ask whether the task is dead before reading, not after: output
+		// written just before it died must be read before the end is told.
+		dead := !r.follow || (r.dead != nil && r.dead())
 		n, err := r.f.Read(p)
 		if n > 0 || (err != nil && err != io.EOF) {
 			return n, err
@@ -222,7 +225,7 @@ func (r *logReader) Read(p []byte) (int, error) {
 			}
 			continue
 		}
-		if !r.follow || (r.dead != nil && r.dead()) {
+		if dead {
 			return 0, io.EOF
 		}
 		select {
