@@ -1,10 +1,9 @@
 package jobvalidate
 
 import (
-	"github.com/orbit/orbit/internal/orbittest/fixtures"
 	"testing"
+
+	"github.com/orbit/orbit/internal/orbittest/fixtures"
 )
 
 func fixturesDir(t *testing.T) string { return fixtures.Dir(t) }
-
-func fixtureFiles(t *testing.T, kind string) []string { return fixtures.Jobs(t, kind) }

@@ -1,10 +1,9 @@
 package policy
 
 import (
-	"github.com/orbit/orbit/internal/orbittest/fixtures"
 	"testing"
-)
 
-func fixturesDir(t *testing.T) string { return fixtures.Dir(t) }
+	"github.com/orbit/orbit/internal/orbittest/fixtures"
+)
 
 func fixtureFiles(t *testing.T, kind string) []string { return fixtures.Jobs(t, kind) }

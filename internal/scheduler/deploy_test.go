@@ -44,7 +44,7 @@ func TestRollingUpdateOneAtATime(t *testing.T) {
 		h.now = h.now.Add(time.Second)
 		h.runAll(true)
 	}
-	r = h.eval()
+	h.eval()
 	d := h.deps[len(h.deps)-1]
 	if d.Status != job.DeploymentSuccessful || !h.stable[1] || d.TaskGroups["web"].HealthyAllocs != 3 {
 		t.Fatalf("deployment %+v, stable %v", d, h.stable)

@@ -19,14 +19,13 @@ func TestViewFollowsStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rev, err := st.RegisterNode(ctx, &catalog.Node{Name: "n1", Address: "127.0.0.1", Agent: true}, lease.ID)
-	if err != nil {
+	if _, err := st.RegisterNode(ctx, &catalog.Node{Name: "n1", Address: "127.0.0.1", Agent: true}, lease.ID); err != nil {
 		t.Fatal(err)
 	}
 	in := &catalog.Instance{Node: "n1", ID: "web-1", Name: "web", Port: 8080, Tags: []string{"v1"}}
 	chk := &catalog.Check{CheckID: "service:web-1", Name: "web", Status: catalog.Critical,
 		Definition: catalog.CheckDefinition{TTL: time.Minute}}
-	rev, err = st.RegisterInstance(ctx, nil, in, []*catalog.Check{chk})
+	rev, err := st.RegisterInstance(ctx, nil, in, []*catalog.Check{chk})
 	if err != nil {
 		t.Fatal(err)
 	}
