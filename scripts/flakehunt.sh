@@ -35,6 +35,7 @@ out=${out:-$(mktemp -d -t flakehunt.XXXXXX)}
 mkdir -p "$out"
 
 burner_pids=()
+child=
 stop_burners() {
   for pid in "${burner_pids[@]}"; do
     kill "$pid" 2>/dev/null
@@ -44,8 +45,32 @@ stop_burners() {
   done
   burner_pids=()
 }
-trap stop_burners EXIT
+cleanup() {
+  # The running go test or test.sh leads its own process group (set -m):
+  # stop it with everything it started.
+  if [[ -n $child ]]; then
+    kill -TERM -- "-$child" 2>/dev/null
+    wait "$child" 2>/dev/null
+  fi
+  stop_burners
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# run LOG CMD...: runs CMD in the background, so a signal to this script is
+# handled at once rather than after CMD ends, with its output in LOG.
+run() {
+  local log=$1 rc
+  shift
+  set -m
+  "$@" >"$log" 2>&1 &
+  child=$!
+  set +m
+  wait "$child"
+  rc=$?
+  child=
+  return $rc
+}
 for ((i = 0; i < burners; i++)); do
   yes >/dev/null &
   burner_pids+=($!)
@@ -60,7 +85,7 @@ if ((count > 0)); then
     args=(-count="$count" -timeout 60m)
     [[ -n $run_re ]] && args+=(-run "$run_re")
     echo "flakehunt: go test ${args[*]} $pkg"
-    if ! go test "${args[@]}" "$pkg" >"$log" 2>&1; then
+    if ! run "$log" go test "${args[@]}" "$pkg"; then
       status=1
       echo "flakehunt:   FAILED (see $log)"
     fi
@@ -69,7 +94,7 @@ fi
 for ((i = 1; i <= runs; i++)); do
   log="$out/test.sh-$i.log"
   echo "flakehunt: ./test.sh run $i of $runs"
-  if ./test.sh >"$log" 2>&1; then
+  if run "$log" ./test.sh; then
     echo "flakehunt:   passed"
   else
     status=1
