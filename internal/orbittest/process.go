@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"net"
 	"os/exec"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -26,13 +28,14 @@ func FreeAddr(t testing.TB) string {
 	return l.Addr().String()
 }
 
-// StartAgentProcess runs `bin agent` with loopback defaults (a free API
-// port, DNS off, edge entry points on port 0, a 2s lease) followed by args,
-// and waits until it logs that it started. The process is killed at cleanup.
+// StartAgentProcess runs `bin agent` with loopback defaults (the API on a
+// port the agent picks itself, DNS off, edge entry points on port 0, a 2s
+// lease) followed by args, and waits until it logs that it started; Addr
+// is the API address from that line. The process is killed at cleanup. If
+// it exits first, the test fails at once with what it logged.
 func StartAgentProcess(t testing.TB, bin string, args ...string) *Process {
 	t.Helper()
-	addr := FreeAddr(t)
-	args = append([]string{"agent", "-http-addr", addr, "-dns-addr", "off",
+	args = append([]string{"agent", "-http-addr", "127.0.0.1:0", "-dns-addr", "off",
 		"-entrypoint", "web=127.0.0.1:0,websecure=127.0.0.1:0", "-lease-ttl", "2s"}, args...)
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
@@ -42,23 +45,50 @@ func StartAgentProcess(t testing.TB, bin string, args ...string) *Process {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	started := make(chan struct{})
+	// The API address in the started line, logged as text
+	// (api=http://host:port) or JSON ("api":"http://host:port").
+	apiInLog := regexp.MustCompile(`"?api"?[=:]"?http://([^\s"]+)`)
+	started := make(chan string, 1)
+	ended := make(chan struct{})
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		select { // the reader ends when the pipe closes, unless a task kept it
+		case <-ended:
+		case <-time.After(10 * time.Second):
+		}
+		cmd.Wait()
+	})
+	var mu sync.Mutex // guards logged
+	var logged []string
 	go func() {
+		defer close(ended)
 		sc := bufio.NewScanner(stderr)
-		once := false
 		for sc.Scan() {
-			if !once && strings.Contains(sc.Text(), "orbit agent started") {
-				once = true
-				close(started)
+			line := sc.Text()
+			mu.Lock()
+			logged = append(logged[max(0, len(logged)-49):], line)
+			mu.Unlock()
+			if m := apiInLog.FindStringSubmatch(line); m != nil && strings.Contains(line, "orbit agent started") {
+				select {
+				case started <- m[1]:
+				default:
+				}
 			}
 		}
 	}()
+	tail := func() string { mu.Lock(); defer mu.Unlock(); return strings.Join(logged, "\n") }
 	select {
-	case <-started:
+	case addr := <-started:
+		return &Process{Cmd: cmd, Addr: addr}
+	case <-ended:
+		select {
+		case addr := <-started: // it started, then exited at once
+			return &Process{Cmd: cmd, Addr: addr}
+		default:
+		}
+		t.Fatalf("orbit agent %v exited before it started:\n%s", args, tail())
 	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("orbit agent %v did not start in 60s", args)
+		t.Fatalf("orbit agent %v did not start in 60s:\n%s", args, tail())
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return &Process{Cmd: cmd, Addr: addr}
+	return nil
 }
