@@ -24,6 +24,10 @@ func main() {
 	exitCode := flag.Int("exit-code", 0, "exit code for -exit-after")
 	grace := flag.Duration("grace", 0, "wait this long after SIGTERM/SIGINT before exiting")
 	flag.Parse()
+	// Catch signals before anything can answer: a test that sees /health
+	// may signal at once, and an uncaught SIGINT kills the process.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1)
 	if *addr == "" {
 		*addr = ":" + os.Getenv("NOMAD_PORT_http")
 	}
@@ -64,8 +68,6 @@ func main() {
 		w.Write(b)
 	})
 	go http.Serve(ln, mux)
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1)
 	var exit <-chan time.Time
 	if *exitAfter > 0 {
 		exit = time.After(*exitAfter)
