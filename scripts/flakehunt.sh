@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 count=20 runs=5 burners=2 run_re= out=
 pkgs="./internal/scheduler/... ./internal/client/... ./internal/agent/... ./internal/api/...
 ./internal/dns/... ./internal/proxy/... ./internal/health/... ./internal/cli/... ./internal/store/...
-./internal/view/... ./test/..."
+./internal/view/... ./internal/driver/... ./test/..."
 while getopts "n:r:k:p:t:o:" opt; do
   case $opt in
     n) count=$OPTARG ;;
