@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -104,10 +106,30 @@ func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	p, err := choosePorts(cfg)
-	if err != nil {
-		return nil, err
+	// Free ports are picked by listening on port 0 and closing; anything
+	// can take one before etcd binds it. When both ports were picked now
+	// (a new data directory, none configured), pick again.
+	file := portsFile(cfg)
+	_, statErr := os.Stat(file)
+	picked := errors.Is(statErr, fs.ErrNotExist) && cfg.ClientAddr == "" && cfg.PeerAddr == ""
+	for attempt := 1; ; attempt++ {
+		p, err := choosePorts(cfg)
+		if err != nil {
+			return nil, err
+		}
+		s, err := startEmbedded(ctx, cfg, dir, p, log)
+		if err == nil || !picked || attempt == 5 || !errors.Is(err, syscall.EADDRINUSE) {
+			return s, err
+		}
+		log.Warn("embedded etcd: a port picked for it was taken before it bound it; picking others", "err", err)
+		if err := os.Remove(file); err != nil {
+			return nil, fmt.Errorf("forget taken ports: %w", err)
+		}
 	}
+}
+
+// startEmbedded starts the member on p and waits until it is ready.
+func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, log *slog.Logger) (*Store, error) {
 	ec := embed.NewConfig()
 	ec.Name = cfg.Name
 	if ec.Name == "" {
@@ -169,8 +191,10 @@ func advertised(u url.URL, host string) url.URL {
 	return u
 }
 
+func portsFile(cfg Config) string { return filepath.Join(cfg.DataDir, "etcd-ports.json") }
+
 func choosePorts(cfg Config) (ports, error) {
-	file := filepath.Join(cfg.DataDir, "etcd-ports.json")
+	file := portsFile(cfg)
 	var p ports
 	if b, err := os.ReadFile(file); err == nil {
 		if err := json.Unmarshal(b, &p); err != nil {
