@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/orbit/orbit/internal/nomadwire"
 )
 
 // cmdAlloc inspects allocations and prints their tasks' logs.
@@ -20,8 +22,8 @@ func cmdAlloc(ctx context.Context, e *Env, args []string) int {
 }
 
 // findAlloc resolves a full allocation ID or a unique prefix.
-func findAlloc(ctx context.Context, c *apiClient, id string) (*nAlloc, error) {
-	var list []nAlloc
+func findAlloc(ctx context.Context, c *apiClient, id string) (*nomadwire.Allocation, error) {
+	var list []nomadwire.Allocation
 	if _, err := c.do(ctx, "GET", "/v1/allocations?namespace=*&prefix="+url.QueryEscape(id), nil, &list); err != nil {
 		return nil, err
 	}
@@ -31,7 +33,7 @@ func findAlloc(ctx context.Context, c *apiClient, id string) (*nAlloc, error) {
 	case len(list) > 1 && list[0].ID != id:
 		return nil, fmt.Errorf("prefix %q matches %d allocations; give more characters", id, len(list))
 	}
-	var a nAlloc
+	var a nomadwire.Allocation
 	if _, err := c.do(ctx, "GET", "/v1/allocation/"+list[0].ID, nil, &a); err != nil {
 		return nil, err
 	}
@@ -55,7 +57,7 @@ func allocStatus(ctx context.Context, e *Env, args []string) int {
 	}
 	now := time.Now()
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "ID\t= %s\nEval ID\t= %s\nName\t= %s\nNode Name\t= %s\nJob ID\t= %s\nJob Version\t= %d\n",
+	fmt.Fprintf(tw, "ID\t= %s\nomadwire.Evaluation ID\t= %s\nName\t= %s\nomadwire.Node Name\t= %s\nomadwire.Job ID\t= %s\nomadwire.Job Version\t= %d\n",
 		a.ID, short(a.EvalID), a.Name, a.NodeName, a.JobID, a.JobVersion)
 	fmt.Fprintf(tw, "Client Status\t= %s\nClient Description\t= %s\nDesired Status\t= %s\nDesired Description\t= %s\nCreated\t= %s\nModified\t= %s\n",
 		a.ClientStatus, orDash(a.ClientDescription), a.DesiredStatus, orDash(a.DesiredDescription), ago(a.CreateTime, now), ago(a.ModifyTime, now))
@@ -64,7 +66,7 @@ func allocStatus(ctx context.Context, e *Env, args []string) int {
 		if a.DeploymentStatus != nil && a.DeploymentStatus.Healthy != nil {
 			health = map[bool]string{true: "healthy", false: "unhealthy"}[*a.DeploymentStatus.Healthy]
 		}
-		fmt.Fprintf(tw, "Deployment ID\t= %s\nDeployment Health\t= %s\n", short(a.DeploymentID), health)
+		fmt.Fprintf(tw, "Deployment ID\t= %s\nomadwire.Deployment Health\t= %s\n", short(a.DeploymentID), health)
 	}
 	tw.Flush()
 	if a.AllocatedResources != nil && len(a.AllocatedResources.Shared.Ports) > 0 {
@@ -91,7 +93,7 @@ func orDash(s string) string {
 	return s
 }
 
-func printTaskStates(w io.Writer, a *nAlloc) {
+func printTaskStates(w io.Writer, a *nomadwire.Allocation) {
 	tasks := make([]string, 0, len(a.TaskStates))
 	for t := range a.TaskStates {
 		tasks = append(tasks, t)
@@ -147,7 +149,7 @@ func allocLogs(ctx context.Context, e *Env, args []string) int {
 }
 
 // onlyTask returns the allocation's task when its group has just one.
-func onlyTask(a *nAlloc) (string, error) {
+func onlyTask(a *nomadwire.Allocation) (string, error) {
 	var names []string
 	if a.Job != nil {
 		for _, g := range a.Job.TaskGroups {

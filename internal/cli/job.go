@@ -11,7 +11,6 @@ import (
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/jobspec"
 	"github.com/orbit/orbit/internal/jobvalidate"
-	"github.com/orbit/orbit/internal/nomadapi"
 )
 
 // cmdJob runs, plans, inspects, stops, reverts and validates jobs through
@@ -94,9 +93,4 @@ func loadJob(e *Env, path string, opts jobspec.Options) (*job.Job, error) {
 		return nil, err
 	}
 	return j, nil
-}
-
-// registerBody is the body of a register or plan request.
-func registerBody(j *job.Job, diff bool) map[string]any {
-	return map[string]any{"Job": nomadapi.EncodeJob(j), "Diff": diff}
 }

@@ -6,23 +6,9 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-)
 
-type nPlan struct {
-	JobModifyIndex uint64
-	Diff           *struct {
-		Type   string
-		Fields []struct{ Type, Name, Old, New string }
-	}
-	Annotations struct {
-		DesiredTGUpdates map[string]*struct {
-			Ignore, Place, Stop, InPlaceUpdate, DestructiveUpdate uint64
-		}
-	}
-	FailedTGAllocs map[string]*nMetric
-	Warnings       string
-	Placements     map[string][]string
-}
+	"github.com/orbit/orbit/internal/nomadwire"
+)
 
 // jobPlan shows what running a job file would change: the diff against
 // the running version and the placements. Exit status as Nomad's: 0 no
@@ -49,9 +35,9 @@ func jobPlan(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprintln(e.Stderr, err)
 		return 255
 	}
-	var p nPlan
+	var p nomadwire.PlanResponse
 	path := "/v1/job/" + url.PathEscape(j.ID) + "/plan?namespace=" + url.QueryEscape(j.Namespace)
-	if _, err := client().do(ctx, "PUT", path, registerBody(j, true), &p); err != nil {
+	if _, err := client().do(ctx, "PUT", path, &nomadwire.PlanRequest{Job: nomadwire.FromJob(j), Diff: true}, &p); err != nil {
 		fail(e, err)
 		return 255
 	}
@@ -96,12 +82,12 @@ func jobPlan(ctx context.Context, e *Env, args []string) int {
 	}
 	if len(p.FailedTGAllocs) > 0 {
 		fmt.Fprintln(w, "- WARNING: Failed to place all allocations.")
-		printFailures(w, nEval{FailedTGAllocs: p.FailedTGAllocs})
+		printFailures(w, nomadwire.Evaluation{FailedTGAllocs: p.FailedTGAllocs})
 	} else {
 		fmt.Fprintln(w, "- All tasks successfully allocated.")
 	}
 	if p.Warnings != "" {
-		fmt.Fprintf(w, "\nJob Warnings:\n%s\n", indent(p.Warnings))
+		fmt.Fprintf(w, "\nomadwire.Job Warnings:\n%s\n", indent(p.Warnings))
 	}
 	fmt.Fprintf(w, "\nTo submit the job with version verification run:\n\norbit job run %s\n", pos[0])
 	if changes {

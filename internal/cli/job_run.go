@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/mattn/go-isatty"
+
+	"github.com/orbit/orbit/internal/nomadwire"
 )
 
 func jobRun(ctx context.Context, e *Env, args []string) int {
@@ -37,8 +39,8 @@ func jobRun(ctx context.Context, e *Env, args []string) int {
 		return 1
 	}
 	c := client()
-	var resp nRegisterResponse
-	if _, err := c.do(ctx, "PUT", "/v1/jobs?namespace="+url.QueryEscape(j.Namespace), registerBody(j, false), &resp); err != nil {
+	var resp nomadwire.RegisterResponse
+	if _, err := c.do(ctx, "PUT", "/v1/jobs?namespace="+url.QueryEscape(j.Namespace), &nomadwire.RegisterRequest{Job: nomadwire.FromJob(j)}, &resp); err != nil {
 		return fail(e, err)
 	}
 	if resp.Warnings != "" {
@@ -60,14 +62,14 @@ func indent(s string) string {
 // deployment failed, 2 when allocations could not be placed.
 func monitor(ctx context.Context, e *Env, c *apiClient, evalID, ns, jobID string) int {
 	fmt.Fprintf(e.Stdout, "==> %s: Monitoring evaluation %q\n", time.Now().Format(time.DateTime), short(evalID))
-	var ev nEval
+	var ev nomadwire.Evaluation
 	if err := follow(ctx, c, "/v1/evaluation/"+evalID, &ev, func() bool {
 		return ev.Status != "pending" && ev.Status != "blocked"
 	}); err != nil {
 		return fail(e, err)
 	}
 	fmt.Fprintf(e.Stdout, "    Evaluation triggered by job %q\n", jobID)
-	var allocs []nAlloc
+	var allocs []nomadwire.Allocation
 	if _, err := c.do(ctx, "GET", "/v1/evaluation/"+evalID+"/allocations", nil, &allocs); err == nil {
 		sort.Slice(allocs, func(i, k int) bool { return allocs[i].Name < allocs[k].Name })
 		for _, a := range allocs {
@@ -84,8 +86,8 @@ func monitor(ctx context.Context, e *Env, c *apiClient, evalID, ns, jobID string
 	}
 	dep := ev.DeploymentID
 	if dep == "" {
-		var d *nDeployment
-		var j nJob
+		var d *nomadwire.Deployment
+		var j nomadwire.Job
 		if _, err := c.do(ctx, "GET", "/v1/job/"+url.PathEscape(jobID)+"?namespace="+url.QueryEscape(ns), nil, &j); err == nil {
 			if _, err := c.do(ctx, "GET", "/v1/job/"+url.PathEscape(jobID)+"/deployment?namespace="+url.QueryEscape(ns), nil, &d); err == nil &&
 				d != nil && d.JobVersion == j.Version {
@@ -129,7 +131,7 @@ func follow(ctx context.Context, c *apiClient, path string, out any, done func()
 }
 
 // printFailures explains the groups an evaluation could not place.
-func printFailures(w io.Writer, ev nEval) bool {
+func printFailures(w io.Writer, ev nomadwire.Evaluation) bool {
 	groups := make([]string, 0, len(ev.FailedTGAllocs))
 	for g := range ev.FailedTGAllocs {
 		groups = append(groups, g)
@@ -159,7 +161,7 @@ func watchDeployment(ctx context.Context, e *Env, c *apiClient, id string) int {
 	if f, ok := e.Stdout.(*os.File); ok {
 		tty = isatty.IsTerminal(f.Fd())
 	}
-	var d nDeployment
+	var d nomadwire.Deployment
 	last, lines := "", 0
 	err := follow(ctx, c, "/v1/deployment/"+id, &d, func() bool {
 		text := renderDeployment(&d)
@@ -181,7 +183,7 @@ func watchDeployment(ctx context.Context, e *Env, c *apiClient, id string) int {
 	return 0
 }
 
-func renderDeployment(d *nDeployment) string {
+func renderDeployment(d *nomadwire.Deployment) string {
 	var b strings.Builder
 	mark := map[string]string{"successful": "✓", "failed": "!", "cancelled": "!"}[d.Status]
 	if mark == "" {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"text/tabwriter"
 	"time"
+
+	"github.com/orbit/orbit/internal/nomadwire"
 )
 
 func jobPath(id, ns, suffix string) string {
@@ -27,7 +29,7 @@ func jobStatus(ctx context.Context, e *Env, args []string) int {
 		return jobList(ctx, e, c, *ns)
 	}
 	id := pos[0]
-	var j nJob
+	var j nomadwire.Job
 	if _, err := c.do(ctx, "GET", jobPath(id, *ns, ""), nil, &j); err != nil {
 		return fail(e, err)
 	}
@@ -36,7 +38,7 @@ func jobStatus(ctx context.Context, e *Env, args []string) int {
 	fmt.Fprintf(tw, "ID\t= %s\nName\t= %s\nNamespace\t= %s\nType\t= %s\nPriority\t= %d\nDatacenters\t= %v\nVersion\t= %d\nStatus\t= %s\nSubmit Date\t= %s\n",
 		j.ID, j.Name, j.Namespace, j.Type, j.Priority, j.Datacenters, j.Version, statusText(j), time.Unix(0, j.SubmitTime).Format(time.RFC3339))
 	tw.Flush()
-	var sum nJobSummary
+	var sum nomadwire.JobSummary
 	if _, err := c.do(ctx, "GET", jobPath(id, *ns, "/summary"), nil, &sum); err == nil {
 		fmt.Fprintln(e.Stdout, "\nSummary")
 		tw = tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
@@ -52,11 +54,11 @@ func jobStatus(ctx context.Context, e *Env, args []string) int {
 		}
 		tw.Flush()
 	}
-	var d *nDeployment
+	var d *nomadwire.Deployment
 	if _, err := c.do(ctx, "GET", jobPath(id, *ns, "/deployment"), nil, &d); err == nil && d != nil {
 		fmt.Fprintf(e.Stdout, "\nLatest Deployment\nID          = %s\nStatus      = %s\nDescription = %s\n", short(d.ID), d.Status, d.StatusDescription)
 	}
-	var allocs []nAlloc
+	var allocs []nomadwire.Allocation
 	if _, err := c.do(ctx, "GET", jobPath(id, *ns, "/allocations"), nil, &allocs); err != nil {
 		return fail(e, err)
 	}
@@ -65,14 +67,14 @@ func jobStatus(ctx context.Context, e *Env, args []string) int {
 	return 0
 }
 
-func statusText(j nJob) string {
+func statusText(j nomadwire.Job) string {
 	if j.Stop {
 		return j.Status + " (stopped)"
 	}
 	return j.Status
 }
 
-func printAllocs(e *Env, allocs []nAlloc, now time.Time) {
+func printAllocs(e *Env, allocs []nomadwire.Allocation, now time.Time) {
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNode\tTask Group\tVersion\tDesired\tStatus\tCreated\tModified")
 	for _, a := range allocs {
@@ -83,12 +85,7 @@ func printAllocs(e *Env, allocs []nAlloc, now time.Time) {
 }
 
 func jobList(ctx context.Context, e *Env, c *apiClient, ns string) int {
-	var jobs []struct {
-		ID, Type, Status string
-		Priority         int
-		Stop             bool
-		SubmitTime       int64
-	}
+	var jobs []nomadwire.JobListStub
 	if _, err := c.do(ctx, "GET", "/v1/jobs?namespace="+url.QueryEscape(ns), nil, &jobs); err != nil {
 		return fail(e, err)
 	}
@@ -124,7 +121,7 @@ func jobStop(ctx context.Context, e *Env, args []string) int {
 		return 2
 	}
 	c := client()
-	var resp nRegisterResponse
+	var resp nomadwire.RegisterResponse
 	if _, err := c.do(ctx, "DELETE", jobPath(pos[0], *ns, "")+"&purge="+strconv.FormatBool(*purge), nil, &resp); err != nil {
 		return fail(e, err)
 	}
@@ -147,12 +144,7 @@ func jobHistory(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprintln(e.Stderr, "usage: orbit job history ID")
 		return 2
 	}
-	var out struct {
-		Versions []nJob
-		Diffs    []*struct {
-			Fields []struct{ Type, Name, Old, New string }
-		}
-	}
+	var out nomadwire.JobVersions
 	if _, err := client().do(ctx, "GET", jobPath(pos[0], *ns, "/versions")+"&diffs=true", nil, &out); err != nil {
 		return fail(e, err)
 	}
@@ -187,7 +179,7 @@ func jobRevert(ctx context.Context, e *Env, args []string) int {
 		return fail(e, fmt.Errorf("version %q is not a number", pos[1]))
 	}
 	c := client()
-	var resp nRegisterResponse
+	var resp nomadwire.RegisterResponse
 	body := map[string]any{"JobID": pos[0], "JobVersion": v}
 	if _, err := c.do(ctx, "PUT", jobPath(pos[0], *ns, "/revert"), body, &resp); err != nil {
 		return fail(e, err)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/orbit/orbit/internal/nomadwire"
 )
 
 // cmdNode shows the client nodes the scheduler places on.
@@ -28,7 +30,7 @@ func nodeStatus(ctx context.Context, e *Env, args []string) int {
 	if len(pos) == 1 {
 		return nodeInfo(ctx, e, c, pos[0])
 	}
-	var nodes []nNode
+	var nodes []nomadwire.Node
 	if _, err := c.do(ctx, "GET", "/v1/nodes", nil, &nodes); err != nil {
 		return fail(e, err)
 	}
@@ -42,7 +44,7 @@ func nodeStatus(ctx context.Context, e *Env, args []string) int {
 	return 0
 }
 
-func healthyDrivers(n nNode) []string {
+func healthyDrivers(n nomadwire.Node) []string {
 	var out []string
 	for name, d := range n.Drivers {
 		if d != nil && d.Detected && d.Healthy {
@@ -54,7 +56,7 @@ func healthyDrivers(n nNode) []string {
 }
 
 func nodeInfo(ctx context.Context, e *Env, c *apiClient, id string) int {
-	var n nNode
+	var n nomadwire.Node
 	if _, err := c.do(ctx, "GET", "/v1/node/"+url.PathEscape(id), nil, &n); err != nil {
 		return fail(e, err)
 	}
@@ -65,7 +67,7 @@ func nodeInfo(ctx context.Context, e *Env, c *apiClient, id string) int {
 		fmt.Fprintf(tw, "CPU\t= %d MHz\nMemory\t= %d MiB\n", r.Cpu.CpuShares, r.Memory.MemoryMB)
 	}
 	tw.Flush()
-	var allocs []nAlloc
+	var allocs []nomadwire.Allocation
 	if _, err := c.do(ctx, "GET", "/v1/node/"+url.PathEscape(n.ID)+"/allocations", nil, &allocs); err == nil {
 		fmt.Fprintln(e.Stdout, "\nAllocations")
 		printAllocs(e, allocs, time.Now())

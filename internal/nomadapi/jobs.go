@@ -11,6 +11,7 @@ import (
 
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/jobspec"
+	"github.com/orbit/orbit/internal/nomadwire"
 	"github.com/orbit/orbit/internal/store"
 )
 
@@ -23,7 +24,7 @@ func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) {
 	ns := namespace(r)
 	versions := family[job.Version](h, store.FamilyJobs)
 	summaries := h.summaries()
-	out := []*wJobListStub{}
+	out := []*nomadwire.JobListStub{}
 	for key, he := range family[job.Head](h, store.FamilyJobHead) {
 		hd := he.v
 		if !nsMatch(ns, hd.Namespace) || !prefixMatch(r, hd.ID) {
@@ -34,14 +35,14 @@ func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		j := fromJob(ve.v, hd, he.createRev, max(he.modRev, ve.modRev))
-		stub := &wJobListStub{ID: j.ID, Name: j.Name, Namespace: j.Namespace, Datacenters: j.Datacenters, Type: j.Type,
+		stub := &nomadwire.JobListStub{ID: j.ID, Name: j.Name, Namespace: j.Namespace, Datacenters: j.Datacenters, Type: j.Type,
 			Priority: j.Priority, Stop: j.Stop, Status: j.Status, JobSummary: summaries[key], CreateIndex: j.CreateIndex,
 			ModifyIndex: j.ModifyIndex, JobModifyIndex: j.JobModifyIndex, SubmitTime: j.SubmitTime}
 		if r.URL.Query().Get("meta") == "true" {
 			stub.Meta = j.Meta
 		}
 		if stub.JobSummary == nil {
-			stub.JobSummary = &wJobSummary{JobID: j.ID, Namespace: j.Namespace, Summary: map[string]wGroupSummary{}}
+			stub.JobSummary = &nomadwire.JobSummary{JobID: j.ID, Namespace: j.Namespace, Summary: map[string]nomadwire.GroupSummary{}}
 		}
 		out = append(out, stub)
 	}
@@ -50,14 +51,14 @@ func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) {
 }
 
 // summaries counts every job's allocations by group and client status.
-func (h *Handler) summaries() map[string]*wJobSummary {
-	out := map[string]*wJobSummary{}
+func (h *Handler) summaries() map[string]*nomadwire.JobSummary {
+	out := map[string]*nomadwire.JobSummary{}
 	for _, av := range h.allocs(func(*job.Allocation) bool { return true }) {
 		a := av.a
 		key := a.Namespace + "/" + a.JobID
 		s := out[key]
 		if s == nil {
-			s = &wJobSummary{JobID: a.JobID, Namespace: a.Namespace, Summary: map[string]wGroupSummary{}}
+			s = &nomadwire.JobSummary{JobID: a.JobID, Namespace: a.Namespace, Summary: map[string]nomadwire.GroupSummary{}}
 			out[key] = s
 		}
 		g := s.Summary[a.TaskGroup]
@@ -94,7 +95,7 @@ func (h *Handler) jobSummary(w http.ResponseWriter, r *http.Request) {
 	}
 	s := h.summaries()[ns+"/"+id]
 	if s == nil {
-		s = &wJobSummary{JobID: id, Namespace: ns, Summary: map[string]wGroupSummary{}}
+		s = &nomadwire.JobSummary{JobID: id, Namespace: ns, Summary: map[string]nomadwire.GroupSummary{}}
 	}
 	h.reply(w, idx, s)
 }
@@ -113,27 +114,8 @@ func (h *Handler) getJob(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, idx, fromJob(v.v, head.v, head.createRev, max(head.modRev, v.modRev)))
 }
 
-// registerRequest is Nomad's JobRegisterRequest.
-type registerRequest struct {
-	Job            *wJob
-	EnforceIndex   bool
-	JobModifyIndex uint64
-	EvalPriority   int
-}
-
-// registerResponse is Nomad's JobRegisterResponse.
-type registerResponse struct {
-	EvalID          string
-	EvalCreateIndex uint64
-	JobModifyIndex  uint64
-	Warnings        string
-	Index           uint64
-	LastContact     int64
-	KnownLeader     bool
-}
-
 func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) {
-	var req registerRequest
+	var req nomadwire.RegisterRequest
 	if err := decode(r, &req); err != nil {
 		h.fail(w, r, err)
 		return
@@ -150,7 +132,7 @@ func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errorf(http.StatusBadRequest, "periodic and parameterized jobs are not supported by orbit"))
 		return
 	}
-	j := toJob(req.Job)
+	j := nomadwire.ToJob(req.Job)
 	if j.Namespace == "" {
 		j.Namespace = namespace(r)
 	}
@@ -171,7 +153,7 @@ func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) {
 
 // register admits, validates and stores a job with a new evaluation, and
 // waits until the view has it.
-func (h *Handler) register(r *http.Request, j *job.Job, source string, priority int, enforce *uint64, trigger string) (*registerResponse, error) {
+func (h *Handler) register(r *http.Request, j *job.Job, source string, priority int, enforce *uint64, trigger string) (*nomadwire.RegisterResponse, error) {
 	j.Canonicalize()
 	if strings.Contains(j.ID, "/") || strings.Contains(j.Namespace, "/") {
 		return nil, errorf(http.StatusBadRequest, "job ID and namespace must not contain '/'")
@@ -204,7 +186,7 @@ func (h *Handler) register(r *http.Request, j *job.Job, source string, priority 
 	if err := h.view.WaitRevision(r.Context(), res.Revision); err != nil {
 		return nil, err
 	}
-	return &registerResponse{EvalID: ev.ID, EvalCreateIndex: uint64(res.Revision), JobModifyIndex: uint64(res.Revision),
+	return &nomadwire.RegisterResponse{EvalID: ev.ID, EvalCreateIndex: uint64(res.Revision), JobModifyIndex: uint64(res.Revision),
 		Warnings: strings.Join(warnings, "\n"), Index: uint64(res.Revision), KnownLeader: true}, nil
 }
 
@@ -226,7 +208,7 @@ func (h *Handler) stopJob(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.reply(w, uint64(rev), &registerResponse{EvalID: ev.ID, EvalCreateIndex: uint64(rev), JobModifyIndex: uint64(rev),
+	h.reply(w, uint64(rev), &nomadwire.RegisterResponse{EvalID: ev.ID, EvalCreateIndex: uint64(rev), JobModifyIndex: uint64(rev),
 		Index: uint64(rev), KnownLeader: true})
 }
 
@@ -270,10 +252,7 @@ func (h *Handler) jobVersions(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := struct {
-		Versions []*wJob
-		Diffs    []*jobDiff
-	}{Versions: []*wJob{}}
+	out := nomadwire.JobVersions{Versions: []*nomadwire.Job{}}
 	vs := h.versionsOf(ns, id)
 	for i, v := range vs {
 		out.Versions = append(out.Versions, fromJob(v.v, head.v, v.createRev, v.modRev))

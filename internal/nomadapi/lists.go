@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/orbit/orbit/internal/job"
+	"github.com/orbit/orbit/internal/nomadwire"
 	"github.com/orbit/orbit/internal/store"
 )
 
@@ -82,8 +83,8 @@ func (h *Handler) getAllocation(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, idx, out)
 }
 
-func (h *Handler) evals(keep func(*job.Evaluation) bool) []*wEvaluation {
-	out := []*wEvaluation{}
+func (h *Handler) evals(keep func(*job.Evaluation) bool) []*nomadwire.Evaluation {
+	out := []*nomadwire.Evaluation{}
 	for _, e := range family[job.Evaluation](h, store.FamilyEvals) {
 		if keep(e.v) {
 			out = append(out, fromEval(e.v, e.createRev, e.modRev))
@@ -134,8 +135,8 @@ func (h *Handler) getEvaluation(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, idx, fromEval(e.v, e.createRev, e.modRev))
 }
 
-func (h *Handler) deployments(keep func(*job.Deployment) bool) []*wDeployment {
-	out := []*wDeployment{}
+func (h *Handler) deployments(keep func(*job.Deployment) bool) []*nomadwire.Deployment {
+	out := []*nomadwire.Deployment{}
 	for _, e := range family[job.Deployment](h, store.FamilyDeployments) {
 		if keep(e.v) {
 			out = append(out, fromDeployment(e.v, e.createRev, e.modRev))
@@ -222,7 +223,7 @@ func (h *Handler) listNodes(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := []*wNode{}
+	out := []*nomadwire.Node{}
 	for _, e := range family[job.NodeInfo](h, store.FamilyNodeInfo) {
 		if prefixMatch(r, e.v.ID) {
 			out = append(out, fromNode(e.v, h.view.Alive(e.v.Name), e.createRev, e.modRev))

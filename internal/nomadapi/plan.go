@@ -7,31 +7,15 @@ import (
 	"sort"
 
 	"github.com/orbit/orbit/internal/job"
+	"github.com/orbit/orbit/internal/nomadwire"
 	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/view"
 )
 
-// jobDiff is Nomad's JobDiff, flattened: every changed field of the job
-// spec by its path ("TaskGroups[web].Count").
-type jobDiff struct {
-	Type       string // Added, Deleted, Edited or None
-	ID         string
-	Fields     []*fieldDiff
-	Objects    []any
-	TaskGroups []any
-}
-
-type fieldDiff struct {
-	Type        string // Added, Deleted or Edited
-	Name        string
-	Old, New    string
-	Annotations []string
-}
-
 // diffJobs compares two jobs' specs field by field (server-set fields
 // excluded). A nil old means the job is new.
-func diffJobs(old, cur *wJob) *jobDiff {
-	d := &jobDiff{Type: "None", ID: cur.ID, Objects: []any{}, TaskGroups: []any{}}
+func diffJobs(old, cur *nomadwire.Job) *nomadwire.JobDiff {
+	d := &nomadwire.JobDiff{Type: "None", ID: cur.ID, Objects: []any{}, TaskGroups: []any{}}
 	a, b := map[string]string{}, map[string]string{}
 	if old != nil {
 		flatten("", specOf(old), a)
@@ -54,11 +38,11 @@ func diffJobs(old, cur *wJob) *jobDiff {
 		nv, inNew := b[k]
 		switch {
 		case !inOld:
-			d.Fields = append(d.Fields, &fieldDiff{Type: "Added", Name: k, New: nv})
+			d.Fields = append(d.Fields, &nomadwire.FieldDiff{Type: "Added", Name: k, New: nv})
 		case !inNew:
-			d.Fields = append(d.Fields, &fieldDiff{Type: "Deleted", Name: k, Old: ov})
+			d.Fields = append(d.Fields, &nomadwire.FieldDiff{Type: "Deleted", Name: k, Old: ov})
 		case ov != nv:
-			d.Fields = append(d.Fields, &fieldDiff{Type: "Edited", Name: k, Old: ov, New: nv})
+			d.Fields = append(d.Fields, &nomadwire.FieldDiff{Type: "Edited", Name: k, Old: ov, New: nv})
 		}
 	}
 	switch {
@@ -71,7 +55,7 @@ func diffJobs(old, cur *wJob) *jobDiff {
 }
 
 // specOf is a job's JSON tree without the fields the server sets.
-func specOf(j *wJob) any {
+func specOf(j *nomadwire.Job) any {
 	c := *j
 	c.Stop, c.Status, c.StatusDescription, c.Stable, c.Version, c.SubmitTime = false, "", "", false, 0, 0
 	c.CreateIndex, c.ModifyIndex, c.JobModifyIndex = 0, 0, 0
@@ -112,33 +96,8 @@ func flatten(path string, v any, out map[string]string) {
 	}
 }
 
-// planRequest is Nomad's JobPlanRequest.
-type planRequest struct {
-	Job  *wJob
-	Diff bool
-}
-
-type desiredUpdates struct {
-	Ignore, Place, Migrate, Stop, InPlaceUpdate, DestructiveUpdate, Canary, Preemptions uint64
-}
-
-// planResponse is Nomad's JobPlanResponse, with orbit's placements.
-type planResponse struct {
-	JobModifyIndex uint64
-	CreatedEvals   []any
-	Diff           *jobDiff
-	Annotations    struct {
-		DesiredTGUpdates map[string]*desiredUpdates
-	}
-	FailedTGAllocs map[string]*wAllocMetric
-	Warnings       string
-	// Placements lists, per group, the nodes new allocations would go to
-	// (an orbit extension the CLI shows).
-	Placements map[string][]string
-}
-
 func (h *Handler) planJob(w http.ResponseWriter, r *http.Request) {
-	var req planRequest
+	var req nomadwire.PlanRequest
 	if err := decode(r, &req); err != nil || req.Job == nil {
 		h.fail(w, r, errorf(http.StatusBadRequest, "a plan request needs a Job"))
 		return
@@ -147,7 +106,7 @@ func (h *Handler) planJob(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errorf(http.StatusNotImplemented, "this agent runs no scheduler to plan with"))
 		return
 	}
-	j := toJob(req.Job)
+	j := nomadwire.ToJob(req.Job)
 	if j.Namespace == "" {
 		j.Namespace = namespace(r)
 	}
@@ -156,7 +115,7 @@ func (h *Handler) planJob(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errorf(http.StatusBadRequest, "%s", err.Error()))
 		return
 	}
-	resp := &planResponse{CreatedEvals: []any{}}
+	resp := &nomadwire.PlanResponse{CreatedEvals: []any{}}
 	if h.cfg.Admitter != nil {
 		ws, err := h.cfg.Admitter.Admit(r.Context(), j)
 		if err != nil {
@@ -175,15 +134,15 @@ func (h *Handler) planJob(w http.ResponseWriter, r *http.Request) {
 		resp.JobModifyIndex = uint64(max(head.modRev, cur.modRev))
 	}
 	if req.Diff {
-		var old *wJob
+		var old *nomadwire.Job
 		if curErr == nil {
 			old = fromJob(cur.v, nil, 0, 0)
 		}
 		resp.Diff = diffJobs(old, fromJob(&job.Version{Job: j}, nil, 0, 0))
 	}
-	resp.Annotations.DesiredTGUpdates = map[string]*desiredUpdates{}
+	resp.Annotations.DesiredTGUpdates = map[string]*nomadwire.DesiredUpdates{}
 	for g, p := range sum.Groups {
-		resp.Annotations.DesiredTGUpdates[g] = &desiredUpdates{Ignore: uint64(p.Ignore), Place: uint64(p.Place),
+		resp.Annotations.DesiredTGUpdates[g] = &nomadwire.DesiredUpdates{Ignore: uint64(p.Ignore), Place: uint64(p.Place),
 			Stop: uint64(p.Stop), InPlaceUpdate: uint64(p.InPlace), DestructiveUpdate: uint64(p.Destructive)}
 	}
 	if len(sum.Failed) > 0 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/orbit/orbit/internal/job"
+	"github.com/orbit/orbit/internal/nomadwire"
 	"github.com/orbit/orbit/internal/store"
 )
 
@@ -127,9 +128,9 @@ func (h *Handler) nodeIDs() map[string]string {
 	return out
 }
 
-func (h *Handler) stubs(list []allocView, jobType func(*job.Allocation) string) []*wAllocation {
+func (h *Handler) stubs(list []allocView, jobType func(*job.Allocation) string) []*nomadwire.Allocation {
 	ids := h.nodeIDs()
-	out := make([]*wAllocation, 0, len(list))
+	out := make([]*nomadwire.Allocation, 0, len(list))
 	for _, av := range list {
 		w := fromAlloc(av.a, av.st, ids[av.a.Node], av.createRev, av.modRev)
 		if jobType != nil {

@@ -22,6 +22,7 @@ var layers = map[string]int{
 	"driver": 4,
 	"api":    5, "dns": 5, "proxy": 5, "health": 5, "scheduler": 5, "client": 5,
 	"pki": 5, "identity": 5, "metrics": 5, "ui": 5, "nomadapi": 5, "jobvalidate": 5,
+	"nomadwire": 3, "doctor": 4,
 	"agent": 6,
 	"cli":   7,
 }

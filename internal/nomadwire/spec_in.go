@@ -1,4 +1,4 @@
-package nomadapi
+package nomadwire
 
 import (
 	"sort"
@@ -7,9 +7,9 @@ import (
 	"github.com/orbit/orbit/internal/job"
 )
 
-// toJob converts a Nomad API job into orbit's job. Fields orbit does not
+// ToJob converts a Nomad API job into orbit's job. Fields orbit does not
 // support (periodic, parameterized) are refused by the caller.
-func toJob(w *wJob) *job.Job {
+func ToJob(w *Job) *job.Job {
 	j := &job.Job{ID: w.ID, Name: w.Name, Type: w.Type, Namespace: w.Namespace, Region: w.Region, Priority: w.Priority,
 		Datacenters: w.Datacenters, AllAtOnce: w.AllAtOnce, Meta: toMeta(w.Meta),
 		Constraints: toConstraints(w.Constraints), Affinities: toAffinities(w.Affinities), Spreads: toSpreads(w.Spreads),
@@ -28,7 +28,7 @@ func toMeta(m map[string]string) job.Meta {
 	return out
 }
 
-func toConstraints(in []*wConstraint) []*job.Constraint {
+func toConstraints(in []*Constraint) []*job.Constraint {
 	var out []*job.Constraint
 	for _, c := range in {
 		out = append(out, &job.Constraint{Attribute: c.LTarget, Operator: c.Operand, Value: c.RTarget})
@@ -36,7 +36,7 @@ func toConstraints(in []*wConstraint) []*job.Constraint {
 	return out
 }
 
-func toAffinities(in []*wAffinity) []*job.Affinity {
+func toAffinities(in []*Affinity) []*job.Affinity {
 	var out []*job.Affinity
 	for _, a := range in {
 		w := 50
@@ -48,7 +48,7 @@ func toAffinities(in []*wAffinity) []*job.Affinity {
 	return out
 }
 
-func toSpreads(in []*wSpread) []*job.Spread {
+func toSpreads(in []*Spread) []*job.Spread {
 	var out []*job.Spread
 	for _, s := range in {
 		sp := &job.Spread{Attribute: s.Attribute, Weight: 50}
@@ -86,7 +86,7 @@ func pstr(p *string, def string) string {
 
 func pbool(p *bool) bool { return p != nil && *p }
 
-func toUpdate(u *wUpdate) *job.Update {
+func toUpdate(u *Update) *job.Update {
 	if u == nil {
 		return nil
 	}
@@ -97,7 +97,7 @@ func toUpdate(u *wUpdate) *job.Update {
 		AutoPromote: pbool(u.AutoPromote), Canary: pint(u.Canary, 0), Stagger: pdur(u.Stagger, d.Stagger)}
 }
 
-func toRestart(r *wRestart) *job.Restart {
+func toRestart(r *Restart) *job.Restart {
 	if r == nil {
 		return nil
 	}
@@ -106,7 +106,7 @@ func toRestart(r *wRestart) *job.Restart {
 		Delay: pdur(r.Delay, d.Delay), Mode: pstr(r.Mode, d.Mode), RenderTemplates: pbool(r.RenderTemplates)}
 }
 
-func toReschedule(r *wReschedule) *job.Reschedule {
+func toReschedule(r *Reschedule) *job.Reschedule {
 	if r == nil {
 		return nil
 	}
@@ -114,7 +114,7 @@ func toReschedule(r *wReschedule) *job.Reschedule {
 		DelayFunction: pstr(r.DelayFunction, "constant"), MaxDelay: pdur(r.MaxDelay, 0), Unlimited: pbool(r.Unlimited)}
 }
 
-func toGroup(tg *wTaskGroup) *job.Group {
+func toGroup(tg *TaskGroup) *job.Group {
 	g := &job.Group{Name: tg.Name, Count: pint(tg.Count, 1), Meta: toMeta(tg.Meta),
 		Constraints: toConstraints(tg.Constraints), Affinities: toAffinities(tg.Affinities), Spreads: toSpreads(tg.Spreads),
 		Restart: toRestart(tg.RestartPolicy), Reschedule: toReschedule(tg.ReschedulePolicy), Update: toUpdate(tg.Update),
@@ -147,7 +147,7 @@ func toGroup(tg *wTaskGroup) *job.Group {
 	return g
 }
 
-func toService(s *wService, task string) *job.Service {
+func toService(s *Service, task string) *job.Service {
 	out := &job.Service{Name: s.Name, Port: s.PortLabel, Tags: s.Tags, CanaryTags: s.CanaryTags, Meta: toMeta(s.Meta),
 		Provider: s.Provider, AddressMode: s.AddressMode, Address: s.Address, Task: task}
 	if out.Task == "" {
@@ -169,7 +169,7 @@ func toService(s *wService, task string) *job.Service {
 	return out
 }
 
-func toTask(t *wTask) *job.Task {
+func toTask(t *Task) *job.Task {
 	out := &job.Task{Name: t.Name, Driver: t.Driver, User: t.User, Leader: t.Leader, Config: toValue(t.Config),
 		Meta: toMeta(t.Meta), KillTimeout: pdur(t.KillTimeout, 0), KillSignal: t.KillSignal, ShutdownDelay: t.ShutdownDelay,
 		Restart: toRestart(t.RestartPolicy), Constraints: toConstraints(t.Constraints), Affinities: toAffinities(t.Affinities)}
