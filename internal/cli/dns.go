@@ -8,11 +8,10 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
-	orbitdns "github.com/orbit/orbit/internal/dns"
+	"github.com/orbit/orbit/internal/doctor"
 	"github.com/orbit/orbit/internal/zone"
 )
 
@@ -105,7 +104,7 @@ func zoneList(ctx context.Context, e *Env, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	var zones []orbitdns.ZoneInfo
+	var zones []zone.Summary
 	if _, err := client().do(ctx, "GET", "/v1/dns/zones", nil, &zones); err != nil {
 		return fail(e, err)
 	}
@@ -156,7 +155,7 @@ func zoneImport(ctx context.Context, e *Env, args []string) int {
 	if err != nil {
 		return fail(e, fmt.Errorf("read zone file: %w", err))
 	}
-	var info orbitdns.ZoneInfo
+	var info zone.Summary
 	if _, err := client().do(ctx, "POST", zonePath(pos[0], "import"), data, &info); err != nil {
 		return fail(e, err)
 	}
@@ -272,8 +271,8 @@ func dnsDoctor(ctx context.Context, e *Env, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	in := gatherDoctorInput(*root)
-	var info orbitdns.Info
+	in := doctor.Gather(*root)
+	var info doctor.Info
 	if _, err := client().do(ctx, "GET", "/v1/dns/info", nil, &info); err == nil {
 		in.Orbit = &info
 	} else {
@@ -283,7 +282,7 @@ func dnsDoctor(ctx context.Context, e *Env, args []string) int {
 		}
 	}
 	warnings := 0
-	for _, f := range orbitdns.Diagnose(in) {
+	for _, f := range doctor.Diagnose(in) {
 		mark := map[string]string{"ok": "[ok]  ", "info": "[info]", "warn": "[WARN]"}[f.Level]
 		if f.Level == "warn" {
 			warnings++
@@ -294,36 +293,4 @@ func dnsDoctor(ctx context.Context, e *Env, args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// gatherDoctorInput reads the resolver configuration under root.
-func gatherDoctorInput(root string) orbitdns.DoctorInput {
-	at := func(p string) string { return filepath.Join(root, p) }
-	read := func(p string) []byte {
-		b, err := os.ReadFile(at(p))
-		if err != nil {
-			return nil
-		}
-		return b
-	}
-	in := orbitdns.DoctorInput{ResolvConf: read("/etc/resolv.conf"), ResolvedUpstream: read("/run/systemd/resolve/resolv.conf"),
-		Resolved: map[string][]byte{}, Dnsmasq: map[string][]byte{}}
-	if link, err := os.Readlink(at("/etc/resolv.conf")); err == nil {
-		in.ResolvConfLink = link
-	}
-	globs := map[*map[string][]byte][]string{
-		&in.Resolved: {"/etc/systemd/resolved.conf", "/etc/systemd/resolved.conf.d/*.conf", "/run/systemd/resolved.conf.d/*.conf"},
-		&in.Dnsmasq:  {"/etc/dnsmasq.conf", "/etc/dnsmasq.d/*", "/etc/NetworkManager/dnsmasq.d/*"},
-	}
-	for dst, patterns := range globs {
-		for _, pat := range patterns {
-			matches, _ := filepath.Glob(at(pat))
-			for _, m := range matches {
-				if b, err := os.ReadFile(m); err == nil {
-					(*dst)[strings.TrimPrefix(m, strings.TrimSuffix(root, "/"))] = b
-				}
-			}
-		}
-	}
-	return in
 }

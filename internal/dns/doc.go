@@ -17,5 +17,6 @@
 //
 // It is not the catalog (view), not the zone store (store writes zones) and
 // not the router (the proxy provides RouterHosts). The agent constructs it
-// with New and runs it with Run; the CLI uses Diagnose for `orbit dns doctor`.
+// with New and runs it with Run. `orbit dns doctor` lives in internal/doctor,
+// which owns the Info that /v1/dns/info serves.
 package dns

@@ -1,7 +1,6 @@
 package dns
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/orbit/orbit/internal/doctor"
 )
 
 // loopOption is the EDNS0 option code (local/experimental range, RFC 6891)
@@ -204,24 +205,8 @@ func readResolvConf(path string, log *slog.Logger) []netip.AddrPort {
 		return nil
 	}
 	var out []netip.AddrPort
-	for _, ns := range ResolvConfNameservers(data) {
+	for _, ns := range doctor.ResolvConfNameservers(data) {
 		out = append(out, netip.AddrPortFrom(ns, 53))
-	}
-	return out
-}
-
-// ResolvConfNameservers parses the nameserver lines of a resolv.conf.
-func ResolvConfNameservers(data []byte) []netip.Addr {
-	var out []netip.Addr
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) >= 2 && f[0] == "nameserver" {
-			host, _, _ := strings.Cut(f[1], "%")
-			if a, err := netip.ParseAddr(host); err == nil {
-				out = append(out, a)
-			}
-		}
 	}
 	return out
 }

@@ -292,11 +292,4 @@ func TestTaggedQueryIsALoop(t *testing.T) {
 	}
 }
 
-func TestResolvConf(t *testing.T) {
-	got := ResolvConfNameservers([]byte("# c\nsearch lab\nnameserver 127.0.0.53\nnameserver fe80::1%eth0\nnameserver bogus\noptions edns0\n"))
-	if len(got) != 2 || got[0].String() != "127.0.0.53" || got[1].String() != "fe80::1" {
-		t.Fatalf("nameservers = %v", got)
-	}
-}
-
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -269,7 +269,3 @@ func unhex(c byte) (byte, bool) {
 func canonicalHost(h string) (string, error) {
 	return canonicalName(strings.TrimSuffix(h, "."))
 }
-
-func sortZoneInfos(zs []ZoneInfo) {
-	slices.SortFunc(zs, func(a, b ZoneInfo) int { return strings.Compare(a.Name, b.Name) })
-}

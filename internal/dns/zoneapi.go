@@ -10,35 +10,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orbit/orbit/internal/doctor"
 	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/zone"
 )
 
 // maxZoneBody bounds request bodies (a zone file import included).
 const maxZoneBody = 16 << 20
-
-// ZoneInfo is a zone in listings: its settings and its number of sets.
-type ZoneInfo struct {
-	zone.Zone
-	RecordSets int `json:"RecordSets"`
-}
-
-// ZoneDetail is one zone with its record sets.
-type ZoneDetail struct {
-	Zone   zone.Zone    `json:"Zone"`
-	RRSets []zone.RRSet `json:"RRSets"`
-}
-
-// Info describes the running server, for `orbit dns doctor`.
-type Info struct {
-	Addr       string   `json:"Addr"`
-	Domain     string   `json:"Domain"`
-	AltDomains []string `json:"AltDomains"`
-	Datacenter string   `json:"Datacenter"`
-	Forwarding bool     `json:"Forwarding"`
-	Upstreams  []string `json:"Upstreams"`
-	Zones      []string `json:"Zones"`
-}
 
 // ZoneAPI is the handler of /v1/dns/... that the agent mounts on the API
 // listener:
@@ -169,7 +147,7 @@ func (s *Server) settle(ctx context.Context, rev int64) error {
 
 func (s *Server) apiInfo(w http.ResponseWriter, r *http.Request) {
 	udp, _ := s.Addr()
-	info := Info{Addr: udp.String(), Domain: s.cfg.Domain, AltDomains: s.cfg.AltDomains,
+	info := doctor.Info{Addr: udp.String(), Domain: s.cfg.Domain, AltDomains: s.cfg.AltDomains,
 		Datacenter: s.cfg.Datacenter, Forwarding: s.fwd != nil, Upstreams: []string{}, Zones: []string{}}
 	if s.fwd != nil {
 		for _, u := range s.fwd.upstreams {
@@ -183,15 +161,15 @@ func (s *Server) apiInfo(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiListZones(w http.ResponseWriter, r *http.Request) {
-	out := []ZoneInfo{}
+	out := []zone.Summary{}
 	for apex, kvs := range groupZones(s.deps.Catalog.Raw(store.FamilyZones)) {
 		z, sets, _, err := store.DecodeZone(apex, kvs)
 		if err != nil {
 			continue
 		}
-		out = append(out, ZoneInfo{Zone: *z, RecordSets: len(sets)})
+		out = append(out, zone.Summary{Zone: *z, RecordSets: len(sets)})
 	}
-	sortZoneInfos(out)
+	zone.SortSummaries(out)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -251,7 +229,7 @@ func (s *Server) apiGetZone(w http.ResponseWriter, r *http.Request) {
 	if sets == nil {
 		sets = []zone.RRSet{}
 	}
-	writeJSON(w, http.StatusOK, ZoneDetail{Zone: *z, RRSets: sets})
+	writeJSON(w, http.StatusOK, zone.Detail{Zone: *z, RRSets: sets})
 }
 
 func (s *Server) apiDeleteZone(w http.ResponseWriter, r *http.Request) {
@@ -391,7 +369,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ZoneInfo{Zone: *nz, RecordSets: len(sets)})
+	writeJSON(w, http.StatusOK, zone.Summary{Zone: *nz, RecordSets: len(sets)})
 }
 
 func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) {

@@ -46,7 +46,7 @@ func (c apiClient) ok(method, path, body string) string {
 
 func (c apiClient) serial(zoneName string) uint32 {
 	c.t.Helper()
-	var d ZoneDetail
+	var d zone.Detail
 	if err := json.Unmarshal([]byte(c.ok("GET", "/v1/dns/zones/"+zoneName, "")), &d); err != nil {
 		c.t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestZonesThroughAPI(t *testing.T) {
 	if err := json.Unmarshal([]byte(api.ok("GET", "/v1/dns/zones/lab.example/records?name=www&type=a", "")), &list); err != nil || len(list) != 1 {
 		t.Fatalf("filtered list: %v %v", list, err)
 	}
-	var zones []ZoneInfo
+	var zones []zone.Summary
 	if err := json.Unmarshal([]byte(api.ok("GET", "/v1/dns/zones", "")), &zones); err != nil || len(zones) != 1 || zones[0].RecordSets != 10 {
 		t.Fatalf("zones = %+v %v", zones, err)
 	}
@@ -208,7 +208,7 @@ $TTL 600
 11	IN PTR www2.lab.example.
 `
 	out := api.ok("POST", "/v1/dns/zones/2.0.192.in-addr.arpa/import", file)
-	var info ZoneInfo
+	var info zone.Summary
 	if err := json.Unmarshal([]byte(out), &info); err != nil || info.RecordSets != 3 || info.Serial <= 2020010101 {
 		t.Fatalf("import: %s %v", out, err)
 	}
@@ -274,7 +274,7 @@ func TestLargeZoneImport(t *testing.T) {
 		b.WriteString("host" + itoa(i) + " IN A 198.18." + itoa(i/250) + "." + itoa(i%250+1) + "\n")
 	}
 	out := api.ok("POST", "/v1/dns/zones/big.example/import", b.String())
-	var info ZoneInfo
+	var info zone.Summary
 	if err := json.Unmarshal([]byte(out), &info); err != nil || info.RecordSets != 2002 {
 		t.Fatalf("import: %s", out)
 	}

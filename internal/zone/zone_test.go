@@ -1,6 +1,7 @@
 package zone
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -169,5 +170,23 @@ func TestZoneValidate(t *testing.T) {
 	bad.SetDefaults()
 	if err := bad.Validate(); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("bad notify target: %v", err)
+	}
+}
+
+func TestSummaryJSON(t *testing.T) {
+	zs := []Summary{{Zone: Zone{Name: "b.example."}, RecordSets: 2}, {Zone: Zone{Name: "a.example."}, RecordSets: 1}}
+	SortSummaries(zs)
+	b, err := json.Marshal(zs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	// The zone's fields sit beside RecordSets, as the zone API has always
+	// answered.
+	if zs[0].Name != "a.example." || m["RecordSets"] != float64(1) || m["Name"] != "a.example." {
+		t.Fatalf("first summary = %s", b)
 	}
 }

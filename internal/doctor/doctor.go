@@ -1,4 +1,4 @@
-package dns
+package doctor
 
 import (
 	"bufio"
@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// DoctorInput is what `orbit dns doctor` gathered about the host.
-type DoctorInput struct {
+// Input is what `orbit dns doctor` gathered about the host.
+type Input struct {
 	// ResolvConf is /etc/resolv.conf (nil when missing) and ResolvConfLink
 	// where it points when it is a symlink.
 	ResolvConf     []byte
@@ -35,7 +35,7 @@ type Finding struct {
 // Diagnose explains how the host resolves the consul domain and other
 // names, and warns about set-ups that loop (a resolver that forwards back
 // to orbit while orbit forwards to it).
-func Diagnose(in DoctorInput) []Finding {
+func Diagnose(in Input) []Finding {
 	var out []Finding
 	add := func(level, format string, args ...any) {
 		out = append(out, Finding{level, fmt.Sprintf(format, args...)})
@@ -83,7 +83,7 @@ func Diagnose(in DoctorInput) []Finding {
 	return out
 }
 
-func diagnoseResolved(in DoctorInput, domain string, orbit netip.AddrPort) []Finding {
+func diagnoseResolved(in Input, domain string, orbit netip.AddrPort) []Finding {
 	var out []Finding
 	add := func(level, format string, args ...any) {
 		out = append(out, Finding{level, fmt.Sprintf(format, args...)})
@@ -111,7 +111,7 @@ func diagnoseResolved(in DoctorInput, domain string, orbit netip.AddrPort) []Fin
 	return out
 }
 
-func diagnoseDnsmasq(in DoctorInput, domain string, orbit netip.AddrPort) []Finding {
+func diagnoseDnsmasq(in Input, domain string, orbit netip.AddrPort) []Finding {
 	var out []Finding
 	d := strings.TrimSuffix(domain, ".")
 	for path, data := range in.Dnsmasq {
