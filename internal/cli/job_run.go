@@ -61,12 +61,42 @@ func indent(s string) string {
 // started until it succeeds or fails. It returns 0 on success, 1 when the
 // deployment failed, 2 when allocations could not be placed.
 func monitor(ctx context.Context, e *Env, c *apiClient, evalID, ns, jobID string) int {
+	ev, code := monitorEval(ctx, e, c, evalID, jobID)
+	if ev == nil {
+		return code
+	}
+	dep := ev.DeploymentID
+	if dep == "" {
+		var d *nomadwire.Deployment
+		var j nomadwire.Job
+		if _, err := c.do(ctx, "GET", "/v1/job/"+url.PathEscape(jobID)+"?namespace="+url.QueryEscape(ns), nil, &j); err == nil {
+			if _, err := c.do(ctx, "GET", "/v1/job/"+url.PathEscape(jobID)+"/deployment?namespace="+url.QueryEscape(ns), nil, &d); err == nil &&
+				d != nil && d.JobVersion == j.Version {
+				dep = d.ID
+			}
+		}
+	}
+	if dep != "" {
+		if dc := watchDeployment(ctx, e, c, dep); dc != 0 {
+			return dc
+		}
+	}
+	return code
+}
+
+// monitorEval follows an evaluation until the scheduler is done with it
+// and shows what it placed and what it could not. It returns the finished
+// evaluation, nil when it could not be read or did not complete, and the
+// exit status so far: 0, 1 on an API error, 2 when it did not complete or
+// left allocations unplaced. A stop is followed this far only, as `nomad
+// job stop` does: the deployment the stop cancels is not its outcome.
+func monitorEval(ctx context.Context, e *Env, c *apiClient, evalID, jobID string) (*nomadwire.Evaluation, int) {
 	fmt.Fprintf(e.Stdout, "==> %s: Monitoring evaluation %q\n", time.Now().Format(time.DateTime), short(evalID))
 	var ev nomadwire.Evaluation
 	if err := follow(ctx, c, "/v1/evaluation/"+evalID, &ev, func() bool {
 		return ev.Status != "pending" && ev.Status != "blocked"
 	}); err != nil {
-		return fail(e, err)
+		return nil, fail(e, err)
 	}
 	fmt.Fprintf(e.Stdout, "    Evaluation triggered by job %q\n", jobID)
 	var allocs []nomadwire.Allocation
@@ -82,28 +112,12 @@ func monitor(ctx context.Context, e *Env, c *apiClient, evalID, ns, jobID string
 	failed := printFailures(e.Stdout, ev)
 	fmt.Fprintf(e.Stdout, "==> %s: Evaluation %q finished with status %q\n", time.Now().Format(time.DateTime), short(evalID), ev.Status)
 	if ev.Status != "complete" {
-		return 2
-	}
-	dep := ev.DeploymentID
-	if dep == "" {
-		var d *nomadwire.Deployment
-		var j nomadwire.Job
-		if _, err := c.do(ctx, "GET", "/v1/job/"+url.PathEscape(jobID)+"?namespace="+url.QueryEscape(ns), nil, &j); err == nil {
-			if _, err := c.do(ctx, "GET", "/v1/job/"+url.PathEscape(jobID)+"/deployment?namespace="+url.QueryEscape(ns), nil, &d); err == nil &&
-				d != nil && d.JobVersion == j.Version {
-				dep = d.ID
-			}
-		}
-	}
-	if dep != "" {
-		if code := watchDeployment(ctx, e, c, dep); code != 0 {
-			return code
-		}
+		return nil, 2
 	}
 	if failed {
-		return 2
+		return &ev, 2
 	}
-	return 0
+	return &ev, 0
 }
 
 // follow polls path with blocking queries until done reports true.

@@ -129,7 +129,8 @@ func jobStop(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprintln(e.Stdout, resp.EvalID)
 		return 0
 	}
-	return monitor(ctx, e, c, resp.EvalID, *ns, pos[0])
+	_, code := monitorEval(ctx, e, c, resp.EvalID, pos[0])
+	return code
 }
 
 func jobHistory(ctx context.Context, e *Env, args []string) int {

@@ -3,28 +3,34 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/orbit/orbit/internal/catalog"
-	"github.com/orbit/orbit/internal/job"
-	"github.com/orbit/orbit/internal/nomadapi"
 	"github.com/orbit/orbit/internal/orbittest"
-	"github.com/orbit/orbit/internal/scheduler"
-	"github.com/orbit/orbit/internal/store"
-	"github.com/orbit/orbit/internal/view"
+	"github.com/orbit/orbit/internal/orbittest/testagent"
 )
 
+// cliJob runs the test webapp; -var args adds arguments (a failing
+// version passes -exit-after), -var min_healthy the time a new
+// allocation must stay healthy before the deployment counts it.
 const cliJob = `
 variable "count" {
   type    = number
   default = 1
+}
+variable "bin" {
+  type = string
+}
+variable "args" {
+  type    = list(string)
+  default = []
+}
+variable "min_healthy" {
+  type    = string
+  default = "1s"
 }
 job "web" {
   datacenters = ["dc1"]
@@ -33,108 +39,43 @@ job "web" {
     network {
       port "http" {}
     }
+    restart {
+      attempts = 0
+      mode     = "fail"
+    }
+    reschedule {
+      attempts  = 0
+      unlimited = false
+    }
     update {
-      max_parallel     = 1
-      min_healthy_time = "1s"
+      max_parallel      = 1
+      min_healthy_time  = var.min_healthy
+      healthy_deadline  = "20s"
+      progress_deadline = "40s"
     }
     task "server" {
       driver = "raw_exec"
       config {
-        command = "/bin/sleep"
+        command = var.bin
+        args    = concat(["-addr", "127.0.0.1:${NOMAD_PORT_http}"], var.args)
       }
     }
   }
 }
 `
 
-type stringLogs struct{}
-
-func (stringLogs) OpenLog(_ context.Context, alloc, task, stream string, _ int64, _ string, _ bool) (io.ReadCloser, error) {
-	return io.NopCloser(strings.NewReader("hello from " + task + " " + stream + "\n")), nil
-}
-
-// jobServer runs store, view, scheduler and the Nomad API, with a node
-// whose simulated client reports every allocation running and healthy.
-func jobServer(t *testing.T) string {
-	st := orbittest.NewStore(t)
-	v := orbittest.NewView(t, st)
-	sched, err := scheduler.New(scheduler.Config{NodeName: "node1", Tick: 50 * time.Millisecond}, st, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := nomadapi.New(nomadapi.Config{NodeName: "node1", Planner: sched, Logs: stringLogs{}}, st, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	l, err := st.GrantLease(ctx, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.RegisterNode(ctx, &catalog.Node{Name: "node1", Address: "127.0.0.1", Agent: true}, l.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.PutNodeInfo(ctx, &job.NodeInfo{Name: "node1", ID: "7c0ffee0-1111-4222-8333-444455556666", Datacenter: "dc1",
-		Address: "127.0.0.1", Resources: job.NodeResources{CPU: 4000, MemoryMB: 4096},
-		Drivers: map[string]job.DriverInfo{"raw_exec": {Detected: true, Healthy: true}}}); err != nil {
-		t.Fatal(err)
-	}
-	wg.Add(2)
-	go func() { defer wg.Done(); sched.Run(ctx) }()
-	go func() { defer wg.Done(); simulateClient(ctx, st, v) }()
-	return srv.URL
-}
-
-func simulateClient(ctx context.Context, st *store.Store, v *view.View) {
-	changed, stop := v.Subscribe()
-	defer stop()
-	for {
-		status := v.Raw(store.FamilyAllocStatus)
-		for id, kv := range v.Raw(store.FamilyAllocs) {
-			a, _ := store.Decode[job.Allocation](kv)
-			want := job.ClientRunning
-			if a.DesiredStatus != job.DesiredRun {
-				want = job.ClientComplete
-			}
-			if skv, ok := status[id]; ok {
-				if s, _ := store.Decode[job.AllocStatus](skv); s.ClientStatus == want {
-					continue
-				}
-			}
-			s := &job.AllocStatus{ID: id, Node: a.Node, ClientStatus: want, ModifyTime: time.Now(),
-				TaskStates: map[string]*job.TaskState{"server": {State: job.TaskRunning,
-					Events: []job.TaskEvent{{Type: "Started", Time: time.Now(), Message: "Task started by client"}}}},
-				Ports: []job.AllocatedPort{{Label: "http", Value: 23456, HostIP: "127.0.0.1"}}}
-			if a.DeploymentID != "" {
-				s.DeploymentStatus = &job.AllocHealth{Healthy: true, Timestamp: time.Now()}
-			}
-			if _, err := st.PutAllocStatus(ctx, s); err != nil {
-				return
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-changed:
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func run(t *testing.T, url string, args ...string) (int, string) {
+// run runs one CLI command against the agent at addr and returns its exit
+// status with what it printed.
+func run(t *testing.T, addr string, args ...string) (int, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	e := &Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
 		if k == "ORBIT_ADDR" {
-			return url
+			return addr
 		}
 		return ""
 	}}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	var code int
 	switch args[0] {
@@ -148,14 +89,42 @@ func run(t *testing.T, url string, args ...string) (int, string) {
 	return code, out.String() + errb.String()
 }
 
-func TestJobCommands(t *testing.T) {
-	url := jobServer(t)
+// jobEnv is a real agent (in process, dev mode, running raw_exec tasks) and
+// the job file the tests submit to it.
+type jobEnv struct {
+	t          *testing.T
+	url, file  string
+	bin, dir   string
+	agentClose func()
+}
+
+func newJobEnv(t *testing.T) *jobEnv {
+	a := testagent.Start(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "web.nomad.hcl")
 	if err := os.WriteFile(file, []byte(cliJob), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out := run(t, url, "job", "run", file, "-var", "count=2")
+	return &jobEnv{t: t, url: a.URL, file: file, bin: orbittest.Webapp(t), dir: dir}
+}
+
+// job runs `orbit job SUB ... -var bin=... [vars] FILE` for run and plan.
+func (e *jobEnv) job(sub string, vars ...string) (int, string) {
+	args := []string{"job", sub, "-var", "bin=" + e.bin}
+	for _, v := range vars {
+		if strings.HasPrefix(v, "-") {
+			args = append(args, v)
+			continue
+		}
+		args = append(args, "-var", v)
+	}
+	return run(e.t, e.url, append(args, e.file)...)
+}
+
+func TestJobCommands(t *testing.T) {
+	e := newJobEnv(t)
+	url := e.url
+	code, out := e.job("run", "count=2")
 	if code != 0 || !strings.Contains(out, `Evaluation status changed: "complete"`) || !strings.Contains(out, "successful") {
 		t.Fatalf("job run: exit %d\n%s", code, out)
 	}
@@ -170,15 +139,15 @@ func TestJobCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "web") || !strings.Contains(out, "service") {
 		t.Fatalf("job list: exit %d\n%s", code, out)
 	}
-	code, out = run(t, url, "job", "plan", "-var", "count=3", file)
+	code, out = e.job("plan", "count=3")
 	if code != 1 || !strings.Contains(out, `~ TaskGroups[app].Count: "2" => "3"`) || !strings.Contains(out, "1 create") {
 		t.Fatalf("job plan: exit %d\n%s", code, out)
 	}
-	code, out = run(t, url, "job", "run", "-detach", "-var", "count=3", file)
+	code, out = e.job("run", "-detach", "count=3")
 	if code != 0 || !strings.Contains(out, "Evaluation ID:") {
 		t.Fatalf("job run -detach: exit %d\n%s", code, out)
 	}
-	orbittest.Eventually(t, 10*time.Second, "3 running", func() bool {
+	orbittest.Eventually(t, 60*time.Second, "3 running", func() bool {
 		_, out := run(t, url, "job", "status", "web")
 		return strings.Count(out, " run ") == 3 && strings.Count(out, "running") >= 4
 	})
@@ -197,17 +166,17 @@ func TestJobCommands(t *testing.T) {
 	_, status := run(t, url, "job", "status", "web")
 	var prefix string
 	for _, line := range strings.Split(status, "\n") {
-		if strings.Contains(line, "node1") && strings.Contains(line, " run ") {
+		if strings.Contains(line, "node1") && strings.Contains(line, " run ") && strings.Contains(line, "running") {
 			prefix = strings.Fields(line)[0]
 			break
 		}
 	}
 	code, out = run(t, url, "alloc", "status", prefix)
-	if code != 0 || !strings.Contains(out, "127.0.0.1:23456") || !strings.Contains(out, "Task started by client") {
+	if code != 0 || !strings.Contains(out, "127.0.0.1:") || !strings.Contains(out, "Task started by client") {
 		t.Fatalf("alloc status %s: exit %d\n%s", prefix, code, out)
 	}
-	code, out = run(t, url, "alloc", "logs", prefix, "-stderr")
-	if code != 0 || out != "hello from server stderr\n" {
+	code, out = run(t, url, "alloc", "logs", prefix)
+	if code != 0 || !strings.Contains(out, "listening on 127.0.0.1:") {
 		t.Fatalf("alloc logs: exit %d\n%q", code, out)
 	}
 	code, out = run(t, url, "job", "stop", "-purge", "web")
@@ -217,13 +186,57 @@ func TestJobCommands(t *testing.T) {
 	if code, out = run(t, url, "job", "status", "web"); code == 0 {
 		t.Fatalf("purged job still has a status:\n%s", out)
 	}
-	code, out = run(t, url, "job", "run", filepath.Join(dir, "missing.hcl"))
+	code, out = run(t, url, "job", "run", filepath.Join(e.dir, "missing.hcl"))
 	if code == 0 || !strings.Contains(out, "missing.hcl") {
 		t.Fatalf("missing file: exit %d\n%s", code, out)
 	}
-	bad := filepath.Join(dir, "bad.hcl")
+	bad := filepath.Join(e.dir, "bad.hcl")
 	os.WriteFile(bad, []byte("job \"x\" {\n  group \"g\" {\n    nonsense = 1\n  }\n}\n"), 0o644)
 	if code, out = run(t, url, "job", "run", bad); code == 0 || !strings.Contains(out, "bad.hcl:3:") {
 		t.Fatalf("bad file: exit %d\n%s", code, out)
+	}
+}
+
+// TestJobStopExitStatus: a stop that stopped the job exits 0, as `nomad
+// job stop` does, even when it cancels a running deployment or the last
+// deployment had failed; the job is then dead with no running allocation.
+func TestJobStopExitStatus(t *testing.T) {
+	e := newJobEnv(t)
+	stopped := func(what string) {
+		t.Helper()
+		code, out := run(t, e.url, "job", "stop", "web")
+		if code != 0 || !strings.Contains(out, `finished with status "complete"`) {
+			t.Fatalf("job stop (%s): exit %d, want 0\n%s", what, code, out)
+		}
+		orbittest.Eventually(t, 60*time.Second, "job dead after stop ("+what+")", func() bool {
+			code, out := run(t, e.url, "job", "status", "web")
+			return code == 0 && strings.Contains(out, "dead (stopped)") && !strings.Contains(out, "running")
+		})
+	}
+
+	// A deployment still running: its allocation must stay healthy an hour.
+	if code, out := e.job("run", "-detach", "min_healthy=1h"); code != 0 {
+		t.Fatalf("job run -detach: exit %d\n%s", code, out)
+	}
+	orbittest.Eventually(t, 60*time.Second, "the allocation running, its deployment not done", func() bool {
+		_, out := run(t, e.url, "job", "status", "web")
+		return strings.Contains(out, "running") && strings.Contains(out, " run ")
+	})
+	stopped("deployment running")
+	if _, out := run(t, e.url, "job", "status", "web"); !strings.Contains(out, "cancelled") {
+		t.Fatalf("the stop should have cancelled the deployment:\n%s", out)
+	}
+
+	// A deployment that failed: the task exits at once and is not
+	// restarted, so `job run` reports the failure with exit 1.
+	code, out := e.job("run", `args=["-exit-after","100ms","-exit-code","3"]`)
+	if code != 1 || !strings.Contains(out, "failed") {
+		t.Fatalf("failing job run: exit %d, want 1\n%s", code, out)
+	}
+	stopped("deployment failed")
+
+	// Stopping a job that does not exist fails.
+	if code, out := run(t, e.url, "job", "stop", "nope"); code == 0 {
+		t.Fatalf("stop of a missing job: exit 0\n%s", out)
 	}
 }
