@@ -2,20 +2,18 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/policy"
 )
 
-// Policy enforcement modes at job submission.
+// Policy enforcement modes at job submission (policy.Mode's values).
 const (
-	EnforceOff    = "off"
-	EnforceWarn   = "warn"
-	EnforceStrict = "strict"
+	EnforceOff    = string(policy.ModeOff)
+	EnforceWarn   = string(policy.ModeWarn)
+	EnforceStrict = string(policy.ModeStrict)
 )
 
 // PolicyConfig is the agent config's `policy { ... }` block.
@@ -28,21 +26,19 @@ type PolicyConfig struct {
 	File string `hcl:"file,optional"`
 }
 
-// admitter checks submitted jobs against the infrastructure standards.
+// admitter checks submitted jobs against the infrastructure standards;
+// the decision is policy.Admit's.
 type admitter struct {
-	mode string
+	mode policy.Mode
 	cfg  policy.Config
 }
 
 func newAdmitter(pc PolicyConfig) (*admitter, error) {
-	a := &admitter{mode: pc.Enforce, cfg: policy.DefaultConfig()}
-	switch a.mode {
-	case "":
-		a.mode = EnforceWarn
-	case EnforceOff, EnforceWarn, EnforceStrict:
-	default:
-		return nil, fmt.Errorf("policy enforce %q: want off, warn or strict", pc.Enforce)
+	mode, err := policy.ParseMode(pc.Enforce)
+	if err != nil {
+		return nil, err
 	}
+	a := &admitter{mode: mode, cfg: policy.DefaultConfig()}
 	if pc.File != "" {
 		src, err := os.ReadFile(pc.File)
 		if err != nil {
@@ -57,28 +53,6 @@ func newAdmitter(pc PolicyConfig) (*admitter, error) {
 
 // Admit returns the findings as warnings (warn), refuses a job with error
 // findings (strict), or admits everything (off).
-func (a *admitter) Admit(ctx context.Context, j *job.Job) ([]string, error) {
-	if a.mode == EnforceOff {
-		return nil, nil
-	}
-	var warnings, errs []string
-	for _, f := range policy.Check(j, a.cfg) {
-		msg := fmt.Sprintf("[%s] %s", f.Rule, f.Message)
-		if f.Pos.IsValid() {
-			msg = f.Pos.String() + ": " + msg
-		}
-		switch {
-		case f.Severity == policy.SeverityInfo:
-			warnings = append(warnings, msg+" (excepted: "+f.Exception+")")
-		case f.Severity == policy.SeverityError && a.mode == EnforceStrict:
-			errs = append(errs, msg)
-		default:
-			warnings = append(warnings, string(f.Severity)+": "+msg)
-		}
-	}
-	if len(errs) > 0 {
-		return warnings, errors.New("the job breaks the infrastructure standards (policy enforce = \"strict\"):\n  " +
-			strings.Join(errs, "\n  ") + "\nfix the job, declare an exception in its meta, or check it first with `orbit job validate`")
-	}
-	return warnings, nil
+func (a *admitter) Admit(_ context.Context, j *job.Job) ([]string, error) {
+	return policy.Admit(a.mode, a.cfg, j)
 }

@@ -20,7 +20,8 @@
 //
 // It is pure: a function of a job.Job and a Config, with no I/O, no clock
 // and no state. It is not a parser (internal/jobspec builds the job) and
-// not a command (internal/jobvalidate prints findings; the API's admission
-// check uses it at submission). Its only internal imports are job and
+// not a command (internal/jobvalidate prints findings). Admit decides a
+// submission under an enforcement Mode (off, warn, strict); the agent wires
+// it into the Nomad API. Its only internal imports are job and
 // routing (to check Traefik tags with the proxy's own parser).
 package policy
