@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -61,6 +60,9 @@ type Agent struct {
 
 	// started is closed once every component is serving.
 	started chan struct{}
+	// stopping, when set (by tests), is called as each shutdown stage
+	// begins, and with "store" before the store closes.
+	stopping func(stage string)
 }
 
 // NewLogger builds the agent's logger from its configuration.
@@ -101,35 +103,27 @@ func (a *Agent) Store() *store.Store { return a.store }
 // View is the agent's view (valid after Started).
 func (a *Agent) View() *view.View { return a.view }
 
-// Run starts every component, serves until ctx ends, then stops them in
-// reverse order. State persists in the data directory.
+// Run starts every component, serves until ctx ends or one fails, then
+// stops them in reverse order of start, stage by stage (see lifecycle).
+// State persists in the data directory.
 func (a *Agent) Run(ctx context.Context) error {
 	if err := a.openStore(ctx); err != nil {
 		return err
 	}
 	defer a.closeStore()
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errc := make(chan error, 8)
-	run := func(name string, f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(ctx); err != nil && ctx.Err() == nil {
-				errc <- fmt.Errorf("%s: %w", name, err)
-			}
-		}()
-	}
-	defer wg.Wait()
-	defer cancel()
+	// Stages stop in reverse: the listeners stop accepting and drain, then
+	// the workers, the node's lease, the view; the store closes last.
+	life := newLifecycle(ctx, a.log, a.stopping)
+	defer life.stop()
+	views, node := life.stage("view"), life.stage("node")
+	workers, listeners := life.stage("workers"), life.stage("listeners")
 
 	a.view = view.New(a.store, a.log.With("component", "view"))
 	if err := a.view.Register(a.registry); err != nil {
 		return fmt.Errorf("view metrics: %w", err)
 	}
-	run("view", a.view.Run)
+	life.run(views, "view", a.view.Run)
 	select {
 	case <-a.view.Ready():
 	case <-ctx.Done():
@@ -139,7 +133,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	run("liveness", func(ctx context.Context) error { return a.keepAlive(ctx, lease) })
+	life.run(node, "liveness", func(ctx context.Context) error { return a.keepAlive(ctx, lease) })
 
 	apiLn, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
@@ -152,9 +146,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("health: %w", err)
 		}
-		run("health", a.health.Run)
+		life.run(workers, "health", a.health.Run)
 	}
-	if err := a.startFeatures(ctx, run); err != nil {
+	if err := a.startFeatures(ctx, life.runner(workers)); err != nil {
 		apiLn.Close()
 		return err
 	}
@@ -162,7 +156,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if a.health != nil {
 		ttl = ttlAdapter{a.health}
 	}
-	if err := a.startOrchestrator(ctx, run); err != nil {
+	if err := a.startOrchestrator(ctx, life.runner(workers), life.runner(listeners)); err != nil {
 		apiLn.Close()
 		return err
 	}
@@ -174,7 +168,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	run("api", a.api.Run)
+	life.run(listeners, "api", a.api.Run)
 	a.waitFingerprint(ctx)
 	close(a.started)
 	a.log.Info("orbit agent started", "node", a.cfg.NodeName, "datacenter", a.cfg.Datacenter,
@@ -184,7 +178,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	case <-ctx.Done():
 		a.log.Info("orbit agent stopping")
 		return nil
-	case err := <-errc:
+	case err := <-life.errc:
 		a.log.Error("component failed; stopping", "err", err)
 		return err
 	}
@@ -240,6 +234,9 @@ func (a *Agent) openStore(ctx context.Context) error {
 }
 
 func (a *Agent) closeStore() {
+	if a.stopping != nil {
+		a.stopping("store")
+	}
 	if a.store != nil {
 		a.store.Close()
 	}

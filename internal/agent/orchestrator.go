@@ -20,9 +20,10 @@ import (
 	"github.com/orbit/orbit/internal/scheduler"
 )
 
-// startOrchestrator starts the scheduler (server role), the node client
-// (client role) and the Nomad-compatible API every agent serves.
-func (a *Agent) startOrchestrator(ctx context.Context, run func(string, func(context.Context) error)) error {
+// startOrchestrator starts the scheduler (server role) and the node client
+// (client role) with run, and prepares the Nomad-compatible API every agent
+// serves, on its own -nomad-addr listener with listen when set.
+func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, func(context.Context) error)) error {
 	var err error
 	if a.cfg.Server {
 		a.sched, err = scheduler.New(scheduler.Config{NodeName: a.cfg.NodeName,
@@ -56,7 +57,7 @@ func (a *Agent) startOrchestrator(ctx context.Context, run func(string, func(con
 		return fmt.Errorf("nomad api: %w", err)
 	}
 	if a.cfg.NomadAddr != "" {
-		return a.serveNomad(ctx, run)
+		return a.serveNomad(ctx, listen)
 	}
 	return nil
 }
