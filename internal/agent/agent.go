@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -55,6 +56,9 @@ type Agent struct {
 	nomad     *nomadapi.Handler
 	nomadAddr net.Addr
 
+	// clock is the one clock every component tells time and waits with.
+	clock clockwork.Clock
+
 	// logOut receives the edge's access log (the agent's log writer).
 	logOut io.Writer
 
@@ -88,7 +92,8 @@ func New(cfg *Config, log *slog.Logger) (*Agent, error) {
 	if err := cfg.Defaults(); err != nil {
 		return nil, err
 	}
-	return &Agent{cfg: cfg, log: log, registry: prometheus.NewRegistry(), started: make(chan struct{}), logOut: os.Stderr}, nil
+	return &Agent{cfg: cfg, log: log, registry: prometheus.NewRegistry(), clock: clockwork.NewRealClock(),
+		started: make(chan struct{}), logOut: os.Stderr}, nil
 }
 
 // Started is closed when the agent serves its API.
@@ -142,7 +147,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.httpAddr = apiLn.Addr().String()
 	if a.cfg.Client {
 		a.health, err = health.New(health.Config{Node: a.cfg.NodeName, EnableScriptChecks: a.cfg.EnableScriptChecks,
-			Logger: a.log, Registerer: a.registry}, a.view, a.store)
+			Logger: a.log, Registerer: a.registry, Clock: a.clock}, a.view, a.store)
 		if err != nil {
 			return fmt.Errorf("health: %w", err)
 		}

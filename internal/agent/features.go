@@ -34,7 +34,7 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	}
 	sort.Slice(eps, func(i, j int) bool { return eps[i].Name < eps[j].Name })
 	pc := proxy.Config{EntryPoints: eps, ExposedByDefault: a.cfg.ExposedByDefault}
-	deps := proxy.Deps{Catalog: a.view, CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry}
+	deps := proxy.Deps{Catalog: a.view, CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
 	if ec := a.cfg.EdgeCfg; ec != nil {
 		pc.PanicThreshold, pc.AccessLog, pc.Strategy = ec.PanicThreshold, ec.AccessLog, ec.Strategy
 		for _, c := range ec.Certificates {
@@ -55,7 +55,8 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 			return err
 		}
 		a.dns, err = dns.New(dc,
-			dns.Deps{Catalog: a.view, Zones: a.store, Routers: a.proxy, Logger: a.log.With("component", "dns"), Registry: a.registry})
+			dns.Deps{Catalog: a.view, Zones: a.store, Routers: a.proxy, Logger: a.log.With("component", "dns"), Registry: a.registry,
+				Clock: a.clock})
 		if err != nil {
 			return fmt.Errorf("dns: %w", err)
 		}

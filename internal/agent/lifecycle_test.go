@@ -2,13 +2,18 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
+	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 
 	"github.com/orbit/orbit/internal/orbittest"
 )
@@ -118,4 +123,71 @@ func TestAgentStopsInReverseOrder(t *testing.T) {
 	if apiOpenAtWorkers {
 		t.Fatal("the API still accepted connections when the workers were told to stop")
 	}
+}
+
+// TestAgentOneClock: the components tell time by the agent's one clock. With
+// a fake clock, a TTL check passed over the API turns critical only when
+// that clock, not the wall clock, moves past its TTL.
+func TestAgentOneClock(t *testing.T) {
+	cfg := &Config{Dev: true, DataDir: t.TempDir(), NodeName: "node1", HTTPAddr: "127.0.0.1:0", DNSAddr: "off",
+		LeaseTTL: "2s", EntryPoints: map[string]string{"web": "127.0.0.1:0"}}
+	a, err := New(cfg, orbittest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := clockwork.NewFakeClock()
+	a.clock = clock
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			t.Error("agent did not stop in 60s")
+		}
+	})
+	select {
+	case <-a.Started():
+	case err := <-done:
+		t.Fatalf("agent stopped during start: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("agent did not start in 60s")
+	}
+	base := "http://" + a.httpAddr
+	put := func(path, body string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPut, base+path, strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PUT %s: %s", path, resp.Status)
+		}
+	}
+	status := func() string {
+		resp, err := http.Get(base + "/v1/health/checks/web")
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		var checks []struct{ CheckID, Status string }
+		json.NewDecoder(resp.Body).Decode(&checks)
+		for _, c := range checks {
+			if c.CheckID == "web-ttl" {
+				return c.Status
+			}
+		}
+		return "missing"
+	}
+	put("/v1/agent/service/register", `{"ID":"web-1","Name":"web","Port":8080,"Check":{"CheckID":"web-ttl","TTL":"1h"}}`)
+	put("/v1/agent/check/pass/web-ttl", "")
+	orbittest.Eventually(t, 30*time.Second, "check passing", func() bool { return status() == "passing" })
+	clock.Advance(61 * time.Minute)
+	orbittest.Eventually(t, 30*time.Second, "check critical once the agent's clock passed its TTL", func() bool {
+		return status() == "critical"
+	})
 }

@@ -27,7 +27,7 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 	var err error
 	if a.cfg.Server {
 		a.sched, err = scheduler.New(scheduler.Config{NodeName: a.cfg.NodeName,
-			Logger: a.log.With("component", "scheduler"), Registerer: a.registry}, a.store, a.view)
+			Logger: a.log.With("component", "scheduler"), Registerer: a.registry, Clock: a.clock}, a.store, a.view)
 		if err != nil {
 			return fmt.Errorf("scheduler: %w", err)
 		}
@@ -38,7 +38,7 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 		a.client, err = client.New(client.Config{NodeName: a.cfg.NodeName, NodeID: a.nodeID,
 			DataDir: filepath.Join(a.dataDir, "client"), Address: a.cfg.BindAddr, Datacenter: a.cfg.Datacenter,
 			HTTPAddr: a.httpAddr, StopOnShutdown: a.tempDir != "" || a.cfg.Dev, Version: Version,
-			Logger: a.log, Registerer: a.registry}, // the client names itself
+			Logger: a.log, Registerer: a.registry, Clock: a.clock}, // the client names itself
 			client.Deps{View: a.view, Store: a.store, Drivers: drivers})
 		if err != nil {
 			return fmt.Errorf("client: %w", err)
@@ -46,7 +46,7 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 		run("client", a.client.Run)
 	}
 	nc := nomadapi.Config{NodeName: a.cfg.NodeName, Datacenter: a.cfg.Datacenter, Admitter: a.cfg.admitter,
-		Logger: a.log.With("component", "nomadapi")}
+		Logger: a.log.With("component", "nomadapi"), Clock: a.clock}
 	if a.sched != nil {
 		nc.Planner = a.sched
 	}

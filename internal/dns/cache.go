@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/miekg/dns"
 )
 
@@ -29,14 +30,14 @@ type cache struct {
 	seed     maphash.Seed
 	perShard int
 	maxTTL   time.Duration
-	clock    Clock
+	clock    clockwork.Clock
 	shards   [cacheShards]struct {
 		mu sync.Mutex // guards m
 		m  map[cacheKey]*cacheEntry
 	}
 }
 
-func newCache(size int, maxTTL time.Duration, clock Clock) *cache {
+func newCache(size int, maxTTL time.Duration, clock clockwork.Clock) *cache {
 	c := &cache{seed: maphash.MakeSeed(), perShard: max(1, size/cacheShards), maxTTL: maxTTL, clock: clock}
 	for i := range c.shards {
 		c.shards[i].m = map[cacheKey]*cacheEntry{}

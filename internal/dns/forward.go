@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/miekg/dns"
 
 	"github.com/orbit/orbit/internal/doctor"
@@ -30,7 +31,7 @@ type forwarder struct {
 	upstreams []netip.AddrPort
 	timeout   time.Duration
 	cache     *cache
-	clock     Clock
+	clock     clockwork.Clock
 	log       *slog.Logger
 	m         *metrics
 	nonce     []byte
@@ -45,7 +46,7 @@ type forwarder struct {
 	loopUntil []atomic.Int64
 }
 
-func newForwarder(cfg Config, ups []netip.AddrPort, clock Clock, log *slog.Logger, m *metrics) *forwarder {
+func newForwarder(cfg Config, ups []netip.AddrPort, clock clockwork.Clock, log *slog.Logger, m *metrics) *forwarder {
 	f := &forwarder{upstreams: ups, timeout: cfg.ForwardTimeout, clock: clock, log: log, m: m,
 		nonce: make([]byte, 8), baseCtx: context.Background(), loopUntil: make([]atomic.Int64, len(ups))}
 	_, _ = rand.Read(f.nonce)

@@ -13,31 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orbit/orbit/internal/orbittest"
 )
-
-// fakeClock is a settable clock; After fires only when advanced past.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time { return make(chan time.Time) }
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // upstream runs a real DNS server on 127.0.0.1:0 with handler h.
 func upstream(t *testing.T, h dns.HandlerFunc) string {
@@ -75,7 +56,7 @@ func TestForwardingCache(t *testing.T) {
 		}
 		_ = w.WriteMsg(m)
 	})
-	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	clock := clockwork.NewFakeClockAt(time.Unix(1_700_000_000, 0))
 	st := orbittest.NewStore(t)
 	v := orbittest.NewView(t, st)
 	reg := prometheus.NewRegistry()
@@ -94,12 +75,12 @@ func TestForwardingCache(t *testing.T) {
 	if n, _ := lastName.Load().(string); strings.ToLower(n) != "www.example.org." || n == "www.example.org." {
 		t.Fatalf("upstream saw %q; want the name with randomised case", n)
 	}
-	clock.advance(100 * time.Second)
+	clock.Advance(100 * time.Second)
 	r = e.query(t, "WWW.example.org.", dns.TypeA, "udp")
 	if asked.Load() != 1 || r.Answer[0].Header().Ttl != 200 || r.Question[0].Name != "WWW.example.org." {
 		t.Fatalf("cached answer: upstream asked %d times, TTL %d, question %q", asked.Load(), r.Answer[0].Header().Ttl, r.Question[0].Name)
 	}
-	clock.advance(201 * time.Second)
+	clock.Advance(201 * time.Second)
 	e.query(t, "www.example.org.", dns.TypeA, "udp")
 	if asked.Load() != 2 {
 		t.Fatalf("expired entry served from cache (upstream asked %d times)", asked.Load())
@@ -113,7 +94,7 @@ func TestForwardingCache(t *testing.T) {
 	if asked.Load() != 3 {
 		t.Fatalf("negative answer not cached (upstream asked %d times)", asked.Load())
 	}
-	clock.advance(21 * time.Second)
+	clock.Advance(21 * time.Second)
 	e.query(t, "nx.example.org.", dns.TypeA, "udp")
 	if asked.Load() != 4 {
 		t.Fatalf("negative entry outlived the SOA minimum (upstream asked %d times)", asked.Load())

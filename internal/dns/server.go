@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -41,17 +42,6 @@ type RouterHosts interface {
 	RouterHosts() map[string]bool
 }
 
-// Clock tells the time and waits; tests pass a fake one.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
 // Deps are the server's collaborators. Catalog is required; Zones is needed
 // for ZoneAPI writes; Routers may be nil (no router hosts).
 type Deps struct {
@@ -60,7 +50,9 @@ type Deps struct {
 	Routers  RouterHosts
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
-	Clock    Clock
+	// Clock drives cache expiry, upstream hold-downs and polls; nil means
+	// the wall clock.
+	Clock clockwork.Clock
 }
 
 // Server is the DNS server. Create with New, start with Run.
@@ -68,7 +60,7 @@ type Server struct {
 	cfg   Config
 	deps  Deps
 	log   *slog.Logger
-	clock Clock
+	clock clockwork.Clock
 	m     *metrics
 	fwd   *forwarder // nil when forwarding is off
 
@@ -100,7 +92,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	if deps.Clock == nil {
-		deps.Clock = realClock{}
+		deps.Clock = clockwork.NewRealClock()
 	}
 	m, err := newMetrics(deps.Registry)
 	if err != nil {

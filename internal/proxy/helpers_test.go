@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orbit/orbit/internal/catalog"
@@ -36,7 +37,7 @@ type edge struct {
 
 const testNode = "node1"
 
-func startEdge(t testing.TB, cfg Config, clock Clock) *edge {
+func startEdge(t testing.TB, cfg Config, clock clockwork.Clock) *edge {
 	t.Helper()
 	st := orbittest.NewStore(t)
 	v := orbittest.NewView(t, st)
@@ -218,52 +219,9 @@ func get(t testing.TB, c *http.Client, url string, hdr ...string) (*http.Respons
 	return resp, ec
 }
 
-// fakeClock is a Clock moved by hand. After channels fire when Advance
-// passes their deadline.
-type fakeClock struct {
-	mu      sync.Mutex // guards now and waiters
-	now     time.Time
-	waiters []fakeWaiter
-}
-
-type fakeWaiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, fakeWaiter{at: c.now.Add(d), ch: ch})
-	return ch
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(c.now) {
-			w.ch <- c.now
-		} else {
-			kept = append(kept, w)
-		}
-	}
-	c.waiters = kept
+// newFakeClock is the clock the edge tests move by hand.
+func newFakeClock() *clockwork.FakeClock {
+	return clockwork.NewFakeClockAt(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // counterValue reads a counter of the registry by name and labels.

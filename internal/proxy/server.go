@@ -14,8 +14,8 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orbit/orbit/internal/routing"
@@ -40,18 +40,6 @@ type CertIssuer interface {
 	ServerCertificate(name string) (*tls.Certificate, error)
 }
 
-// Clock is the proxy's time source: ejection back-off, flap damping and
-// rate limits read it.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
 // Deps are the proxy's collaborators. Catalog is required.
 type Deps struct {
 	Catalog Catalog
@@ -66,8 +54,9 @@ type Deps struct {
 	// AccessLog receives the JSON access log when Config.AccessLog is
 	// set; nil means standard output.
 	AccessLog io.Writer
-	// Clock; nil means the wall clock.
-	Clock Clock
+	// Clock drives ejection back-off, flap damping, rate limits and retry
+	// waits; nil means the wall clock.
+	Clock clockwork.Clock
 }
 
 // Server is the edge load balancer. Create with New, start with Run.
@@ -79,7 +68,7 @@ type Server struct {
 	rootPool *x509.CertPool
 	log      *slog.Logger
 	access   *slog.Logger
-	clock    Clock
+	clock    clockwork.Clock
 	metrics  *metrics
 	eject    ejectPolicy
 	hostname string
@@ -121,7 +110,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.clock == nil {
-		s.clock = realClock{}
+		s.clock = clockwork.NewRealClock()
 	}
 	if cfg.AccessLog {
 		w := deps.AccessLog
@@ -193,7 +182,7 @@ func (s *Server) RouterHosts() map[string]bool {
 func (s *Server) Run(ctx context.Context) error {
 	updates, unsubscribe := s.cat.Subscribe()
 	defer unsubscribe()
-	next := s.rebuild(time.Now())
+	next := s.rebuild(s.clock.Now())
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

@@ -54,7 +54,7 @@ func (s *Server) loop(ctx context.Context, updates <-chan struct{}, next time.Du
 			sweep = s.clock.After(time.Minute)
 			continue
 		}
-		next = s.rebuild(time.Now())
+		next = s.rebuild(s.clock.Now())
 	}
 }
 
