@@ -19,7 +19,9 @@ import (
 )
 
 // TestLifecycleStopsStagesInReverse: every component of a later stage has
-// returned before an earlier stage is told to stop.
+// returned before an earlier stage is told to stop (the hook runs before a
+// stage is cancelled, so each "stop" must follow the previous stage's
+// "returned" events).
 func TestLifecycleStopsStagesInReverse(t *testing.T) {
 	var mu sync.Mutex // guards events
 	var events []string
@@ -30,9 +32,6 @@ func TestLifecycleStopsStagesInReverse(t *testing.T) {
 		for _, c := range []string{"1", "2"} {
 			life.run(s, name+c, func(ctx context.Context) error {
 				<-ctx.Done()
-				// Give a slow component the chance to be overtaken if the
-				// next stage were not waiting for it.
-				time.Sleep(10 * time.Millisecond)
 				record("returned " + name)
 				return nil
 			})
