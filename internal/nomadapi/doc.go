@@ -4,7 +4,8 @@
 // against orbit: /v1/jobs, /v1/job/:id/..., /v1/allocation(s), /v1/node(s),
 // /v1/evaluation/:id, /v1/deployment/:id and /v1/client/fs/logs/:alloc,
 // with Nomad's JSON field names and blocking queries (index, wait,
-// X-Nomad-Index).
+// X-Nomad-Index). The JSON shapes are internal/nomadwire's, shared with
+// the CLI.
 //
 // Reads come from the view; writes go through store (job versions, heads
 // and evaluations in one transaction); the scheduler does the rest. It is

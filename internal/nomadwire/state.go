@@ -2,6 +2,9 @@ package nomadwire
 
 import "time"
 
+// The shapes below are what the server reports: job list stubs and
+// summaries, allocations, evaluations, deployments and nodes.
+
 type JobListStub struct {
 	ID                string            `json:"ID"`
 	ParentID          string            `json:"ParentID"`
