@@ -213,4 +213,3 @@ func TestResourcesWakeOnlyTheirWaiters(t *testing.T) {
 		t.Errorf("unrelated waiters woke: job still waiting %v, node still waiting %v", otherJob, otherNode)
 	}
 }
-
