@@ -3,7 +3,7 @@ package nomadapi
 import (
 	"net/http"
 	"sort"
-		"strings"
+	"strings"
 
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/nomadwire"
