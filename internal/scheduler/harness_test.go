@@ -27,7 +27,7 @@ type harness struct {
 	now      time.Time
 	ids      int
 	plans    []*Result
-	promote  []*job.Promotion // promotion requests for the next evaluation only
+	promote  []*job.Promotion  // promotion requests for the next evaluation only
 	others   []*job.Allocation // allocations of other jobs (load)
 }
 
