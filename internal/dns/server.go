@@ -15,7 +15,6 @@ import (
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/view"
 	"github.com/orbit/orbit/internal/zone"
 )
