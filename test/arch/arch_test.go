@@ -23,6 +23,8 @@ var layers = map[string]int{
 	"api":    5, "dns": 5, "proxy": 5, "health": 5, "scheduler": 5, "client": 5,
 	"pki": 5, "identity": 5, "metrics": 5, "ui": 5, "nomadapi": 5, "jobvalidate": 5,
 	"nomadwire": 3, "doctor": 4,
+	// the HTTP kit every API uses: above the plain types and store's errors.
+	"httpkit": 4,
 	"agent": 6,
 	"cli":   7,
 }
