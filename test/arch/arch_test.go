@@ -25,8 +25,8 @@ var layers = map[string]int{
 	"nomadwire": 3, "doctor": 4,
 	// the HTTP kit every API uses: above the plain types and store's errors.
 	"httpkit": 4,
-	"agent": 6,
-	"cli":   7,
+	"agent":   6,
+	"cli":     7,
 }
 
 func top(pkg string) string {
