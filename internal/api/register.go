@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/httpkit"
 )
 
 // toInstance builds a catalog instance and its checks from a service
@@ -18,10 +19,10 @@ func (s *Server) toInstance(node string, in *serviceIn) (*catalog.Instance, []*c
 		name = in.Service
 	}
 	if name == "" {
-		return nil, nil, badRequest("missing service name (set \"Name\")")
+		return nil, nil, httpkit.BadRequest("missing service name (set \"Name\")")
 	}
 	if in.Kind != "" && in.Kind != "typical" {
-		return nil, nil, badRequest("service kind %q is not supported (orbit has no Connect proxies)", in.Kind)
+		return nil, nil, httpkit.BadRequest("service kind %q is not supported (orbit has no Connect proxies)", in.Kind)
 	}
 	reg := catalog.Registration{Instance: catalog.Instance{Node: node, ID: in.ID, Name: name, Address: in.Address,
 		Port: in.Port, Tags: in.Tags, Meta: in.Meta, EnableTagOverride: in.EnableTagOverride}}
@@ -65,20 +66,20 @@ func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check
 	}
 	switch {
 	case d.DockerContainerID != "":
-		return nil, badRequest("%s: docker checks are not supported; use an http, tcp, grpc or ttl check", d)
+		return nil, httpkit.BadRequest("%s: docker checks are not supported; use an http, tcp, grpc or ttl check", d)
 	case d.AliasNode != "" || d.AliasService != "":
-		return nil, badRequest("%s: alias checks are not supported; use an http, tcp, grpc or ttl check", d)
+		return nil, httpkit.BadRequest("%s: alias checks are not supported; use an http, tcp, grpc or ttl check", d)
 	case d.H2Ping != "" || d.UDP != "" || d.OSService != "":
-		return nil, badRequest("%s: h2ping, udp and os_service checks are not supported; use an http, tcp, grpc or ttl check", d)
+		return nil, httpkit.BadRequest("%s: h2ping, udp and os_service checks are not supported; use an http, tcp, grpc or ttl check", d)
 	case d.TCPUseTLS:
-		return nil, badRequest("%s: TCPUseTLS is not supported", d)
+		return nil, httpkit.BadRequest("%s: TCPUseTLS is not supported", d)
 	}
 	args := d.ScriptArgs
 	if len(args) == 0 {
 		args = d.Args
 	}
 	if len(args) > 0 && !s.cfg.EnableScriptChecks {
-		return nil, badRequest("%s: Scripts are disabled on this agent; to enable, configure 'enable_script_checks' to true", d)
+		return nil, httpkit.BadRequest("%s: Scripts are disabled on this agent; to enable, configure 'enable_script_checks' to true", d)
 	}
 	id := d.CheckID
 	if id == "" {
@@ -88,7 +89,7 @@ func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check
 	if d.Status != "" {
 		st, err := catalog.ParseStatus(d.Status)
 		if err != nil {
-			return nil, badRequest("%s: %v", d, err)
+			return nil, httpkit.BadRequest("%s: %v", d, err)
 		}
 		status = st
 	}
@@ -102,7 +103,7 @@ func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check
 			FailuresBeforeWarning: d.FailuresBeforeWarning, FailuresBeforeCritical: d.FailuresBeforeCritical,
 			DeregisterCriticalServiceAfter: time.Duration(d.DeregisterCriticalServiceAfter)}}
 	if runnable && c.Definition.Type() == "" {
-		return nil, badRequest("%s: one of HTTP, TCP, GRPC, TTL or ScriptArgs is required", d)
+		return nil, httpkit.BadRequest("%s: one of HTTP, TCP, GRPC, TTL or ScriptArgs is required", d)
 	}
 	c.Definition.SetDefaults()
 	if err := c.Definition.Validate(); err != nil {
