@@ -8,7 +8,6 @@ import (
 
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/nomadwire"
-	"github.com/orbit/orbit/internal/store"
 )
 
 // promoteDeployment answers PUT /v1/deployment/promote/:id: it checks
@@ -27,13 +26,14 @@ func (h *Handler) promoteDeployment(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errorf(http.StatusBadRequest, "deployment ID %q in the body does not match %q in the path", req.DeploymentID, id))
 		return
 	}
-	d, ok := one[job.Deployment](h, store.FamilyDeployments, id)
+	d, ok := ent(h.view.Deployment(id))
 	if !ok {
 		h.fail(w, r, errorf(http.StatusNotFound, "deployment not found"))
 		return
 	}
 	healthy := map[string]int{}
-	for _, av := range h.allocs(func(a *job.Allocation) bool { return a.DeploymentID == id && a.Canary }) {
+	canary := func(a *job.Allocation) bool { return a.DeploymentID == id && a.Canary }
+	for _, av := range h.allocs(h.view.JobAllocs(d.v.Namespace, d.v.JobID), canary) {
 		if st := av.st; st != nil && st.DeploymentStatus != nil && st.DeploymentStatus.Healthy && !st.Terminal() &&
 			av.a.DesiredStatus == job.DesiredRun {
 			healthy[av.a.TaskGroup]++
