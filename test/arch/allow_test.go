@@ -58,7 +58,7 @@ var allow = map[string]rule{
 	"health":    {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
 	"nomadapi":  {kind: feature, imports: list("job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
 	"pki":       {kind: feature, tests: list("orbittest", "store")},
-	"proxy":     {kind: feature, imports: list("catalog", "routing", "view"), tests: list("orbittest", "pki", "store")},
+	"proxy":     {kind: feature, imports: list("catalog", "httpkit", "routing", "view"), tests: list("orbittest", "pki", "store")},
 	"scheduler": {kind: feature, imports: list("job", "store"), tests: list("catalog", "orbittest", "view")},
 
 	// The one place that wires everything, and the command line above it.
