@@ -20,7 +20,9 @@ var layers = map[string]int{
 	"routing": 3, "jobspec": 3, "policy": 3, "filter": 3, "audit": 3, "report": 3,
 	// drivers are the client's plugins: below the features, above logic.
 	"driver": 4,
-	"api":    5, "dns": 5, "proxy": 5, "health": 5, "scheduler": 5, "client": 5,
+	// the route feeder: view → route table, handed to proxy and DNS.
+	"routefeed": 4,
+	"api":       5, "dns": 5, "proxy": 5, "health": 5, "scheduler": 5, "client": 5,
 	"pki": 5, "identity": 5, "metrics": 5, "ui": 5, "nomadapi": 5, "jobvalidate": 5,
 	"nomadwire": 3, "doctor": 4,
 	"agent": 6,

@@ -18,6 +18,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -26,6 +27,8 @@ import (
 	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
+	"github.com/orbit/orbit/internal/routefeed"
+	"github.com/orbit/orbit/internal/routing"
 	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/view"
 )
@@ -91,11 +94,21 @@ func run(ctx context.Context, listen string, backends []string, accessLog bool) 
 			return err
 		}
 	}
-	srv, err := proxy.New(proxy.Config{EntryPoints: []proxy.EntryPoint{{Name: "web", Addr: listen}}, AccessLog: accessLog},
-		proxy.Deps{Catalog: v, CA: ca, Logger: logger, Registry: prometheus.NewRegistry()})
+	pc := proxy.Config{EntryPoints: []proxy.EntryPoint{{Name: "web", Addr: listen}}, AccessLog: accessLog}
+	reg := prometheus.NewRegistry()
+	srv, err := proxy.New(pc, proxy.Deps{CA: ca, Logger: logger, Registry: reg})
 	if err != nil {
 		return err
 	}
+	feed, err := routefeed.New(routefeed.Config{Routing: routing.Config{EntryPoints: pc.RoutingEntryPoints()}},
+		routefeed.Deps{Catalog: v, Sinks: []routefeed.Sink{srv}, Logger: logger, Registry: reg})
+	if err != nil {
+		return err
+	}
+	fctx, stopFeed := context.WithCancel(ctx)
+	var fwg sync.WaitGroup
+	fwg.Go(func() { _ = feed.Run(fctx) })
+	defer func() { stopFeed(); fwg.Wait() }()
 	start := time.Now()
 	err = srv.Run(ctx)
 	logger.Warn("orbitedge stopped", "ran", time.Since(start))
