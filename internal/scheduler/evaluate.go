@@ -132,6 +132,11 @@ func (s *Server) input(sn *snapshot, cl *Cluster, w *work, now time.Time) Input 
 		}
 		return nil
 	}
+	for _, e := range w.evals {
+		if e.Promote != nil {
+			in.Promote = append(in.Promote, e.Promote)
+		}
+	}
 	for _, id := range sn.byJob[w.key] {
 		in.Allocs = append(in.Allocs, AllocState{Alloc: sn.allocs[id], Status: sn.status[id]})
 	}

@@ -61,7 +61,10 @@ func summarize(in Input, r *Result) *job.PlanSummary {
 	}
 	for _, a := range r.Place {
 		out.Placements[a.TaskGroup] = append(out.Placements[a.TaskGroup], a.Node)
-		if a.PreviousAllocation == "" || !replaced[a.PreviousAllocation] {
+		switch {
+		case a.Canary:
+			group(a.TaskGroup).Canary++
+		case a.PreviousAllocation == "" || !replaced[a.PreviousAllocation]:
 			group(a.TaskGroup).Place++
 		}
 	}

@@ -30,7 +30,14 @@ func (v *View) applyLocked(ev store.Event, live bool) {
 	case store.FamilyPKI:
 		// The CA's private key is read from the store when needed, never
 		// kept in every agent's memory.
+	case store.FamilyZones:
+		v.applyRaw(family, strings.Join(parts, "/"), ev, rev)
+		v.applyZone(parts, ev, rev)
 	default:
+		if v.applyJobFamily(family, parts, ev, rev, live) {
+			v.applyRaw(family, strings.Join(parts, "/"), ev, rev)
+			return
+		}
 		v.applyRaw(family, strings.Join(parts, "/"), ev, rev)
 	}
 }

@@ -18,8 +18,19 @@ func ServiceRes(name string) Resource { return Resource("service:" + name) }
 // NodeRes is one node: its record, liveness, instances and checks.
 func NodeRes(name string) Resource { return Resource("node:" + name) }
 
-// FamilyRes is every key of a family the view keeps raw (see Raw).
+// FamilyRes is every key of a family other packages own (zones, jobs,
+// allocations, evaluations, ..., named as in store).
 func FamilyRes(family string) Resource { return Resource("family:" + family) }
+
+// JobRes is one job ("ns/id", see JobKey): its head, versions,
+// allocations and their reports, evaluations and deployments.
+func JobRes(key string) Resource { return Resource("job:" + key) }
+
+// NodeAllocsRes is the allocations placed on one node and their reports.
+func NodeAllocsRes(node string) Resource { return Resource("nodeallocs:" + node) }
+
+// ZoneRes is one authoritative zone: its settings and record sets.
+func ZoneRes(apex string) Resource { return Resource("zone:" + apex) }
 
 // KVRes is one KV key.
 func KVRes(key string) Resource { return Resource("kv:" + key) }

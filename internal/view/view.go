@@ -41,14 +41,19 @@ type View struct {
 	checks   map[string]map[string]*catalog.Check
 	// bySvc indexes checks by node, then service id ("" for node checks),
 	// then check id, so an instance's health never scans its node's checks.
-	bySvc   map[string]map[string]map[string]*catalog.Check
-	kv      map[string]*catalog.KVEntry
-	tomb    map[string]uint64              // KV key → revision of its deletion
-	raw     map[string]map[string]store.KV // family → rest of key → value
-	idx     map[Resource]uint64
-	waiters map[Resource]map[chan struct{}]struct{}
-	revCh   chan struct{} // closed and replaced after every applied batch
-	subs    map[chan struct{}]struct{}
+	bySvc map[string]map[string]map[string]*catalog.Check
+	kv    map[string]*catalog.KVEntry
+	tomb  map[string]uint64              // KV key → revision of its deletion
+	raw   map[string]map[string]store.KV // family → rest of key → value
+	jobs  jobTables
+	zones map[string]*zoneState // apex →
+	// dirtyZones are the zones changed in the batch being applied.
+	dirtyZones map[string]bool
+	journal    journal
+	idx        map[Resource]uint64
+	waiters    map[Resource]map[chan struct{}]struct{}
+	revCh      chan struct{} // closed and replaced after every applied batch
+	subs       map[chan struct{}]struct{}
 }
 
 // New returns a view over src; it holds nothing until Run has loaded.
@@ -73,6 +78,9 @@ func (v *View) reset() {
 	v.kv = map[string]*catalog.KVEntry{}
 	v.tomb = map[string]uint64{}
 	v.raw = map[string]map[string]store.KV{}
+	v.jobs = newJobTables()
+	v.zones = map[string]*zoneState{}
+	v.dirtyZones = map[string]bool{}
 	v.idx = map[Resource]uint64{}
 }
 
@@ -114,6 +122,8 @@ func (v *View) load(ctx context.Context) (int64, error) {
 	for _, kv := range kvs {
 		v.applyLocked(store.Event{KV: kv}, false)
 	}
+	v.finishZonesLocked()
+	v.journal.reset(uint64(rev))
 	// After a resync every resource may have changed: move all indexes
 	// (including ones only waiters know) to the snapshot revision.
 	r := uint64(rev)
@@ -159,6 +169,7 @@ func (v *View) applyBatch(b store.WatchBatch) {
 	for _, ev := range b.Events {
 		v.applyLocked(ev, true)
 	}
+	v.finishZonesLocked()
 	if r := uint64(b.Revision); r > v.rev {
 		v.rev = r
 	}
