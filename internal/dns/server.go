@@ -33,7 +33,7 @@ type Catalog interface {
 
 // ZoneWriter writes zones atomically (*store.Store satisfies it).
 type ZoneWriter interface {
-	ChangeZone(ctx context.Context, name string, ch store.ZoneChange, now time.Time) (*zone.Zone, int64, error)
+	ChangeZone(ctx context.Context, name string, ch zone.Change, now time.Time) (*zone.Zone, int64, error)
 	DeleteZone(ctx context.Context, name string) (bool, int64, error)
 }
 

@@ -122,7 +122,7 @@ func (s *Server) readZone(name string) (*zone.Zone, []zone.RRSet, error) {
 
 // change applies a zone change and waits until the view and the DNS
 // answers include it (read-your-writes).
-func (s *Server) change(ctx context.Context, name string, ch store.ZoneChange) (*zone.Zone, error) {
+func (s *Server) change(ctx context.Context, name string, ch zone.Change) (*zone.Zone, error) {
 	if s.deps.Zones == nil {
 		return nil, errors.New("zone writes are not available on this agent")
 	}
@@ -199,7 +199,7 @@ func (s *Server) writeSettings(w http.ResponseWriter, r *http.Request, create bo
 		s.apiError(w, r, err)
 		return
 	}
-	ch := store.ZoneChange{Create: create}
+	ch := zone.Change{Create: create}
 	if given || create {
 		ch.Settings = &settings
 	}
@@ -306,7 +306,7 @@ func (s *Server) apiSetRecords(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, fmt.Errorf("%w: want a record set {\"Name\",\"Type\",\"TTL\",\"Records\"} or a list of them: %v", errBadBody, err))
 		return
 	}
-	if _, err := s.change(r.Context(), name, store.ZoneChange{Put: sets}); err != nil {
+	if _, err := s.change(r.Context(), name, zone.Change{Put: sets}); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -342,7 +342,7 @@ func (s *Server) apiDeleteRecords(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if _, err := s.change(r.Context(), name, store.ZoneChange{Delete: []zone.SetKey{{Name: owner, Type: typ}}}); err != nil {
+	if _, err := s.change(r.Context(), name, zone.Change{Delete: []zone.SetKey{{Name: owner, Type: typ}}}); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -364,7 +364,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
 		// A zone file carries no transfer policy: keep the zone's.
 		z.AlsoNotify, z.AllowTransfer = cur.AlsoNotify, cur.AllowTransfer
 	}
-	nz, err := s.change(r.Context(), name, store.ZoneChange{Import: true, Settings: z, Put: sets})
+	nz, err := s.change(r.Context(), name, zone.Change{Import: true, Settings: z, Put: sets})
 	if err != nil {
 		s.apiError(w, r, err)
 		return
