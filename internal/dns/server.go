@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,15 +16,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orbit/orbit/internal/routing"
-	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
 	"github.com/orbit/orbit/internal/zone"
 )
 
 // Catalog is what the server reads from the view (*view.View satisfies it).
 type Catalog interface {
 	catalogSource
-	// Raw returns the keys of the "zones" family.
-	Raw(family string) map[string]store.KV
+	// Zones lists the authoritative zones, decoded.
+	Zones() []*view.Zone
+	// Zone returns one authoritative zone by its apex.
+	Zone(apex string) (*view.Zone, bool)
 	Revision() uint64
 	Subscribe() (<-chan struct{}, func())
 	WaitRevision(ctx context.Context, rev int64) error
@@ -320,11 +321,12 @@ func (s *Server) rebuild() {
 	t := s.emptyTable()
 	t.rev = cat.Revision()
 	compiled := map[string]*authZone{}
-	for apex, kvs := range groupZones(cat.Raw(store.FamilyZones)) {
+	for _, vz := range cat.Zones() {
+		apex := vz.Name
 		az := s.compiled[apex]
-		if az == nil || az.modRev != zoneRev(kvs) {
+		if az == nil || az.modRev != vz.Rev {
 			var err error
-			if az, err = compileZone(apex, kvs); err != nil {
+			if az, err = compileZone(vz); err != nil {
 				s.log.Error("dns: skip zone that does not compile", "zone", apex, "err", err)
 				continue
 			}
@@ -363,15 +365,6 @@ func (s *Server) publish(t *table) *table {
 	s.swapCh = make(chan struct{})
 	s.swapMu.Unlock()
 	return old
-}
-
-func zoneRev(kvs []store.KV) int64 {
-	for _, kv := range kvs {
-		if strings.HasSuffix(kv.Key, "/soa") {
-			return kv.ModRevision
-		}
-	}
-	return -1
 }
 
 // waitTable returns once the published table was built at rev or later.

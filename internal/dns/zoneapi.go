@@ -115,9 +115,11 @@ func pathZone(r *http.Request) (string, error) {
 
 // readZone reads a zone from the view.
 func (s *Server) readZone(name string) (*zone.Zone, []zone.RRSet, error) {
-	kvs := groupZones(s.deps.Catalog.Raw(store.FamilyZones))[name]
-	z, sets, _, err := store.DecodeZone(name, kvs)
-	return z, sets, err
+	vz, ok := s.deps.Catalog.Zone(name)
+	if !ok {
+		return nil, nil, fmt.Errorf("zone %s: %w", name, zone.ErrNotFound)
+	}
+	return vz.Zone, vz.Sets, nil
 }
 
 // change applies a zone change and waits until the view and the DNS
@@ -154,20 +156,16 @@ func (s *Server) apiInfo(w http.ResponseWriter, r *http.Request) {
 			info.Upstreams = append(info.Upstreams, u.String())
 		}
 	}
-	for apex := range groupZones(s.deps.Catalog.Raw(store.FamilyZones)) {
-		info.Zones = append(info.Zones, apex)
+	for _, vz := range s.deps.Catalog.Zones() {
+		info.Zones = append(info.Zones, vz.Name)
 	}
 	writeJSON(w, http.StatusOK, info)
 }
 
 func (s *Server) apiListZones(w http.ResponseWriter, r *http.Request) {
 	out := []zone.Summary{}
-	for apex, kvs := range groupZones(s.deps.Catalog.Raw(store.FamilyZones)) {
-		z, sets, _, err := store.DecodeZone(apex, kvs)
-		if err != nil {
-			continue
-		}
-		out = append(out, zone.Summary{Zone: *z, RecordSets: len(sets)})
+	for _, vz := range s.deps.Catalog.Zones() {
+		out = append(out, zone.Summary{Zone: *vz.Zone, RecordSets: len(vz.Sets)})
 	}
 	zone.SortSummaries(out)
 	writeJSON(w, http.StatusOK, out)
