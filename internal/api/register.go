@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/httpkit"
 )
 
 // toInstance builds a catalog instance and its checks from a service
@@ -18,10 +19,10 @@ func (s *Server) toInstance(node string, in *serviceIn) (*catalog.Instance, []*c
 		name = in.Service
 	}
 	if name == "" {
-		return nil, nil, badRequest("missing service name (set \"Name\")")
+		return nil, nil, httpkit.BadRequest("missing service name (set \"Name\")")
 	}
 	if in.Kind != "" && in.Kind != "typical" {
-		return nil, nil, badRequest("service kind %q is not supported (orbit has no Connect proxies)", in.Kind)
+		return nil, nil, httpkit.BadRequest("service kind %q is not supported (orbit has no Connect proxies)", in.Kind)
 	}
 	id := in.ID
 	if id == "" {
@@ -41,7 +42,7 @@ func (s *Server) toInstance(node string, in *serviceIn) (*catalog.Instance, []*c
 	}
 	for k := range in.Meta {
 		if k == "" || len(k) > 128 {
-			return nil, nil, badRequest("service %q: meta key %q must be 1 to 128 characters", id, k)
+			return nil, nil, httpkit.BadRequest("service %q: meta key %q must be 1 to 128 characters", id, k)
 		}
 	}
 	if err := inst.Validate(); err != nil {
@@ -72,7 +73,7 @@ func (s *Server) toInstance(node string, in *serviceIn) (*catalog.Instance, []*c
 			c.Name = fmt.Sprintf("Service '%s' check", name)
 		}
 		if seen[c.CheckID] {
-			return nil, nil, badRequest("service %q: duplicate check id %q", id, c.CheckID)
+			return nil, nil, httpkit.BadRequest("service %q: duplicate check id %q", id, c.CheckID)
 		}
 		seen[c.CheckID] = true
 		if err := c.Validate(); err != nil {
@@ -95,20 +96,20 @@ func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check
 	}
 	switch {
 	case d.DockerContainerID != "":
-		return nil, badRequest("%s: docker checks are not supported; use an http, tcp, grpc or ttl check", d)
+		return nil, httpkit.BadRequest("%s: docker checks are not supported; use an http, tcp, grpc or ttl check", d)
 	case d.AliasNode != "" || d.AliasService != "":
-		return nil, badRequest("%s: alias checks are not supported; use an http, tcp, grpc or ttl check", d)
+		return nil, httpkit.BadRequest("%s: alias checks are not supported; use an http, tcp, grpc or ttl check", d)
 	case d.H2Ping != "" || d.UDP != "" || d.OSService != "":
-		return nil, badRequest("%s: h2ping, udp and os_service checks are not supported; use an http, tcp, grpc or ttl check", d)
+		return nil, httpkit.BadRequest("%s: h2ping, udp and os_service checks are not supported; use an http, tcp, grpc or ttl check", d)
 	case d.TCPUseTLS:
-		return nil, badRequest("%s: TCPUseTLS is not supported", d)
+		return nil, httpkit.BadRequest("%s: TCPUseTLS is not supported", d)
 	}
 	args := d.ScriptArgs
 	if len(args) == 0 {
 		args = d.Args
 	}
 	if len(args) > 0 && !s.cfg.EnableScriptChecks {
-		return nil, badRequest("%s: Scripts are disabled on this agent; to enable, configure 'enable_script_checks' to true", d)
+		return nil, httpkit.BadRequest("%s: Scripts are disabled on this agent; to enable, configure 'enable_script_checks' to true", d)
 	}
 	id := d.CheckID
 	if id == "" {
@@ -118,7 +119,7 @@ func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check
 	if d.Status != "" {
 		st, err := catalog.ParseStatus(d.Status)
 		if err != nil {
-			return nil, badRequest("%s: %v", d, err)
+			return nil, httpkit.BadRequest("%s: %v", d, err)
 		}
 		status = st
 	}
@@ -132,7 +133,7 @@ func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check
 			FailuresBeforeWarning: d.FailuresBeforeWarning, FailuresBeforeCritical: d.FailuresBeforeCritical,
 			DeregisterCriticalServiceAfter: time.Duration(d.DeregisterCriticalServiceAfter)}}
 	if runnable && c.Definition.Type() == "" {
-		return nil, badRequest("%s: one of HTTP, TCP, GRPC, TTL or ScriptArgs is required", d)
+		return nil, httpkit.BadRequest("%s: one of HTTP, TCP, GRPC, TTL or ScriptArgs is required", d)
 	}
 	if c.Definition.Type() != catalog.TypeTTL && c.Definition.Type() != "" && c.Definition.Timeout == 0 {
 		c.Definition.Timeout = 10 * time.Second

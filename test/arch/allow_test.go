@@ -39,6 +39,10 @@ var allow = map[string]rule{
 	"report":  {kind: logic, tests: list("report/reporttest")},
 	"routing": {kind: logic},
 
+	// The HTTP kit every API uses (errors, status table, blocking query,
+	// serve-and-drain, authorizer); it maps store's and zone's sentinels.
+	"httpkit": {kind: kit, imports: list("acl", "catalog", "store", "zone")},
+
 	// Drivers: the client's task runners, behind the driver interface.
 	"driver":         {kind: driver},
 	"driver/docker":  {kind: driver, imports: list("driver"), tests: list("driver/docker/dockertest", "driver/drivertest")},
@@ -48,7 +52,7 @@ var allow = map[string]rule{
 	// Features: each New(cfg, deps) and Run(ctx). Their tests may drive
 	// another feature only where listed: the client's run real checks with
 	// health, nomadapi's place allocations with the scheduler.
-	"api":      {kind: feature, imports: list("acl", "catalog", "filter", "store", "view")},
+	"api":      {kind: feature, imports: list("acl", "catalog", "filter", "httpkit", "store", "view")},
 	"client":   {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
 	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "store", "view", "zone"), tests: list("orbittest", "routefeed")},
 	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
