@@ -58,7 +58,7 @@ var allow = map[string]rule{
 	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
 	"nomadapi": {kind: feature, imports: list("job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
 	"pki":      {kind: feature, tests: list("orbittest", "store")},
-	"proxy":    {kind: feature, imports: list("routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
+	"proxy":    {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
 	// routefeed turns the view into the route table and hands it to the
 	// proxy and DNS (both declare nothing of it: they take a table).
 	"routefeed": {kind: feature, imports: list("catalog", "routing", "view")},
