@@ -62,7 +62,7 @@ var allow = map[string]rule{
 	// routefeed turns the view into the route table and hands it to the
 	// proxy and DNS (both declare nothing of it: they take a table).
 	"routefeed": {kind: feature, imports: list("catalog", "routing", "view")},
-	"scheduler": {kind: feature, imports: list("job", "store"), tests: list("catalog", "orbittest", "view")},
+	"scheduler": {kind: feature, imports: list("job", "store", "view"), tests: list("catalog", "orbittest")},
 
 	// The one place that wires everything, and the command line above it.
 	"agent": {kind: wiring, imports: list("acl", "api", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec",
