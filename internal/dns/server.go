@@ -31,23 +31,16 @@ type Catalog interface {
 	WaitRevision(ctx context.Context, rev int64) error
 }
 
-// ZoneWriter writes zones atomically (*store.Store satisfies it).
-type ZoneWriter interface {
-	ChangeZone(ctx context.Context, name string, ch zone.Change, now time.Time) (*zone.Zone, int64, error)
-	DeleteZone(ctx context.Context, name string) (bool, int64, error)
-}
-
 // RouterHosts lists the host names of edge routers: host → true while a
 // passing instance backs a router with Host(host). The proxy implements it.
 type RouterHosts interface {
 	RouterHosts() map[string]bool
 }
 
-// Deps are the server's collaborators. Catalog is required; Zones is needed
-// for ZoneAPI writes; Routers may be nil (no router hosts).
+// Deps are the server's collaborators. Catalog is required; Routers may be
+// nil (no router hosts).
 type Deps struct {
 	Catalog  Catalog
-	Zones    ZoneWriter
 	Routers  RouterHosts
 	Logger   *slog.Logger
 	Registry prometheus.Registerer

@@ -21,7 +21,6 @@ import (
 )
 
 var _ Catalog = (*view.View)(nil)
-var _ ZoneWriter = (*store.Store)(nil)
 
 // memRouters is the in-memory RouterHosts of tests.
 type memRouters struct {
@@ -72,7 +71,7 @@ func startOn(t *testing.T, st *store.Store, v *view.View, cfg Config, routers Ro
 		cfg.NoForward = true
 	}
 	reg := prometheus.NewRegistry()
-	srv, err := New(cfg, Deps{Catalog: v, Zones: st, Routers: routers, Logger: orbittest.Logger(t), Registry: reg})
+	srv, err := New(cfg, Deps{Catalog: v, Routers: routers, Logger: orbittest.Logger(t), Registry: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
