@@ -13,13 +13,13 @@ func (s *Server) PlanJob(ctx context.Context, j *job.Job) (*job.PlanSummary, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	sn := s.readWith(newCaches())
+	sn := s.read()
 	key := jobKey(j.Namespace, j.ID)
 	w := &work{key: key, ns: j.Namespace, id: j.ID, trigger: job.TriggerJobRegister}
-	in := s.input(sn, sn.cluster(), w, s.cfg.Clock.Now())
+	in := s.input(sn, buildCluster(s.view, sn), w, s.cfg.Clock.Now())
 	prev := in.Job
 	in.Job, in.Stopped = j, false
-	if head := sn.heads[key]; head != nil && (prev == nil || !job.SameSpec(prev, j) || head.Stopped) {
+	if head := sn.head(key); head != nil && (prev == nil || !job.SameSpec(prev, j) || head.Stopped) {
 		in.Version = head.Version + 1
 	}
 	in.Eval.Type, in.Eval.Priority = j.Type, j.Priority

@@ -60,8 +60,8 @@ var allow = map[string]rule{
 	"nomadapi":  {kind: feature, imports: list("job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
 	"pki":       {kind: feature, tests: list("orbittest", "store")},
 	"proxy":     {kind: feature, imports: list("catalog", "httpkit", "routing", "view"), tests: list("orbittest", "pki", "store")},
+	"scheduler": {kind: feature, imports: list("job", "store", "view"), tests: list("catalog", "orbittest")},
 	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
-	"scheduler": {kind: feature, imports: list("job", "store"), tests: list("catalog", "orbittest", "view")},
 
 	// The one place that wires everything, and the command line above it.
 	"agent": {kind: wiring, imports: list("acl", "api", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec",

@@ -16,9 +16,9 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/orbit/orbit/internal/cli"
+	orbitdns "github.com/orbit/orbit/internal/dns"
 	"github.com/orbit/orbit/internal/orbittest"
 	"github.com/orbit/orbit/internal/zoneapi"
-	orbitdns "github.com/orbit/orbit/internal/dns"
 )
 
 type harness struct {
