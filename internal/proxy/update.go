@@ -51,6 +51,7 @@ func (s *Server) loop(ctx context.Context, updates <-chan struct{}, next time.Du
 		case <-timer:
 		case <-sweep:
 			s.sweepLimiters()
+			s.h1.sweep(time.Now().UnixNano(), false) // idle network connections age in wall time
 			sweep = s.clock.After(time.Minute)
 			continue
 		}
