@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"github.com/orbit/orbit/internal/acl"
 )
 
 // Config is the agent's configuration. The zero value of each field is
@@ -76,6 +78,9 @@ type Config struct {
 	// NomadAddr also serves the Nomad-compatible API on this address
 	// (default off; Nomad's port is 4646).
 	NomadAddr string `hcl:"nomad_addr,optional"`
+	// Authorizer decides every request on every listener (the API, the
+	// Nomad API, and what they mount); nil allows everything (ACLs off).
+	Authorizer acl.Authorizer
 
 	leaseTTL time.Duration
 	admitter *admitter       // built from Policy by Defaults

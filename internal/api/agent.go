@@ -14,6 +14,7 @@ import (
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/filter"
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/view"
 )
 
@@ -21,7 +22,7 @@ func (s *Server) agentSelf(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorize(r, acl.Rule{Resource: acl.Agent, Segment: s.cfg.NodeName, Access: acl.Read}); err != nil {
 		return err
 	}
-	return writeJSON(w, r, map[string]any{
+	return httpkit.WriteJSON(w, r, http.StatusOK, map[string]any{
 		"Config": map[string]any{
 			"Datacenter": s.cfg.Datacenter, "PrimaryDatacenter": s.cfg.Datacenter, "NodeName": s.cfg.NodeName,
 			"NodeID": s.cfg.NodeID, "Server": s.cfg.Server, "Revision": "orbit", "Version": s.cfg.Version,
@@ -71,7 +72,7 @@ func (s *Server) agentMembers(w http.ResponseWriter, r *http.Request) error {
 	if out == nil {
 		out = []map[string]any{}
 	}
-	return writeJSON(w, r, out)
+	return httpkit.WriteJSON(w, r, http.StatusOK, out)
 }
 
 func (s *Server) agentServices(w http.ResponseWriter, r *http.Request) error {
@@ -92,7 +93,7 @@ func (s *Server) agentServices(w http.ResponseWriter, r *http.Request) error {
 	for _, sj := range list {
 		out[sj.ID] = sj
 	}
-	return writeJSON(w, r, out)
+	return httpkit.WriteJSON(w, r, http.StatusOK, out)
 }
 
 // agentService serves one local service with Consul's hash-based blocking.
@@ -105,30 +106,40 @@ func (s *Server) agentService(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	want := r.URL.Query().Get("hash")
-	deadline := time.Now().Add(o.wait)
-	for {
-		idx := s.view.Index(view.NodeRes(s.cfg.NodeName))
+	res := view.NodeRes(s.cfg.NodeName)
+	current := func() (*agentServiceJSON, error) {
 		in, ok := s.view.Instance(s.cfg.NodeName, id)
 		if !ok {
-			return fmt.Errorf("%w: unknown service ID %q", ErrNotFound, id)
+			return nil, fmt.Errorf("%w: unknown service ID %q", httpkit.ErrNotFound, id)
 		}
 		sj := toServiceJSON(in, false)
 		sj.Datacenter = s.cfg.Datacenter
 		b, _ := json.Marshal(sj)
 		sum := sha256.Sum256(b)
 		sj.ContentHash = hex.EncodeToString(sum[:8])
-		if want == "" || want != sj.ContentHash || time.Now().After(deadline) {
-			w.Header().Set("X-Consul-ContentHash", sj.ContentHash)
-			return writeJSON(w, r, sj)
-		}
-		ctx, cancel := context.WithDeadline(r.Context(), deadline)
-		s.view.Wait(ctx, view.NodeRes(s.cfg.NodeName), idx)
-		cancel()
-		if r.Context().Err() != nil {
-			return nil
-		}
+		return sj, nil
 	}
+	sj, err := current()
+	if want := r.URL.Query().Get("hash"); err == nil && want != "" && want == sj.ContentHash {
+		// The hash stands for the index: wait until it differs.
+		changed := func(ctx context.Context, _ uint64) {
+			for idx := s.view.Index(res); ctx.Err() == nil; {
+				if cur, err := current(); err != nil || cur.ContentHash != want {
+					return
+				}
+				idx = s.view.Wait(ctx, res, idx)
+			}
+		}
+		if s.kit.Block(r.Context(), httpkit.Query{Index: 1, Wait: o.Wait}, changed) != nil {
+			return nil // the client left
+		}
+		sj, err = current()
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("X-Consul-ContentHash", sj.ContentHash)
+	return httpkit.WriteJSON(w, r, http.StatusOK, sj)
 }
 
 func (s *Server) agentChecks(w http.ResponseWriter, r *http.Request) error {
@@ -150,7 +161,7 @@ func (s *Server) agentChecks(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range list {
 		out[c.CheckID] = c
 	}
-	return writeJSON(w, r, out)
+	return httpkit.WriteJSON(w, r, http.StatusOK, out)
 }
 
 // agentHealthByName is Consul's local aggregated health of a service.
@@ -248,7 +259,7 @@ func (s *Server) agentServiceDeregister(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	if !found {
-		return fmt.Errorf("%w: Unknown service ID %q. Ensure that the service ID is passed, not the service name.", ErrNotFound, id)
+		return fmt.Errorf("%w: Unknown service ID %q. Ensure that the service ID is passed, not the service name.", httpkit.ErrNotFound, id)
 	}
 	return s.waitWrite(r.Context(), rev)
 }
@@ -266,13 +277,13 @@ func (s *Server) agentCheckRegister(w http.ResponseWriter, r *http.Request) erro
 		c.CheckID = c.Name
 	}
 	if c.Name == "" {
-		return badRequest("missing check name (set \"Name\")")
+		return httpkit.BadRequest("missing check name (set \"Name\")")
 	}
 	rule := acl.Rule{Resource: acl.Node, Segment: s.cfg.NodeName, Access: acl.Write}
 	if c.ServiceID != "" {
 		in, ok := s.view.Instance(s.cfg.NodeName, c.ServiceID)
 		if !ok {
-			return badRequest("ServiceID %q does not exist on this agent", c.ServiceID)
+			return httpkit.BadRequest("ServiceID %q does not exist on this agent", c.ServiceID)
 		}
 		rule = acl.Rule{Resource: acl.Service, Segment: in.Name, Access: acl.Write}
 	}
@@ -296,12 +307,12 @@ func (s *Server) agentCheckDeregister(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	if !found {
-		return fmt.Errorf("%w: Unknown check ID %q. Ensure that the check ID is passed, not the check name.", ErrNotFound, id)
+		return fmt.Errorf("%w: Unknown check ID %q. Ensure that the check ID is passed, not the check name.", httpkit.ErrNotFound, id)
 	}
 	return s.waitWrite(r.Context(), rev)
 }
 
-func (s *Server) agentCheckTTL(status catalog.Status) handlerFunc {
+func (s *Server) agentCheckTTL(status catalog.Status) httpkit.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		return s.updateTTL(w, r, r.PathValue("id"), status, r.URL.Query().Get("note"))
 	}
@@ -317,7 +328,7 @@ func (s *Server) agentCheckUpdate(w http.ResponseWriter, r *http.Request) error 
 	}
 	st, err := catalog.ParseStatus(body.Status)
 	if err != nil || st == catalog.Maintenance {
-		return badRequest("Invalid check status: %q (want passing, warning or critical)", body.Status)
+		return httpkit.BadRequest("Invalid check status: %q (want passing, warning or critical)", body.Status)
 	}
 	return s.updateTTL(w, r, r.PathValue("id"), st, body.Output)
 }
@@ -361,7 +372,7 @@ func applyFilter[T any](r *http.Request, items []T) ([]T, error) {
 	}
 	e, err := filter.Parse(expr)
 	if err != nil {
-		return nil, badRequest("Failed to create boolean expression evaluator: %v", err)
+		return nil, httpkit.BadRequest("Failed to create boolean expression evaluator: %v", err)
 	}
 	return filter.Filter(e, items)
 }

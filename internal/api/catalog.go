@@ -6,6 +6,7 @@ import (
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/view"
 )
 
@@ -15,10 +16,10 @@ func (s *Server) catalogRegister(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if in.Node == "" {
-		return badRequest("Must provide node")
+		return httpkit.BadRequest("Must provide node")
 	}
 	if in.Datacenter != "" && in.Datacenter != s.cfg.Datacenter {
-		return badRequest("No path to datacenter %q", in.Datacenter)
+		return httpkit.BadRequest("No path to datacenter %q", in.Datacenter)
 	}
 	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Segment: in.Node, Access: acl.Write}); err != nil {
 		return err
@@ -32,7 +33,7 @@ func (s *Server) catalogRegister(w http.ResponseWriter, r *http.Request) error {
 			node.Agent, node.Roles = old.Agent, old.Roles // an agent stays an agent
 		}
 	} else if in.Address == "" {
-		return badRequest("Must provide address")
+		return httpkit.BadRequest("Must provide address")
 	}
 	var inst *catalog.Instance
 	var checks []*catalog.Check
@@ -61,7 +62,7 @@ func (s *Server) catalogRegister(w http.ResponseWriter, r *http.Request) error {
 		}
 		if c.ServiceID != "" && (inst == nil || c.ServiceID != inst.ID) {
 			if _, ok := s.view.Instance(in.Node, c.ServiceID); !ok {
-				return badRequest("check %q: service %q is not registered on node %q", c.CheckID, c.ServiceID, in.Node)
+				return httpkit.BadRequest("check %q: service %q is not registered on node %q", c.CheckID, c.ServiceID, in.Node)
 			}
 		}
 		if err := c.Validate(); err != nil {
@@ -76,7 +77,7 @@ func (s *Server) catalogRegister(w http.ResponseWriter, r *http.Request) error {
 	if err := s.waitWrite(r.Context(), rev); err != nil {
 		return err
 	}
-	return writeJSON(w, r, true)
+	return httpkit.WriteJSON(w, r, http.StatusOK, true)
 }
 
 func (s *Server) catalogDeregister(w http.ResponseWriter, r *http.Request) error {
@@ -85,7 +86,7 @@ func (s *Server) catalogDeregister(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if in.Node == "" {
-		return badRequest("Must provide node")
+		return httpkit.BadRequest("Must provide node")
 	}
 	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Segment: in.Node, Access: acl.Write}); err != nil {
 		return err
@@ -108,11 +109,11 @@ func (s *Server) catalogDeregister(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	return writeJSON(w, r, true)
+	return httpkit.WriteJSON(w, r, http.StatusOK, true)
 }
 
 func (s *Server) catalogDatacenters(w http.ResponseWriter, r *http.Request) error {
-	return writeJSON(w, r, []string{s.cfg.Datacenter})
+	return httpkit.WriteJSON(w, r, http.StatusOK, []string{s.cfg.Datacenter})
 }
 
 func (s *Server) catalogNodes(w http.ResponseWriter, r *http.Request) error {
@@ -160,7 +161,7 @@ func (s *Server) catalogNodeServices(w http.ResponseWriter, r *http.Request) err
 	return s.blocking(w, r, view.NodeRes(name), func() (any, error) {
 		n, ok := s.view.Node(name)
 		if !ok {
-			return nil, fmt.Errorf("%w: node %q", ErrNotFound, name)
+			return nil, fmt.Errorf("%w: node %q", httpkit.ErrNotFound, name)
 		}
 		svcs := []*agentServiceJSON{}
 		for _, in := range s.view.NodeInstances(name) {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orbit/orbit/internal/acl"
@@ -39,8 +40,10 @@ type Config struct {
 	Mounts []Mount
 	// Authorizer decides access; nil allows everything.
 	Authorizer acl.Authorizer
-	Logger     *slog.Logger
-	Registry   prometheus.Registerer
+	// Clock times blocking queries; nil is the wall clock.
+	Clock    clockwork.Clock
+	Logger   *slog.Logger
+	Registry prometheus.Registerer
 }
 
 // Validate checks the configuration.

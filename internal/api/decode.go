@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orbit/orbit/internal/httpkit"
 )
 
 // maxBody bounds request bodies (Consul's KV limit is 512 KiB; registrations
@@ -28,32 +30,32 @@ func decodeBody(r *http.Request, out any) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return badRequest("request body larger than %d bytes", maxBody)
+			return httpkit.BadRequest("request body larger than %d bytes", maxBody)
 		}
-		return badRequest("read request body: %v", err)
+		return httpkit.BadRequest("read request body: %v", err)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return badRequest("request body is empty; expected a JSON object")
+		return httpkit.BadRequest("request body is empty; expected a JSON object")
 	}
 	var raw any
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&raw); err != nil {
-		return badRequest("request body is not valid JSON: %v", err)
+		return httpkit.BadRequest("request body is not valid JSON: %v", err)
 	}
 	if dec.More() {
-		return badRequest("request body has data after the JSON value")
+		return httpkit.BadRequest("request body has data after the JSON value")
 	}
 	norm, err := json.Marshal(normalizeKeys(raw, false))
 	if err != nil {
-		return badRequest("request body: %v", err)
+		return httpkit.BadRequest("request body: %v", err)
 	}
 	if err := json.Unmarshal(norm, out); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return badRequest("request body: field %q must be %s, not %s", te.Field, te.Type, te.Value)
+			return httpkit.BadRequest("request body: field %q must be %s, not %s", te.Field, te.Type, te.Value)
 		}
-		return badRequest("request body: %v", err)
+		return httpkit.BadRequest("request body: %v", err)
 	}
 	return nil
 }
@@ -105,14 +107,14 @@ func (d *duration) UnmarshalJSON(b []byte) error {
 		}
 		v, err := time.ParseDuration(s)
 		if err != nil {
-			return badRequest("invalid duration %q (use Go syntax such as \"10s\" or \"1m\")", s)
+			return httpkit.BadRequest("invalid duration %q (use Go syntax such as \"10s\" or \"1m\")", s)
 		}
 		*d = duration(v)
 		return nil
 	}
 	n, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil {
-		return badRequest("invalid duration %s", b)
+		return httpkit.BadRequest("invalid duration %s", b)
 	}
 	*d = duration(n)
 	return nil

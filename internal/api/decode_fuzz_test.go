@@ -4,6 +4,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/orbit/orbit/internal/httpkit"
 )
 
 // FuzzDecodeRegistration feeds arbitrary bodies to the service registration
@@ -29,8 +31,8 @@ func FuzzDecodeRegistration(f *testing.F) {
 		if err == nil {
 			_, _, err = s.toInstance("n", &in)
 		}
-		if err != nil && statusOf(err) != 400 {
-			t.Fatalf("body %q: error %v maps to %d, want 400", body, err, statusOf(err))
+		if err != nil && httpkit.StatusOf(err) != 400 {
+			t.Fatalf("body %q: error %v maps to %d, want 400", body, err, httpkit.StatusOf(err))
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/view"
 )
 
@@ -24,7 +25,7 @@ func (s *Server) healthService(w http.ResponseWriter, r *http.Request) error {
 	if v, ok := q["passing"]; ok {
 		passing = len(v) == 0 || v[0] == "" || v[0] == "1" || v[0] == "true"
 		if len(v) > 0 && v[0] != "" && v[0] != "1" && v[0] != "true" && v[0] != "0" && v[0] != "false" {
-			return badRequest("invalid passing %q: want true or false", v[0])
+			return httpkit.BadRequest("invalid passing %q: want true or false", v[0])
 		}
 	}
 	return s.blocking(w, r, view.ServiceRes(name), func() (any, error) {
@@ -66,7 +67,7 @@ func (s *Server) healthState(w http.ResponseWriter, r *http.Request) error {
 	state := r.PathValue("state")
 	if state != "any" {
 		if _, err := catalog.ParseStatus(state); err != nil {
-			return badRequest("Invalid state %q: want any, passing, warning or critical", state)
+			return httpkit.BadRequest("Invalid state %q: want any, passing, warning or critical", state)
 		}
 	}
 	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Access: acl.Read}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/view"
 )
 
@@ -31,7 +32,7 @@ func (s *Server) kvGet(w http.ResponseWriter, r *http.Request) error {
 		return s.blocking(w, r, view.KVPrefixRes(key), func() (any, error) {
 			list := s.view.KVList(key)
 			if len(list) == 0 {
-				return nil, fmt.Errorf("%w: no keys under %q", ErrNotFound, key)
+				return nil, fmt.Errorf("%w: no keys under %q", httpkit.ErrNotFound, key)
 			}
 			out := make([]*kvJSON, len(list))
 			for i, e := range list {
@@ -41,12 +42,12 @@ func (s *Server) kvGet(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	if key == "" {
-		return badRequest("Missing key name")
+		return httpkit.BadRequest("Missing key name")
 	}
 	return s.blocking(w, r, view.KVRes(key), func() (any, error) {
 		e, ok := s.view.KV(key)
 		if !ok {
-			return nil, fmt.Errorf("%w: key %q", ErrNotFound, key)
+			return nil, fmt.Errorf("%w: key %q", httpkit.ErrNotFound, key)
 		}
 		if raw {
 			w.Header().Set("Content-Type", "application/octet-stream")
@@ -75,7 +76,7 @@ func (s *Server) kvKeys(prefix, sep string) (any, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: no keys under %q", ErrNotFound, prefix)
+		return nil, fmt.Errorf("%w: no keys under %q", httpkit.ErrNotFound, prefix)
 	}
 	return out, nil
 }
@@ -87,7 +88,7 @@ func parseUintParam(r *http.Request, name string) (*uint64, error) {
 	}
 	v, err := strconv.ParseUint(s[0], 10, 64)
 	if err != nil {
-		return nil, badRequest("invalid %s %q: must be a non-negative integer", name, s[0])
+		return nil, httpkit.BadRequest("invalid %s %q: must be a non-negative integer", name, s[0])
 	}
 	return &v, nil
 }
@@ -95,14 +96,14 @@ func parseUintParam(r *http.Request, name string) (*uint64, error) {
 func (s *Server) kvPut(w http.ResponseWriter, r *http.Request) error {
 	key := r.PathValue("key")
 	if key == "" {
-		return badRequest("Missing key name")
+		return httpkit.BadRequest("Missing key name")
 	}
 	q := r.URL.Query()
 	if _, ok := q["acquire"]; ok {
-		return badRequest("sessions (acquire/release) are not supported yet; use cas for safe updates")
+		return httpkit.BadRequest("sessions (acquire/release) are not supported yet; use cas for safe updates")
 	}
 	if _, ok := q["release"]; ok {
-		return badRequest("sessions (acquire/release) are not supported yet; use cas for safe updates")
+		return httpkit.BadRequest("sessions (acquire/release) are not supported yet; use cas for safe updates")
 	}
 	if err := s.checkDC(r); err != nil {
 		return err
@@ -126,7 +127,7 @@ func (s *Server) kvPut(w http.ResponseWriter, r *http.Request) error {
 			fmt.Fprintf(w, "Request body(%d bytes) too large, max size: %d bytes\n", r.ContentLength, maxKVValue)
 			return nil
 		}
-		return badRequest("read value: %v", err)
+		return httpkit.BadRequest("read value: %v", err)
 	}
 	var f uint64
 	if flags != nil {
@@ -141,14 +142,14 @@ func (s *Server) kvPut(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return writeJSON(w, r, ok)
+	return httpkit.WriteJSON(w, r, http.StatusOK, ok)
 }
 
 func (s *Server) kvDelete(w http.ResponseWriter, r *http.Request) error {
 	key := r.PathValue("key")
 	_, recurse := r.URL.Query()["recurse"]
 	if key == "" && !recurse {
-		return badRequest("Missing key name")
+		return httpkit.BadRequest("Missing key name")
 	}
 	if err := s.authorize(r, acl.Rule{Resource: acl.Key, Segment: key, Access: acl.Write}); err != nil {
 		return err
@@ -158,7 +159,7 @@ func (s *Server) kvDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if cas != nil && recurse {
-		return badRequest("cas cannot be used with recurse")
+		return httpkit.BadRequest("cas cannot be used with recurse")
 	}
 	ok, rev, err := s.store.KVDelete(r.Context(), key, recurse, cas)
 	if err != nil {
@@ -169,5 +170,5 @@ func (s *Server) kvDelete(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return writeJSON(w, r, ok)
+	return httpkit.WriteJSON(w, r, http.StatusOK, ok)
 }

@@ -2,67 +2,37 @@ package api
 
 import (
 	"context"
-	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/view"
-)
-
-// Blocking-query limits, as Consul's.
-const (
-	defaultWait = 5 * time.Minute
-	maxWait     = 10 * time.Minute
 )
 
 // queryOpts are the common read parameters.
 type queryOpts struct {
-	index      uint64
-	wait       time.Duration
+	httpkit.Query
 	consistent bool
 }
 
 func parseQueryOpts(r *http.Request) (queryOpts, error) {
-	q := r.URL.Query()
-	var o queryOpts
-	if s := q.Get("index"); s != "" {
-		i, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			return o, badRequest("invalid index %q: must be a non-negative integer", s)
-		}
-		o.index = i
+	q, err := httpkit.ParseQuery(r, httpkit.Consul, httpkit.MaxWait)
+	if err != nil {
+		return queryOpts{}, err
 	}
-	o.wait = defaultWait
-	if s := q.Get("wait"); s != "" {
-		d, err := parseWait(s)
-		if err != nil {
-			return o, err
-		}
-		o.wait = min(d, maxWait)
-	}
-	_, stale := q["stale"]
-	_, consistent := q["consistent"]
+	o := queryOpts{Query: q}
+	_, stale := r.URL.Query()["stale"]
+	_, consistent := r.URL.Query()["consistent"]
 	if stale && consistent {
-		return o, badRequest("cannot specify both 'stale' and 'consistent'")
+		return o, httpkit.BadRequest("cannot specify both 'stale' and 'consistent'")
 	}
 	o.consistent = consistent
 	return o, nil
 }
 
-// parseWait accepts Consul's wait values, durations with a unit ("10s").
-func parseWait(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, badRequest("invalid wait %q: use a duration such as \"10s\" or \"5m\"", s)
-	}
-	return d, nil
-}
-
-// blocking runs a read the way Consul's blocking queries do: with index
-// set, it waits until res passes the index or wait (plus up to 1/16 jitter)
-// ends; then produce builds the answer, sent with the index headers.
+// blocking runs a read the way Consul's blocking queries do (httpkit.Block
+// over res); then produce builds the answer, sent with the index headers.
 func (s *Server) blocking(w http.ResponseWriter, r *http.Request, res view.Resource, produce func() (any, error)) error {
 	o, err := parseQueryOpts(r)
 	if err != nil {
@@ -76,17 +46,9 @@ func (s *Server) blocking(w http.ResponseWriter, r *http.Request, res view.Resou
 			return err
 		}
 	}
-	if o.index > 0 {
-		wait := o.wait
-		if wait > 0 {
-			wait += time.Duration(rand.Int64N(int64(wait)/16 + 1))
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), wait)
-		s.view.Wait(ctx, res, o.index)
-		cancel()
-		if r.Context().Err() != nil {
-			return nil
-		}
+	wait := func(ctx context.Context, index uint64) { s.view.Wait(ctx, res, index) }
+	if s.kit.Block(r.Context(), o.Query, wait) != nil {
+		return nil // the client left: no one to answer
 	}
 	idx := s.view.Index(res)
 	out, err := produce()
@@ -97,15 +59,12 @@ func (s *Server) blocking(w http.ResponseWriter, r *http.Request, res view.Resou
 	if out == nil {
 		return nil // produce wrote the body itself
 	}
-	return writeJSON(w, r, out)
+	return httpkit.WriteJSON(w, r, http.StatusOK, out)
 }
 
 // setMeta sets X-Consul-Index, -KnownLeader and -LastContact.
 func (s *Server) setMeta(w http.ResponseWriter, ctx context.Context, idx uint64) {
-	h := w.Header()
-	h.Set("X-Consul-Index", strconv.FormatUint(max(idx, 1), 10))
-	h.Set("X-Consul-KnownLeader", strconv.FormatBool(s.knownLeader(ctx)))
-	h.Set("X-Consul-LastContact", "0")
+	httpkit.SetMeta(w, httpkit.Consul, httpkit.Meta{Index: idx, KnownLeader: s.knownLeader(ctx)})
 }
 
 // knownLeader reports whether the store has a leader, asking it at most
@@ -146,7 +105,7 @@ func (s *Server) catchUp(ctx context.Context) error {
 // checkDC refuses requests for other datacenters: orbit has one.
 func (s *Server) checkDC(r *http.Request) error {
 	if dc := r.URL.Query().Get("dc"); dc != "" && dc != s.cfg.Datacenter {
-		return badRequest("No path to datacenter %q (this cluster serves %q)", dc, s.cfg.Datacenter)
+		return httpkit.BadRequest("No path to datacenter %q (this cluster serves %q)", dc, s.cfg.Datacenter)
 	}
 	return nil
 }
@@ -161,7 +120,7 @@ func nodeMeta(r *http.Request) (map[string]string, error) {
 	for _, v := range vals {
 		k, val, ok := strings.Cut(v, ":")
 		if !ok || k == "" {
-			return nil, badRequest("invalid node-meta %q: want key:value", v)
+			return nil, httpkit.BadRequest("invalid node-meta %q: want key:value", v)
 		}
 		out[k] = val
 	}

@@ -6,81 +6,52 @@ import (
 	"time"
 
 	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/httpkit"
 )
 
 // toInstance builds a catalog instance and its checks from a service
-// registration, with Consul's defaults: ID defaults to the name, weights to
-// 1/1, check ids to "service:<id>" (":<n>" appended when several), check
-// status to critical.
+// registration. The defaults (ID from the name, weights 1/1, check IDs
+// "service:<id>[:<n>]", check names, critical status, timeouts) are
+// catalog.Registration.Build's, shared with the node client.
 func (s *Server) toInstance(node string, in *serviceIn) (*catalog.Instance, []*catalog.Check, error) {
 	name := in.Name
 	if name == "" {
 		name = in.Service
 	}
 	if name == "" {
-		return nil, nil, badRequest("missing service name (set \"Name\")")
+		return nil, nil, httpkit.BadRequest("missing service name (set \"Name\")")
 	}
 	if in.Kind != "" && in.Kind != "typical" {
-		return nil, nil, badRequest("service kind %q is not supported (orbit has no Connect proxies)", in.Kind)
+		return nil, nil, httpkit.BadRequest("service kind %q is not supported (orbit has no Connect proxies)", in.Kind)
 	}
-	id := in.ID
-	if id == "" {
-		id = name
-	}
-	inst := &catalog.Instance{Node: node, ID: id, Name: name, Address: in.Address, Port: in.Port,
-		Tags: in.Tags, Meta: in.Meta, EnableTagOverride: in.EnableTagOverride,
-		Weights: catalog.Weights{Passing: 1, Warning: 1}}
+	reg := catalog.Registration{Instance: catalog.Instance{Node: node, ID: in.ID, Name: name, Address: in.Address,
+		Port: in.Port, Tags: in.Tags, Meta: in.Meta, EnableTagOverride: in.EnableTagOverride}}
 	if in.Weights != nil {
-		inst.Weights = catalog.Weights(*in.Weights)
+		w := catalog.Weights(*in.Weights)
+		reg.Weights = &w
 	}
 	if len(in.TaggedAddresses) > 0 {
-		inst.TaggedAddresses = map[string]catalog.ServiceAddress{}
+		reg.Instance.TaggedAddresses = map[string]catalog.ServiceAddress{}
 		for k, a := range in.TaggedAddresses {
-			inst.TaggedAddresses[k] = catalog.ServiceAddress{Address: a.Address, Port: a.Port}
+			reg.Instance.TaggedAddresses[k] = catalog.ServiceAddress{Address: a.Address, Port: a.Port}
 		}
-	}
-	for k := range in.Meta {
-		if k == "" || len(k) > 128 {
-			return nil, nil, badRequest("service %q: meta key %q must be 1 to 128 characters", id, k)
-		}
-	}
-	if err := inst.Validate(); err != nil {
-		return nil, nil, err
 	}
 	defs := in.Checks
 	if in.Check != nil {
 		defs = append([]*checkIn{in.Check}, defs...)
 	}
-	checks := make([]*catalog.Check, 0, len(defs))
-	seen := map[string]bool{}
-	for i, d := range defs {
+	for _, d := range defs {
 		if d == nil {
 			continue
 		}
 		c, err := s.toCheck(node, d, true)
 		if err != nil {
-			return nil, nil, fmt.Errorf("service %q: %w", id, err)
+			return nil, nil, fmt.Errorf("service %q: %w", name, err)
 		}
-		c.ServiceID = id
-		if c.CheckID == "" {
-			c.CheckID = "service:" + id
-			if len(defs) > 1 {
-				c.CheckID = fmt.Sprintf("service:%s:%d", id, i+1)
-			}
-		}
-		if c.Name == "" {
-			c.Name = fmt.Sprintf("Service '%s' check", name)
-		}
-		if seen[c.CheckID] {
-			return nil, nil, badRequest("service %q: duplicate check id %q", id, c.CheckID)
-		}
-		seen[c.CheckID] = true
-		if err := c.Validate(); err != nil {
-			return nil, nil, err
-		}
-		checks = append(checks, c)
+		reg.Checks = append(reg.Checks, catalog.CheckRegistration{CheckID: c.CheckID, Name: c.Name, Notes: c.Notes,
+			Status: c.Status, Output: c.Output, Definition: c.Definition})
 	}
-	return inst, checks, nil
+	return reg.Build()
 }
 
 // toCheck builds a check from its registration. runnable requires a check
@@ -95,20 +66,20 @@ func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check
 	}
 	switch {
 	case d.DockerContainerID != "":
-		return nil, badRequest("%s: docker checks are not supported; use an http, tcp, grpc or ttl check", d)
+		return nil, httpkit.BadRequest("%s: docker checks are not supported; use an http, tcp, grpc or ttl check", d)
 	case d.AliasNode != "" || d.AliasService != "":
-		return nil, badRequest("%s: alias checks are not supported; use an http, tcp, grpc or ttl check", d)
+		return nil, httpkit.BadRequest("%s: alias checks are not supported; use an http, tcp, grpc or ttl check", d)
 	case d.H2Ping != "" || d.UDP != "" || d.OSService != "":
-		return nil, badRequest("%s: h2ping, udp and os_service checks are not supported; use an http, tcp, grpc or ttl check", d)
+		return nil, httpkit.BadRequest("%s: h2ping, udp and os_service checks are not supported; use an http, tcp, grpc or ttl check", d)
 	case d.TCPUseTLS:
-		return nil, badRequest("%s: TCPUseTLS is not supported", d)
+		return nil, httpkit.BadRequest("%s: TCPUseTLS is not supported", d)
 	}
 	args := d.ScriptArgs
 	if len(args) == 0 {
 		args = d.Args
 	}
 	if len(args) > 0 && !s.cfg.EnableScriptChecks {
-		return nil, badRequest("%s: Scripts are disabled on this agent; to enable, configure 'enable_script_checks' to true", d)
+		return nil, httpkit.BadRequest("%s: Scripts are disabled on this agent; to enable, configure 'enable_script_checks' to true", d)
 	}
 	id := d.CheckID
 	if id == "" {
@@ -118,7 +89,7 @@ func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check
 	if d.Status != "" {
 		st, err := catalog.ParseStatus(d.Status)
 		if err != nil {
-			return nil, badRequest("%s: %v", d, err)
+			return nil, httpkit.BadRequest("%s: %v", d, err)
 		}
 		status = st
 	}
@@ -132,11 +103,9 @@ func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check
 			FailuresBeforeWarning: d.FailuresBeforeWarning, FailuresBeforeCritical: d.FailuresBeforeCritical,
 			DeregisterCriticalServiceAfter: time.Duration(d.DeregisterCriticalServiceAfter)}}
 	if runnable && c.Definition.Type() == "" {
-		return nil, badRequest("%s: one of HTTP, TCP, GRPC, TTL or ScriptArgs is required", d)
+		return nil, httpkit.BadRequest("%s: one of HTTP, TCP, GRPC, TTL or ScriptArgs is required", d)
 	}
-	if c.Definition.Type() != catalog.TypeTTL && c.Definition.Type() != "" && c.Definition.Timeout == 0 {
-		c.Definition.Timeout = 10 * time.Second
-	}
+	c.Definition.SetDefaults()
 	if err := c.Definition.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", d, err)
 	}

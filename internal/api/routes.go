@@ -1,7 +1,9 @@
 package api
 
+import "github.com/orbit/orbit/internal/httpkit"
+
 func (s *Server) routes() {
-	write := func(path string, h handlerFunc) {
+	write := func(path string, h httpkit.HandlerFunc) {
 		s.handle("PUT "+path, h)
 		s.handle("POST "+path, h)
 	}

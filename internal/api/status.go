@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/httpkit"
 )
 
 func (s *Server) statusLeader(w http.ResponseWriter, r *http.Request) error {
@@ -14,7 +15,7 @@ func (s *Server) statusLeader(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, r, st.Leader)
+	return httpkit.WriteJSON(w, r, http.StatusOK, st.Leader)
 }
 
 func (s *Server) statusPeers(w http.ResponseWriter, r *http.Request) error {
@@ -28,5 +29,5 @@ func (s *Server) statusPeers(w http.ResponseWriter, r *http.Request) error {
 	if st.Peers == nil {
 		st.Peers = []string{}
 	}
-	return writeJSON(w, r, st.Peers)
+	return httpkit.WriteJSON(w, r, http.StatusOK, st.Peers)
 }

@@ -43,7 +43,8 @@ func sanitizeID(s string) string { return strings.NewReplacer("/", "_", "\x00", 
 
 // buildServices maps a group's or a task's service blocks onto catalog
 // instances and checks, with the allocation's host ports and the node's
-// address.
+// address; catalog.Registration.Build applies the defaults it shares with
+// the Consul API.
 func buildServices(in svcInput) ([]registration, error) {
 	var out []registration
 	task := ""
@@ -60,10 +61,9 @@ func buildServices(in svcInput) ([]registration, error) {
 		if s.Address != "" {
 			addr = interpolate(s.Address, in.Env, in.Facts)
 		}
-		inst := &catalog.Instance{
+		inst := catalog.Instance{
 			Node: in.Node, ID: serviceID(in.Alloc.ID, in.Group.Name, task, name, s.Port),
 			Name: name, Address: addr, Port: port, Owner: in.Alloc.ID,
-			Weights: catalog.Weights{Passing: 1, Warning: 1},
 			Meta: map[string]string{"external-source": "nomad", "alloc_id": in.Alloc.ID,
 				"job": in.Job.ID, "group": in.Group.Name, "task": task, "namespace": in.Alloc.Namespace},
 		}
@@ -77,15 +77,21 @@ func buildServices(in svcInput) ([]registration, error) {
 			// Recorded for `orbit audit`, which reports services without one.
 			inst.Meta["orbit-identity-aud"] = strings.Join(s.Identity.Aud, ",")
 		}
-		reg := registration{Instance: inst}
+		reg := catalog.Registration{Instance: inst}
 		for i, c := range s.Checks {
-			chk, err := buildCheck(in, inst, c, i)
+			chk, err := buildCheck(in, &inst, c, i)
 			if err != nil {
 				return nil, fmt.Errorf("service %q: %w", name, err)
 			}
 			reg.Checks = append(reg.Checks, chk)
 		}
-		out = append(out, reg)
+		// One conversion with the Consul API: the same defaults (check
+		// name, timeouts, weights) and the same validation.
+		built, checks, err := reg.Build()
+		if err != nil {
+			return nil, fmt.Errorf("service %q: %w", name, err)
+		}
+		out = append(out, registration{Instance: built, Checks: checks})
 	}
 	return out, nil
 }
@@ -111,20 +117,19 @@ func resolvePort(p string, ports []job.AllocatedPort, mode string) (int, error) 
 	return 0, fmt.Errorf("port %q is not a port label of the group's network", p)
 }
 
-func buildCheck(in svcInput, inst *catalog.Instance, c *job.Check, i int) (*catalog.Check, error) {
+// buildCheck maps a check block onto a check registration: its address
+// from the service's (or the check's own port), its type's fields, its
+// initial status. catalog.Registration.Build applies the defaults.
+func buildCheck(in svcInput, inst *catalog.Instance, c *job.Check, i int) (catalog.CheckRegistration, error) {
 	port := inst.Port
 	if c.Port != "" {
 		p, err := resolvePort(c.Port, in.Ports, "")
 		if err != nil {
-			return nil, fmt.Errorf("check %q: %w", c.Name, err)
+			return catalog.CheckRegistration{}, fmt.Errorf("check %q: %w", c.Name, err)
 		}
 		port = p
 	}
 	hp := hostPort(inst.Address, port)
-	name := c.Name
-	if name == "" {
-		name = fmt.Sprintf("service: %q check", inst.Name)
-	}
 	d := catalog.CheckDefinition{Interval: c.Interval, Timeout: c.Timeout,
 		SuccessBeforePassing: c.SuccessBeforePassing, FailuresBeforeCritical: c.FailuresBeforeCritical,
 		FailuresBeforeWarning: c.FailuresBeforeWarning}
@@ -154,16 +159,16 @@ func buildCheck(in svcInput, inst *catalog.Instance, c *job.Check, i int) (*cata
 	case job.CheckScript:
 		d.Args = append([]string{interpolate(c.Command, in.Env, in.Facts)}, c.Args...)
 	default:
-		return nil, fmt.Errorf("check %q: unsupported type %q", name, c.Type)
+		return catalog.CheckRegistration{}, fmt.Errorf("check %q: unsupported type %q", c.Name, c.Type)
 	}
-	status := catalog.Critical
+	var status catalog.Status
 	if c.InitialStatus != "" {
 		s, err := catalog.ParseStatus(c.InitialStatus)
 		if err != nil {
-			return nil, fmt.Errorf("check %q: %w", name, err)
+			return catalog.CheckRegistration{}, fmt.Errorf("check %q: %w", c.Name, err)
 		}
 		status = s
 	}
-	return &catalog.Check{Node: in.Node, CheckID: sanitizeID(fmt.Sprintf("%s-check-%d", inst.ID, i)), Name: name,
-		Status: status, ServiceID: inst.ID, Definition: d}, nil
+	return catalog.CheckRegistration{CheckID: sanitizeID(fmt.Sprintf("%s-check-%d", inst.ID, i)), Name: c.Name,
+		Status: status, Definition: d}, nil
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
 	"github.com/orbit/orbit/internal/zone"
 )
 
@@ -33,27 +33,10 @@ type authZone struct {
 
 func canonicalName(s string) (string, error) { return zone.Canonical(s) }
 
-// groupZones splits the view's raw "zones" family by zone apex.
-func groupZones(raw map[string]store.KV) map[string][]store.KV {
-	out := map[string][]store.KV{}
-	for rest, kv := range raw {
-		apex, _, ok := strings.Cut(rest, "/")
-		if !ok {
-			continue
-		}
-		kv.Key = rest
-		out[apex] = append(out[apex], kv)
-	}
-	return out
-}
-
-// compileZone builds a zone's lookup structure from its stored keys.
-func compileZone(apex string, kvs []store.KV) (*authZone, error) {
-	z, sets, rev, err := store.DecodeZone(apex, kvs)
-	if err != nil {
-		return nil, err
-	}
-	az := &authZone{z: *z, soa: z.SOA(), names: map[string]map[uint16][]dns.RR{}, modRev: rev}
+// compileZone builds a zone's lookup structure from the view's zone.
+func compileZone(vz *view.Zone) (*authZone, error) {
+	apex, z, sets := vz.Name, vz.Zone, vz.Sets
+	az := &authZone{z: *z, soa: z.SOA(), names: map[string]map[uint16][]dns.RR{}, modRev: vz.Rev}
 	az.neg = z.SOA()
 	az.neg.Hdr.Ttl = z.NegativeTTL()
 	az.names[apex] = map[uint16][]dns.RR{dns.TypeSOA: {az.soa}}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/orbittest"
-	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/zone"
 )
 
@@ -70,7 +69,7 @@ func FuzzHandle(f *testing.F) {
 			f.Fatal(err)
 		}
 	}
-	_, rev, err := st.ChangeZone(ctx, "lab.example.", store.ZoneChange{Create: true, Put: []zone.RRSet{
+	_, rev, err := st.ChangeZone(ctx, "lab.example.", zone.Change{Create: true, Put: []zone.RRSet{
 		{Name: "www", Type: "A", Records: []string{"192.0.2.1"}},
 		{Name: "alias", Type: "CNAME", Records: []string{"www"}},
 		{Name: "loop1", Type: "CNAME", Records: []string{"loop2"}},

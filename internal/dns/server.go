@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,15 +15,17 @@ import (
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
 	"github.com/orbit/orbit/internal/zone"
 )
 
 // Catalog is what the server reads from the view (*view.View satisfies it).
 type Catalog interface {
 	catalogSource
-	// Raw returns the keys of the "zones" family.
-	Raw(family string) map[string]store.KV
+	// Zones lists the authoritative zones, decoded.
+	Zones() []*view.Zone
+	// Zone returns one authoritative zone by its apex.
+	Zone(apex string) (*view.Zone, bool)
 	Revision() uint64
 	Subscribe() (<-chan struct{}, func())
 	WaitRevision(ctx context.Context, rev int64) error
@@ -32,7 +33,7 @@ type Catalog interface {
 
 // ZoneWriter writes zones atomically (*store.Store satisfies it).
 type ZoneWriter interface {
-	ChangeZone(ctx context.Context, name string, ch store.ZoneChange, now time.Time) (*zone.Zone, int64, error)
+	ChangeZone(ctx context.Context, name string, ch zone.Change, now time.Time) (*zone.Zone, int64, error)
 	DeleteZone(ctx context.Context, name string) (bool, int64, error)
 }
 
@@ -305,11 +306,12 @@ func (s *Server) rebuild() {
 	t := s.emptyTable()
 	t.rev = cat.Revision()
 	compiled := map[string]*authZone{}
-	for apex, kvs := range groupZones(cat.Raw(store.FamilyZones)) {
+	for _, vz := range cat.Zones() {
+		apex := vz.Name
 		az := s.compiled[apex]
-		if az == nil || az.modRev != zoneRev(kvs) {
+		if az == nil || az.modRev != vz.Rev {
 			var err error
-			if az, err = compileZone(apex, kvs); err != nil {
+			if az, err = compileZone(vz); err != nil {
 				s.log.Error("dns: skip zone that does not compile", "zone", apex, "err", err)
 				continue
 			}
@@ -344,15 +346,6 @@ func (s *Server) rebuild() {
 	close(s.swapCh)
 	s.swapCh = make(chan struct{})
 	s.swapMu.Unlock()
-}
-
-func zoneRev(kvs []store.KV) int64 {
-	for _, kv := range kvs {
-		if strings.HasSuffix(kv.Key, "/soa") {
-			return kv.ModRevision
-		}
-	}
-	return -1
 }
 
 // waitTable returns once the published table was built at rev or later.

@@ -115,14 +115,16 @@ func pathZone(r *http.Request) (string, error) {
 
 // readZone reads a zone from the view.
 func (s *Server) readZone(name string) (*zone.Zone, []zone.RRSet, error) {
-	kvs := groupZones(s.deps.Catalog.Raw(store.FamilyZones))[name]
-	z, sets, _, err := store.DecodeZone(name, kvs)
-	return z, sets, err
+	vz, ok := s.deps.Catalog.Zone(name)
+	if !ok {
+		return nil, nil, fmt.Errorf("zone %s: %w", name, zone.ErrNotFound)
+	}
+	return vz.Zone, vz.Sets, nil
 }
 
 // change applies a zone change and waits until the view and the DNS
 // answers include it (read-your-writes).
-func (s *Server) change(ctx context.Context, name string, ch store.ZoneChange) (*zone.Zone, error) {
+func (s *Server) change(ctx context.Context, name string, ch zone.Change) (*zone.Zone, error) {
 	if s.deps.Zones == nil {
 		return nil, errors.New("zone writes are not available on this agent")
 	}
@@ -154,20 +156,16 @@ func (s *Server) apiInfo(w http.ResponseWriter, r *http.Request) {
 			info.Upstreams = append(info.Upstreams, u.String())
 		}
 	}
-	for apex := range groupZones(s.deps.Catalog.Raw(store.FamilyZones)) {
-		info.Zones = append(info.Zones, apex)
+	for _, vz := range s.deps.Catalog.Zones() {
+		info.Zones = append(info.Zones, vz.Name)
 	}
 	writeJSON(w, http.StatusOK, info)
 }
 
 func (s *Server) apiListZones(w http.ResponseWriter, r *http.Request) {
 	out := []zone.Summary{}
-	for apex, kvs := range groupZones(s.deps.Catalog.Raw(store.FamilyZones)) {
-		z, sets, _, err := store.DecodeZone(apex, kvs)
-		if err != nil {
-			continue
-		}
-		out = append(out, zone.Summary{Zone: *z, RecordSets: len(sets)})
+	for _, vz := range s.deps.Catalog.Zones() {
+		out = append(out, zone.Summary{Zone: *vz.Zone, RecordSets: len(vz.Sets)})
 	}
 	zone.SortSummaries(out)
 	writeJSON(w, http.StatusOK, out)
@@ -199,7 +197,7 @@ func (s *Server) writeSettings(w http.ResponseWriter, r *http.Request, create bo
 		s.apiError(w, r, err)
 		return
 	}
-	ch := store.ZoneChange{Create: create}
+	ch := zone.Change{Create: create}
 	if given || create {
 		ch.Settings = &settings
 	}
@@ -306,7 +304,7 @@ func (s *Server) apiSetRecords(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, fmt.Errorf("%w: want a record set {\"Name\",\"Type\",\"TTL\",\"Records\"} or a list of them: %v", errBadBody, err))
 		return
 	}
-	if _, err := s.change(r.Context(), name, store.ZoneChange{Put: sets}); err != nil {
+	if _, err := s.change(r.Context(), name, zone.Change{Put: sets}); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -342,7 +340,7 @@ func (s *Server) apiDeleteRecords(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if _, err := s.change(r.Context(), name, store.ZoneChange{Delete: []zone.SetKey{{Name: owner, Type: typ}}}); err != nil {
+	if _, err := s.change(r.Context(), name, zone.Change{Delete: []zone.SetKey{{Name: owner, Type: typ}}}); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -364,7 +362,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
 		// A zone file carries no transfer policy: keep the zone's.
 		z.AlsoNotify, z.AllowTransfer = cur.AlsoNotify, cur.AllowTransfer
 	}
-	nz, err := s.change(r.Context(), name, store.ZoneChange{Import: true, Settings: z, Put: sets})
+	nz, err := s.change(r.Context(), name, zone.Change{Import: true, Settings: z, Put: sets})
 	if err != nil {
 		s.apiError(w, r, err)
 		return

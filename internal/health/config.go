@@ -7,14 +7,17 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/orbit/orbit/internal/catalog"
 )
 
 // Defaults, as Consul's where Consul has one.
 const (
-	// DefaultTimeout bounds an http, tcp or grpc run.
-	DefaultTimeout = 10 * time.Second
-	// DefaultScriptTimeout bounds a script run.
-	DefaultScriptTimeout = 30 * time.Second
+	// DefaultTimeout bounds an http, tcp or grpc run whose definition has
+	// none; registrations already carry it (catalog.Registration.Build).
+	DefaultTimeout = catalog.DefaultCheckTimeout
+	// DefaultScriptTimeout bounds a script run whose definition has none.
+	DefaultScriptTimeout = catalog.DefaultScriptTimeout
 	// DefaultMinInterval is Consul's MinInterval: shorter intervals are raised.
 	DefaultMinInterval = time.Second
 	// DefaultOutputMaxSize is Consul's DefaultBufSize for captured output.

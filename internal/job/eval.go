@@ -49,12 +49,23 @@ type Evaluation struct {
 	FailedTGAllocs map[string]*AllocMetric `json:"failed_tg_allocs,omitempty"`
 	// QueuedAllocations counts, per task group, placements still wanted.
 	QueuedAllocations map[string]int `json:"queued_allocations,omitempty"`
+	// Promote, on an evaluation the API creates for a deployment promote
+	// request, says which canaries to promote.
+	Promote *Promotion `json:"promote,omitempty"`
 	// PlacedAllocs and StoppedAllocs count what the evaluation's plan did.
 	PlacedAllocs  int `json:"placed_allocs,omitempty"`
 	StoppedAllocs int `json:"stopped_allocs,omitempty"`
 
 	CreateTime time.Time `json:"create_time"`
 	ModifyTime time.Time `json:"modify_time"`
+}
+
+// Promotion asks the scheduler to promote the canaries of a deployment:
+// all of its groups, or the named ones.
+type Promotion struct {
+	DeploymentID string   `json:"deployment_id"`
+	All          bool     `json:"all,omitempty"`
+	Groups       []string `json:"groups,omitempty"`
 }
 
 // Terminal reports whether the evaluation needs no more work.

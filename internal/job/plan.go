@@ -12,6 +12,7 @@ type PlanSummary struct {
 // GroupPlan counts a plan's decisions for one group.
 type GroupPlan struct {
 	Place       int `json:"place"`
+	Canary      int `json:"canary,omitempty"` // canaries placed (not counted in Place)
 	Stop        int `json:"stop"`
 	InPlace     int `json:"in_place"`
 	Destructive int `json:"destructive"`

@@ -132,20 +132,14 @@ func (e *env) fakeClient(ctx context.Context, node string) {
 	defer stop()
 	port := 20000
 	for {
-		status := e.v.Raw(store.FamilyAllocStatus)
-		for id, kv := range e.v.Raw(store.FamilyAllocs) {
-			a, err := store.Decode[job.Allocation](kv)
-			if err != nil || a.Node != node {
-				continue
-			}
+		for _, s := range e.v.NodeAllocs(node) {
+			a, id := s.Alloc.V, s.Alloc.V.ID
 			want := job.ClientRunning
 			if a.DesiredStatus != job.DesiredRun {
 				want = job.ClientComplete
 			}
-			if skv, ok := status[id]; ok {
-				if st, _ := store.Decode[job.AllocStatus](skv); st.ClientStatus == want {
-					continue
-				}
+			if st := s.Status.V; st != nil && st.ClientStatus == want {
+				continue
 			}
 			port++
 			st := &job.AllocStatus{ID: id, Node: node, ClientStatus: want, ModifyTime: time.Now(),

@@ -13,6 +13,7 @@ import (
 	"github.com/orbit/orbit/internal/jobspec"
 	"github.com/orbit/orbit/internal/nomadwire"
 	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
 )
 
 func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) {
@@ -22,15 +23,16 @@ func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns := namespace(r)
-	versions := family[job.Version](h, store.FamilyJobs)
-	summaries := h.summaries()
+	summaries := h.summaries(h.view.Allocs())
 	out := []*nomadwire.JobListStub{}
-	for key, he := range family[job.Head](h, store.FamilyJobHead) {
+	for _, it := range h.view.JobHeads() {
+		he, _ := ent(it, true)
 		hd := he.v
 		if !nsMatch(ns, hd.Namespace) || !prefixMatch(r, hd.ID) {
 			continue
 		}
-		ve, ok := versions[key+"/"+uitoa(hd.Version)]
+		key := hd.Namespace + "/" + hd.ID
+		ve, ok := ent(h.view.JobVersion(hd.Namespace, hd.ID, hd.Version))
 		if !ok {
 			continue
 		}
@@ -50,10 +52,11 @@ func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, idx, out)
 }
 
-// summaries counts every job's allocations by group and client status.
-func (h *Handler) summaries() map[string]*nomadwire.JobSummary {
+// summaries counts the allocations of list by job, group and client
+// status.
+func (h *Handler) summaries(list []view.AllocState) map[string]*nomadwire.JobSummary {
 	out := map[string]*nomadwire.JobSummary{}
-	for _, av := range h.allocs(func(*job.Allocation) bool { return true }) {
+	for _, av := range h.allocs(list, func(*job.Allocation) bool { return true }) {
 		a := av.a
 		key := a.Namespace + "/" + a.JobID
 		s := out[key]
@@ -93,7 +96,7 @@ func (h *Handler) jobSummary(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	s := h.summaries()[ns+"/"+id]
+	s := h.summaries(h.view.JobAllocs(ns, id))[ns+"/"+id]
 	if s == nil {
 		s = &nomadwire.JobSummary{JobID: id, Namespace: ns, Summary: map[string]nomadwire.GroupSummary{}}
 	}
@@ -137,8 +140,8 @@ func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) {
 		j.Namespace = namespace(r)
 	}
 	if req.EnforceIndex {
-		head, ok := h.view.RawGet(store.FamilyJobHead, j.Namespace+"/"+j.ID)
-		if (req.JobModifyIndex == 0 && ok) || (req.JobModifyIndex != 0 && (!ok || uint64(head.ModRevision) != req.JobModifyIndex)) {
+		head, ok := h.view.JobHead(j.Namespace, j.ID)
+		if (req.JobModifyIndex == 0 && ok) || (req.JobModifyIndex != 0 && (!ok || uint64(head.ModRev) != req.JobModifyIndex)) {
 			h.fail(w, r, errorf(http.StatusBadRequest, "Enforcing job modify index %d: job exists with conflicting job modify index", req.JobModifyIndex))
 			return
 		}
@@ -286,7 +289,7 @@ func (h *Handler) revertJob(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errorf(http.StatusBadRequest, "can't revert to current version"))
 		return
 	}
-	target, ok := one[job.Version](h, store.FamilyJobs, ns+"/"+id+"/"+uitoa(req.JobVersion))
+	target, ok := ent(h.view.JobVersion(ns, id, req.JobVersion))
 	if !ok {
 		h.fail(w, r, errorf(http.StatusNotFound, "job %q version %d not found", id, req.JobVersion))
 		return
@@ -312,7 +315,7 @@ func uitoa(v uint64) string { return strconv.FormatUint(v, 10) }
 // incarnation of the job still run: their versions restart at 0 like the
 // new job's, so the scheduler must stop them before the job exists again.
 func (h *Handler) waitPurged(ctx context.Context, ns, id string) error {
-	if _, ok := h.view.RawGet(store.FamilyJobHead, ns+"/"+id); ok {
+	if _, ok := h.view.JobHead(ns, id); ok {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -321,9 +324,8 @@ func (h *Handler) waitPurged(ctx context.Context, ns, id string) error {
 	defer stop()
 	for {
 		live := false
-		for _, kv := range h.view.Raw(store.FamilyAllocs) {
-			a, err := store.Decode[job.Allocation](kv)
-			if err == nil && a.JobID == id && a.Namespace == ns && a.DesiredStatus == job.DesiredRun {
+		for _, s := range h.view.JobAllocs(ns, id) {
+			if s.Alloc.V.DesiredStatus == job.DesiredRun {
 				live = true
 				break
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/nomadwire"
 	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
 )
 
 var allocFamilies = []string{store.FamilyAllocs, store.FamilyAllocStatus}
@@ -15,33 +16,37 @@ var allocFamilies = []string{store.FamilyAllocs, store.FamilyAllocStatus}
 // jobTypes returns a lookup of allocations' job types.
 func (h *Handler) jobTypes() func(*job.Allocation) string {
 	types := map[string]string{}
-	for k, e := range family[job.Version](h, store.FamilyJobs) {
-		ns, id, _, ok := store.ParseVersionRest(k)
-		if ok {
-			types[ns+"/"+id] = e.v.Job.Type
+	return func(a *job.Allocation) string {
+		key := a.Namespace + "/" + a.JobID
+		t, ok := types[key]
+		if !ok {
+			if vs := h.view.JobVersions(a.Namespace, a.JobID); len(vs) > 0 && vs[0].V.Job != nil {
+				t = vs[0].V.Job.Type
+			}
+			types[key] = t
 		}
+		return t
 	}
-	return func(a *job.Allocation) string { return types[a.Namespace+"/"+a.JobID] }
 }
 
 func (h *Handler) jobAllocations(w http.ResponseWriter, r *http.Request) {
 	ns, id := namespace(r), r.PathValue("id")
-	h.allocList(w, r, func(a *job.Allocation) bool { return a.Namespace == ns && a.JobID == id })
+	h.allocList(w, r, h.view.JobAllocs(ns, id), func(*job.Allocation) bool { return true })
 }
 
 func (h *Handler) listAllocations(w http.ResponseWriter, r *http.Request) {
 	ns := namespace(r)
-	h.allocList(w, r, func(a *job.Allocation) bool { return nsMatch(ns, a.Namespace) && prefixMatch(r, a.ID) })
+	h.allocList(w, r, h.view.Allocs(), func(a *job.Allocation) bool { return nsMatch(ns, a.Namespace) && prefixMatch(r, a.ID) })
 }
 
 func (h *Handler) evalAllocations(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	h.allocList(w, r, func(a *job.Allocation) bool { return a.EvalID == id })
+	h.allocList(w, r, h.view.Allocs(), func(a *job.Allocation) bool { return a.EvalID == id })
 }
 
 func (h *Handler) deploymentAllocations(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	h.allocList(w, r, func(a *job.Allocation) bool { return a.DeploymentID == id })
+	h.allocList(w, r, h.view.Allocs(), func(a *job.Allocation) bool { return a.DeploymentID == id })
 }
 
 func (h *Handler) nodeAllocations(w http.ResponseWriter, r *http.Request) {
@@ -50,16 +55,16 @@ func (h *Handler) nodeAllocations(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errorf(http.StatusNotFound, "node not found"))
 		return
 	}
-	h.allocList(w, r, func(a *job.Allocation) bool { return a.Node == n.Name })
+	h.allocList(w, r, h.view.NodeAllocs(n.Name), func(*job.Allocation) bool { return true })
 }
 
-func (h *Handler) allocList(w http.ResponseWriter, r *http.Request, keep func(*job.Allocation) bool) {
+func (h *Handler) allocList(w http.ResponseWriter, r *http.Request, list []view.AllocState, keep func(*job.Allocation) bool) {
 	idx, err := h.block(r, allocFamilies...)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.reply(w, idx, h.stubs(h.allocs(keep), h.jobTypes()))
+	h.reply(w, idx, h.stubs(h.allocs(list, keep), h.jobTypes()))
 }
 
 func (h *Handler) getAllocation(w http.ResponseWriter, r *http.Request) {
@@ -68,26 +73,25 @@ func (h *Handler) getAllocation(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	id := r.PathValue("id")
-	list := h.allocs(func(a *job.Allocation) bool { return a.ID == id })
-	if len(list) == 0 {
+	s, ok := h.view.Alloc(r.PathValue("id"))
+	if !ok {
 		h.fail(w, r, errorf(http.StatusNotFound, "alloc not found"))
 		return
 	}
-	av := list[0]
+	av := fromState(s)
 	out := fromAlloc(av.a, av.st, h.nodeIDs()[av.a.Node], av.createRev, av.modRev)
-	if v, ok := one[job.Version](h, store.FamilyJobs, av.a.Namespace+"/"+av.a.JobID+"/"+uitoa(av.a.JobVersion)); ok {
+	if v, ok := ent(h.view.JobVersion(av.a.Namespace, av.a.JobID, av.a.JobVersion)); ok {
 		out.Job = fromJob(v.v, nil, v.createRev, v.modRev)
 		out.JobType = v.v.Job.Type
 	}
 	h.reply(w, idx, out)
 }
 
-func (h *Handler) evals(keep func(*job.Evaluation) bool) []*nomadwire.Evaluation {
+func (h *Handler) evals(list []view.Item[job.Evaluation], keep func(*job.Evaluation) bool) []*nomadwire.Evaluation {
 	out := []*nomadwire.Evaluation{}
-	for _, e := range family[job.Evaluation](h, store.FamilyEvals) {
-		if keep(e.v) {
-			out = append(out, fromEval(e.v, e.createRev, e.modRev))
+	for _, e := range list {
+		if keep(e.V) {
+			out = append(out, fromEval(e.V, e.CreateRev, e.ModRev))
 		}
 	}
 	sort.Slice(out, func(i, k int) bool {
@@ -106,7 +110,7 @@ func (h *Handler) jobEvaluations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, id := namespace(r), r.PathValue("id")
-	h.reply(w, idx, h.evals(func(e *job.Evaluation) bool { return e.Namespace == ns && e.JobID == id }))
+	h.reply(w, idx, h.evals(h.view.JobEvals(ns, id), func(*job.Evaluation) bool { return true }))
 }
 
 func (h *Handler) listEvaluations(w http.ResponseWriter, r *http.Request) {
@@ -116,7 +120,7 @@ func (h *Handler) listEvaluations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, status := namespace(r), r.URL.Query().Get("status")
-	h.reply(w, idx, h.evals(func(e *job.Evaluation) bool {
+	h.reply(w, idx, h.evals(h.view.Evals(), func(e *job.Evaluation) bool {
 		return nsMatch(ns, e.Namespace) && prefixMatch(r, e.ID) && (status == "" || e.Status == status)
 	}))
 }
@@ -127,7 +131,7 @@ func (h *Handler) getEvaluation(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	e, ok := one[job.Evaluation](h, store.FamilyEvals, r.PathValue("id"))
+	e, ok := ent(h.view.Eval(r.PathValue("id")))
 	if !ok {
 		h.fail(w, r, errorf(http.StatusNotFound, "eval not found"))
 		return
@@ -135,11 +139,11 @@ func (h *Handler) getEvaluation(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, idx, fromEval(e.v, e.createRev, e.modRev))
 }
 
-func (h *Handler) deployments(keep func(*job.Deployment) bool) []*nomadwire.Deployment {
+func (h *Handler) deployments(list []view.Item[job.Deployment], keep func(*job.Deployment) bool) []*nomadwire.Deployment {
 	out := []*nomadwire.Deployment{}
-	for _, e := range family[job.Deployment](h, store.FamilyDeployments) {
-		if keep(e.v) {
-			out = append(out, fromDeployment(e.v, e.createRev, e.modRev))
+	for _, e := range list {
+		if keep(e.V) {
+			out = append(out, fromDeployment(e.V, e.CreateRev, e.ModRev))
 		}
 	}
 	sort.Slice(out, func(i, k int) bool {
@@ -158,7 +162,7 @@ func (h *Handler) jobDeployments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, id := namespace(r), r.PathValue("id")
-	h.reply(w, idx, h.deployments(func(d *job.Deployment) bool { return d.Namespace == ns && d.JobID == id }))
+	h.reply(w, idx, h.deployments(h.view.JobDeployments(ns, id), func(*job.Deployment) bool { return true }))
 }
 
 func (h *Handler) jobLatestDeployment(w http.ResponseWriter, r *http.Request) {
@@ -168,7 +172,7 @@ func (h *Handler) jobLatestDeployment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, id := namespace(r), r.PathValue("id")
-	list := h.deployments(func(d *job.Deployment) bool { return d.Namespace == ns && d.JobID == id })
+	list := h.deployments(h.view.JobDeployments(ns, id), func(*job.Deployment) bool { return true })
 	if len(list) == 0 {
 		h.reply(w, idx, nil)
 		return
@@ -183,7 +187,7 @@ func (h *Handler) listDeployments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns := namespace(r)
-	h.reply(w, idx, h.deployments(func(d *job.Deployment) bool { return nsMatch(ns, d.Namespace) && prefixMatch(r, d.ID) }))
+	h.reply(w, idx, h.deployments(h.view.Deployments(), func(d *job.Deployment) bool { return nsMatch(ns, d.Namespace) && prefixMatch(r, d.ID) }))
 }
 
 func (h *Handler) getDeployment(w http.ResponseWriter, r *http.Request) {
@@ -192,7 +196,7 @@ func (h *Handler) getDeployment(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	d, ok := one[job.Deployment](h, store.FamilyDeployments, r.PathValue("id"))
+	d, ok := ent(h.view.Deployment(r.PathValue("id")))
 	if !ok {
 		h.fail(w, r, errorf(http.StatusNotFound, "deployment not found"))
 		return
@@ -203,12 +207,12 @@ func (h *Handler) getDeployment(w http.ResponseWriter, r *http.Request) {
 // findNode finds a node by ID, name or unique ID prefix.
 func (h *Handler) findNode(key string) (*job.NodeInfo, bool) {
 	var byPrefix []*job.NodeInfo
-	for name, e := range family[job.NodeInfo](h, store.FamilyNodeInfo) {
-		if e.v.ID == key || name == key {
-			return e.v, true
+	for _, e := range h.view.NodeInfos() {
+		if e.V.ID == key || e.V.Name == key {
+			return e.V, true
 		}
-		if key != "" && strings.HasPrefix(e.v.ID, key) {
-			byPrefix = append(byPrefix, e.v)
+		if key != "" && strings.HasPrefix(e.V.ID, key) {
+			byPrefix = append(byPrefix, e.V)
 		}
 	}
 	if len(byPrefix) == 1 {
@@ -224,9 +228,9 @@ func (h *Handler) listNodes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := []*nomadwire.Node{}
-	for _, e := range family[job.NodeInfo](h, store.FamilyNodeInfo) {
-		if prefixMatch(r, e.v.ID) {
-			out = append(out, fromNode(e.v, h.view.Alive(e.v.Name), e.createRev, e.modRev))
+	for _, e := range h.view.NodeInfos() {
+		if prefixMatch(r, e.V.ID) {
+			out = append(out, fromNode(e.V, h.view.Alive(e.V.Name), e.CreateRev, e.ModRev))
 		}
 	}
 	sort.Slice(out, func(i, k int) bool { return out[i].Name < out[k].Name })
@@ -244,6 +248,6 @@ func (h *Handler) getNode(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errorf(http.StatusNotFound, "node not found"))
 		return
 	}
-	e, _ := one[job.NodeInfo](h, store.FamilyNodeInfo, n.Name)
-	h.reply(w, idx, fromNode(n, h.view.Alive(n.Name), e.createRev, e.modRev))
+	e, _ := h.view.NodeInfo(n.Name)
+	h.reply(w, idx, fromNode(n, h.view.Alive(n.Name), e.CreateRev, e.ModRev))
 }

@@ -10,7 +10,6 @@ import (
 	"strconv"
 
 	"github.com/orbit/orbit/internal/job"
-	"github.com/orbit/orbit/internal/store"
 )
 
 // streamFrame is Nomad's StreamFrame.
@@ -24,12 +23,12 @@ type streamFrame struct {
 // logs serves /v1/client/fs/logs/:alloc: locally through LogReader for
 // this node's allocations, else proxied to the allocation's node.
 func (h *Handler) logs(w http.ResponseWriter, r *http.Request) {
-	e, ok := one[job.Allocation](h, store.FamilyAllocs, r.PathValue("alloc"))
+	s, ok := h.view.Alloc(r.PathValue("alloc"))
 	if !ok {
 		h.fail(w, r, errorf(http.StatusNotFound, "alloc not found"))
 		return
 	}
-	a := e.v
+	a := s.Alloc.V
 	q := r.URL.Query()
 	task, stream := q.Get("task"), q.Get("type")
 	if task == "" {
@@ -111,12 +110,12 @@ func copyFlushing(w http.ResponseWriter, rc io.Reader) {
 
 // proxyLogs forwards the request to the agent of the allocation's node.
 func (h *Handler) proxyLogs(w http.ResponseWriter, r *http.Request, a *job.Allocation) {
-	n, ok := one[job.NodeInfo](h, store.FamilyNodeInfo, a.Node)
-	if !ok || n.v.HTTPAddr == "" || a.Node == h.cfg.NodeName {
+	n, ok := h.view.NodeInfo(a.Node)
+	if !ok || n.V.HTTPAddr == "" || a.Node == h.cfg.NodeName {
 		h.fail(w, r, errorf(http.StatusNotFound, "the logs of allocation %s are on node %q, which cannot be reached", a.ID, a.Node))
 		return
 	}
-	u := url.URL{Scheme: "http", Host: n.v.HTTPAddr, Path: r.URL.Path, RawQuery: r.URL.RawQuery}
+	u := url.URL{Scheme: "http", Host: n.V.HTTPAddr, Path: r.URL.Path, RawQuery: r.URL.RawQuery}
 	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, u.String(), nil)
 	if err != nil {
 		h.fail(w, r, err)

@@ -3,12 +3,12 @@ package nomadapi
 import (
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/nomadwire"
 	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
 )
 
 // namespace returns the request's namespace: ?namespace, default
@@ -29,58 +29,31 @@ type entry[T any] struct {
 	modRev    int64
 }
 
-// family decodes every key of a raw family, skipping undecodable ones.
-func family[T any](h *Handler, fam string) map[string]entry[T] {
-	raw := h.view.Raw(fam)
-	out := make(map[string]entry[T], len(raw))
-	for k, kv := range raw {
-		v, err := store.Decode[T](kv)
-		if err != nil {
-			h.log.Warn("skip undecodable key", "family", fam, "key", k, "err", err)
-			continue
-		}
-		out[k] = entry[T]{v: v, createRev: kv.CreateRevision, modRev: kv.ModRevision}
-	}
-	return out
-}
-
-// one decodes one key of a raw family.
-func one[T any](h *Handler, fam, rest string) (entry[T], bool) {
-	kv, ok := h.view.RawGet(fam, rest)
-	if !ok {
-		return entry[T]{}, false
-	}
-	v, err := store.Decode[T](kv)
-	if err != nil {
-		h.log.Warn("skip undecodable key", "family", fam, "key", rest, "err", err)
-		return entry[T]{}, false
-	}
-	return entry[T]{v: v, createRev: kv.CreateRevision, modRev: kv.ModRevision}, true
+// ent converts the view's typed item.
+func ent[T any](it view.Item[T], ok bool) (entry[T], bool) {
+	return entry[T]{v: it.V, createRev: it.CreateRev, modRev: it.ModRev}, ok
 }
 
 // currentJob returns a job's head and current version.
 func (h *Handler) currentJob(ns, id string) (entry[job.Head], entry[job.Version], error) {
-	head, ok := one[job.Head](h, store.FamilyJobHead, ns+"/"+id)
+	head, ok := ent(h.view.JobHead(ns, id))
 	if !ok {
 		return head, entry[job.Version]{}, store.ErrJobNotFound
 	}
-	v, ok := one[job.Version](h, store.FamilyJobs, ns+"/"+id+"/"+strconv.FormatUint(head.v.Version, 10))
+	v, ok := ent(h.view.JobVersion(ns, id, head.v.Version))
 	if !ok {
 		return head, v, store.ErrJobNotFound
 	}
 	return head, v, nil
 }
 
-// jobVersions lists a job's stored versions, newest first.
+// versionsOf lists a job's stored versions, newest first.
 func (h *Handler) versionsOf(ns, id string) []entry[job.Version] {
 	var out []entry[job.Version]
-	for k, e := range family[job.Version](h, store.FamilyJobs) {
-		vns, vid, _, ok := store.ParseVersionRest(k)
-		if ok && vns == ns && vid == id {
-			out = append(out, e)
-		}
+	for _, it := range h.view.JobVersions(ns, id) {
+		e, _ := ent(it, true)
+		out = append(out, e)
 	}
-	sort.Slice(out, func(i, k int) bool { return out[i].v.Version > out[k].v.Version })
 	return out
 }
 
@@ -92,20 +65,19 @@ type allocView struct {
 	modRev    int64
 }
 
-// allocs lists the allocations keep accepts, newest first.
-func (h *Handler) allocs(keep func(*job.Allocation) bool) []allocView {
-	status := family[job.AllocStatus](h, store.FamilyAllocStatus)
+func fromState(s view.AllocState) allocView {
+	av := allocView{a: s.Alloc.V, st: s.Status.V, createRev: s.Alloc.CreateRev, modRev: s.Alloc.ModRev}
+	av.modRev = max(av.modRev, s.Status.ModRev)
+	return av
+}
+
+// allocs lists the allocations of list keep accepts, newest first.
+func (h *Handler) allocs(list []view.AllocState, keep func(*job.Allocation) bool) []allocView {
 	var out []allocView
-	for id, e := range family[job.Allocation](h, store.FamilyAllocs) {
-		if !keep(e.v) {
-			continue
+	for _, s := range list {
+		if keep(s.Alloc.V) {
+			out = append(out, fromState(s))
 		}
-		av := allocView{a: e.v, createRev: e.createRev, modRev: e.modRev}
-		if st, ok := status[id]; ok {
-			av.st = st.v
-			av.modRev = max(av.modRev, st.modRev)
-		}
-		out = append(out, av)
 	}
 	sort.Slice(out, func(i, k int) bool {
 		if out[i].createRev != out[k].createRev {
@@ -119,8 +91,9 @@ func (h *Handler) allocs(keep func(*job.Allocation) bool) []allocView {
 // nodeIDs maps node names to their fingerprinted IDs.
 func (h *Handler) nodeIDs() map[string]string {
 	out := map[string]string{}
-	for name, e := range family[job.NodeInfo](h, store.FamilyNodeInfo) {
-		out[name] = e.v.ID
+	for _, e := range h.view.NodeInfos() {
+		name := e.V.Name
+		out[name] = e.V.ID
 		if out[name] == "" {
 			out[name] = name
 		}

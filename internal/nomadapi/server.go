@@ -50,8 +50,22 @@ var _ Store = (*store.Store)(nil)
 
 // View is the part of the view the API reads.
 type View interface {
-	Raw(family string) map[string]store.KV
-	RawGet(family, rest string) (store.KV, bool)
+	JobHeads() []view.Item[job.Head]
+	JobHead(ns, id string) (view.Item[job.Head], bool)
+	JobVersion(ns, id string, version uint64) (view.Item[job.Version], bool)
+	JobVersions(ns, id string) []view.Item[job.Version]
+	Allocs() []view.AllocState
+	Alloc(id string) (view.AllocState, bool)
+	JobAllocs(ns, id string) []view.AllocState
+	NodeAllocs(node string) []view.AllocState
+	Evals() []view.Item[job.Evaluation]
+	Eval(id string) (view.Item[job.Evaluation], bool)
+	JobEvals(ns, id string) []view.Item[job.Evaluation]
+	Deployments() []view.Item[job.Deployment]
+	Deployment(id string) (view.Item[job.Deployment], bool)
+	JobDeployments(ns, id string) []view.Item[job.Deployment]
+	NodeInfos() []view.Item[job.NodeInfo]
+	NodeInfo(node string) (view.Item[job.NodeInfo], bool)
 	Alive(node string) bool
 	Index(res view.Resource) uint64
 	Subscribe() (<-chan struct{}, func())

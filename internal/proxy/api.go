@@ -1,10 +1,11 @@
 package proxy
 
 import (
-	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/routing"
 )
 
@@ -16,35 +17,33 @@ import (
 //	GET /v1/edge/middlewares[/NAME]
 //
 // Disabled elements are listed with status "disabled" and their errors.
-// The agent mounts it on the API listener.
+// The agent mounts it on the API listener, behind the authorizer.
 func (s *Server) API() http.Handler {
+	kit := &httpkit.Kit{Log: s.log}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/edge/routers", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.routersJSON()) })
-	mux.HandleFunc("GET /v1/edge/services", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.servicesJSON()) })
-	mux.HandleFunc("GET /v1/edge/middlewares", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.middlewaresJSON()) })
-	one := func(list func() []map[string]any) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
+	all := func(list func() []map[string]any) http.Handler {
+		return kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
+			return httpkit.WriteJSON(w, r, http.StatusOK, list())
+		})
+	}
+	one := func(kind string, list func() []map[string]any) http.Handler {
+		return kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
 			name := r.PathValue("name")
 			for _, e := range list() {
 				if e["name"] == name {
-					writeJSON(w, e)
-					return
+					return httpkit.WriteJSON(w, r, http.StatusOK, e)
 				}
 			}
-			http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
-		}
+			return fmt.Errorf("%w: no %s named %q", httpkit.ErrNotFound, kind, name)
+		})
 	}
-	mux.Handle("GET /v1/edge/routers/{name}", one(s.routersJSON))
-	mux.Handle("GET /v1/edge/services/{name}", one(s.servicesJSON))
-	mux.Handle("GET /v1/edge/middlewares/{name}", one(s.middlewaresJSON))
+	mux.Handle("GET /v1/edge/routers", all(s.routersJSON))
+	mux.Handle("GET /v1/edge/services", all(s.servicesJSON))
+	mux.Handle("GET /v1/edge/middlewares", all(s.middlewaresJSON))
+	mux.Handle("GET /v1/edge/routers/{name}", one("router", s.routersJSON))
+	mux.Handle("GET /v1/edge/services/{name}", one("service", s.servicesJSON))
+	mux.Handle("GET /v1/edge/middlewares/{name}", one("middleware", s.middlewaresJSON))
 	return mux
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
 }
 
 const provider = "orbit"

@@ -42,7 +42,7 @@ func (s *sched) ensureDeployment() {
 			continue
 		}
 		states[g.Name] = &job.DeploymentState{AutoRevert: u.AutoRevert, AutoPromote: u.AutoPromote,
-			ProgressDeadline: u.ProgressDeadline, DesiredTotal: g.Count}
+			ProgressDeadline: u.ProgressDeadline, DesiredTotal: g.Count, DesiredCanaries: s.desiredCanaries(g, u)}
 		if u.ProgressDeadline > 0 {
 			states[g.Name].RequireProgressBy = s.in.Now.Add(u.ProgressDeadline)
 		}
@@ -91,7 +91,7 @@ func (s *sched) updateDeployment() {
 		}
 		if st.HealthyAllocs < st.DesiredTotal || s.oldVersionsLive(name) {
 			done = false
-			if !st.RequireProgressBy.IsZero() && s.in.Now.After(st.RequireProgressBy) {
+			if !st.RequireProgressBy.IsZero() && s.in.Now.After(st.RequireProgressBy) && !s.awaitingPromotion(name) {
 				late = true
 			}
 		}
@@ -103,6 +103,7 @@ func (s *sched) updateDeployment() {
 		if late && !unhealthy {
 			d.StatusDescription = "Failed due to progress deadline"
 		}
+		s.stopCanaries(d)
 		if s.autoRevert(d) && s.in.StableVersion != nil {
 			v := *s.in.StableVersion
 			s.res.RevertTo = &v
@@ -187,7 +188,8 @@ func (s *sched) oldVersionsLive(group string) bool {
 func deploymentKey(d *job.Deployment) string {
 	k := d.Status + "|" + d.StatusDescription
 	for name, st := range d.TaskGroups {
-		k += fmt.Sprintf("|%s:%d:%d:%d:%d:%d", name, st.DesiredTotal, st.PlacedAllocs, st.HealthyAllocs, st.UnhealthyAllocs, st.RequireProgressBy.UnixNano())
+		k += fmt.Sprintf("|%s:%d:%d:%d:%d:%d:%t:%d", name, st.DesiredTotal, st.PlacedAllocs, st.HealthyAllocs, st.UnhealthyAllocs,
+			st.RequireProgressBy.UnixNano(), st.Promoted, len(st.PlacedCanaries))
 	}
 	return k
 }

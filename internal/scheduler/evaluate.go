@@ -49,7 +49,7 @@ func (s *Server) evaluate(ctx context.Context, sn *snapshot, cl *Cluster, w *wor
 		for n, r := range pr.NodeSeq {
 			sn.seq[n] = r
 		}
-		s.account(cl, pr.Applied, res, in)
+		s.account(pr.Applied, res, in)
 		if errors.Is(err, store.ErrConflict) {
 			s.m.conflicts.Inc()
 			s.log.Debug("plan conflicted; re-planning", "job", w.key, "eval", eval.ID)
@@ -70,6 +70,7 @@ func (s *Server) evaluate(ctx context.Context, sn *snapshot, cl *Cluster, w *wor
 	// client's status written while the plan was being applied has a lower
 	// revision than the plan, and must still wake the next pass.
 	s.lastRev[w.key], s.ownRev[w.key] = sn.jobRev(w.key), rev
+	delete(s.dirty, w.key)
 	queued := 0
 	for _, q := range res.Queued {
 		queued += q
@@ -83,9 +84,10 @@ func (s *Server) evaluate(ctx context.Context, sn *snapshot, cl *Cluster, w *wor
 	return rev, false
 }
 
-// account updates the pass's cluster with the applied part of a plan, so
-// the next job in the same pass sees this one's placements.
-func (s *Server) account(cl *Cluster, applied []string, res *Result, in Input) {
+// account updates the leader's cluster with the applied part of a plan,
+// so the next job in the same pass sees this one's placements (the view's
+// journal brings the same allocations again later; counting is by id).
+func (s *Server) account(applied []string, res *Result, in Input) {
 	ok := map[string]bool{}
 	for _, n := range applied {
 		ok[n] = true
@@ -96,12 +98,12 @@ func (s *Server) account(cl *Cluster, applied []string, res *Result, in Input) {
 	}
 	for _, a := range res.Update {
 		if ok[a.Node] && a.DesiredStatus != job.DesiredRun && !job.IsTerminalClientStatus(a.ClientStatusWith(status[a.ID])) {
-			cl.Remove(a)
+			s.usage.remove(a.ID)
 		}
 	}
 	for _, a := range res.Place {
 		if ok[a.Node] {
-			cl.Add(a)
+			s.usage.add(a)
 		}
 	}
 }
@@ -109,7 +111,8 @@ func (s *Server) account(cl *Cluster, applied []string, res *Result, in Input) {
 // input builds the evaluation's input from the snapshot.
 func (s *Server) input(sn *snapshot, cl *Cluster, w *work, now time.Time) Input {
 	in := Input{Cluster: cl, Now: now, NewID: s.newID}
-	head := sn.heads[w.key]
+	js := sn.job(w.key)
+	head := js.head
 	if head != nil {
 		in.Version, in.Stopped = head.Version, head.Stopped
 		if v := sn.version(w.ns, w.id, head.Version); v != nil {
@@ -132,9 +135,12 @@ func (s *Server) input(sn *snapshot, cl *Cluster, w *work, now time.Time) Input 
 		}
 		return nil
 	}
-	for _, id := range sn.byJob[w.key] {
-		in.Allocs = append(in.Allocs, AllocState{Alloc: sn.allocs[id], Status: sn.status[id]})
+	for _, e := range w.evals {
+		if e.Promote != nil {
+			in.Promote = append(in.Promote, e.Promote)
+		}
 	}
+	in.Allocs = allocStates(js.allocs)
 	in.Deployment = sn.latestDeployment(w.ns, w.id)
 	in.StableVersion = sn.stableVersion(w.ns, w.id, in.Version)
 	return in
@@ -144,7 +150,7 @@ func (s *Server) input(sn *snapshot, cl *Cluster, w *work, now time.Time) Input 
 // marking a version stable, auto-reverting after a failed deployment.
 func (s *Server) afterPlan(ctx context.Context, sn *snapshot, in Input, res *Result, now time.Time) {
 	ns, id := in.Eval.Namespace, in.Eval.JobID
-	if head := sn.heads[jobKey(ns, id)]; head != nil && head.Status != res.JobStatus {
+	if head := sn.head(jobKey(ns, id)); head != nil && head.Status != res.JobStatus {
 		if err := s.store.SetJobStatus(ctx, ns, id, res.JobStatus); err != nil {
 			s.log.Error("set job status", "job", id, "err", err)
 		}

@@ -2,12 +2,12 @@ package scheduler
 
 import (
 	"context"
-	"sort"
 	"strconv"
 	"time"
 
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
 )
 
 // TrackedVersions is how many versions of a job are kept (Nomad's
@@ -17,12 +17,17 @@ const TrackedVersions = 6
 // collectGarbage deletes terminal allocations (with their reports),
 // evaluations and deployments older than GCThreshold, and job versions
 // beyond TrackedVersions that no allocation uses.
+//
+// It reads every allocation, evaluation, deployment and version, so it
+// runs once per GCInterval, not every pass.
 func (s *Server) collectGarbage(ctx context.Context, sn *snapshot, now time.Time) {
 	cutoff := now.Add(-s.cfg.GCThreshold)
 	var keys []string
 	used := map[string]bool{} // "ns/id/version" in use by an allocation
-	for id, a := range sn.allocs {
-		st := sn.status[id]
+	allocs := map[string]bool{}
+	for _, as := range s.view.Allocs() {
+		a, st := as.Alloc.V, as.Status.V
+		allocs[a.ID] = true
 		used[a.Namespace+"/"+a.JobID+"/"+strconv.FormatUint(a.JobVersion, 10)] = true
 		modified := a.ModifyTime
 		if st != nil && st.ModifyTime.After(modified) {
@@ -30,25 +35,33 @@ func (s *Server) collectGarbage(ctx context.Context, sn *snapshot, now time.Time
 		}
 		clientDone := a.Lost || st.Terminal() || (st == nil && !sn.alive[a.Node])
 		if a.TerminalDesired() && clientDone && modified.Before(cutoff) {
-			keys = append(keys, store.AllocKey(id), store.AllocStatusKey(id))
+			keys = append(keys, store.AllocKey(a.ID), store.AllocStatusKey(a.ID))
 		}
 	}
-	for id, st := range sn.status {
-		if sn.allocs[id] == nil && st.ModifyTime.Before(cutoff) {
-			keys = append(keys, store.AllocStatusKey(id))
+	for _, it := range s.view.AllocStatuses() {
+		if st := it.V; !allocs[st.ID] && st.ModifyTime.Before(cutoff) {
+			keys = append(keys, store.AllocStatusKey(st.ID))
 		}
 	}
-	for id, e := range sn.evals {
-		if e.Terminal() && e.ModifyTime.Before(cutoff) {
-			keys = append(keys, store.EvalKey(id))
+	for _, it := range s.view.Evals() {
+		if e := it.V; e.Terminal() && e.ModifyTime.Before(cutoff) {
+			keys = append(keys, store.EvalKey(e.ID))
 		}
 	}
-	for id, d := range sn.deps {
-		if !d.Active() && d.ModifyTime.Before(cutoff) && sn.latestDeployment(d.Namespace, d.JobID) != d {
-			keys = append(keys, store.DeploymentKey(id))
+	byJob := map[string][]view.Item[job.Deployment]{}
+	for _, it := range s.view.Deployments() {
+		k := jobKey(it.V.Namespace, it.V.JobID)
+		byJob[k] = append(byJob[k], it)
+	}
+	for _, deps := range byJob {
+		newest := latest(deps)
+		for _, it := range deps {
+			if d := it.V; !d.Active() && d.ModifyTime.Before(cutoff) && d != newest {
+				keys = append(keys, store.DeploymentKey(d.ID))
+			}
 		}
 	}
-	keys = append(keys, s.oldVersions(sn, used)...)
+	keys = append(keys, s.oldVersions(used)...)
 	if len(keys) == 0 {
 		return
 	}
@@ -62,36 +75,26 @@ func (s *Server) collectGarbage(ctx context.Context, sn *snapshot, now time.Time
 
 // oldVersions lists the version keys beyond the newest TrackedVersions of
 // each job that no allocation uses and that are not stable fallbacks.
-func (s *Server) oldVersions(sn *snapshot, used map[string]bool) []string {
-	type ver struct {
-		key string
-		v   *job.Version
-	}
-	byJob := map[string][]ver{}
-	for k, v := range sn.versions {
-		ns, id, _, ok := store.ParseVersionRest(k)
-		if ok {
-			byJob[jobKey(ns, id)] = append(byJob[jobKey(ns, id)], ver{k, v})
-		}
-	}
+func (s *Server) oldVersions(used map[string]bool) []string {
 	var out []string
-	for _, vs := range byJob {
+	for _, k := range s.view.VersionedJobs() {
+		ns, id := splitJobKey(k)
+		vs := s.view.JobVersions(ns, id) // newest first
 		if len(vs) <= TrackedVersions {
 			continue
 		}
-		sort.Slice(vs, func(i, k int) bool { return vs[i].v.Version > vs[k].v.Version })
 		stableKept := false
-		for i, v := range vs {
+		for i, it := range vs {
+			v := it.V
 			if i < TrackedVersions {
-				stableKept = stableKept || v.v.Stable
+				stableKept = stableKept || v.Stable
 				continue
 			}
-			if used[v.key] || (v.v.Stable && !stableKept) {
-				stableKept = stableKept || v.v.Stable
+			if used[k+"/"+strconv.FormatUint(v.Version, 10)] || (v.Stable && !stableKept) {
+				stableKept = stableKept || v.Stable
 				continue
 			}
-			ns, id, version, _ := store.ParseVersionRest(v.key)
-			out = append(out, store.JobVersionKey(ns, id, version))
+			out = append(out, store.JobVersionKey(ns, id, v.Version))
 		}
 	}
 	return out

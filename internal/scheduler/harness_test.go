@@ -27,6 +27,7 @@ type harness struct {
 	now      time.Time
 	ids      int
 	plans    []*Result
+	promote  []*job.Promotion  // promotion requests for the next evaluation only
 	others   []*job.Allocation // allocations of other jobs (load)
 }
 
@@ -99,7 +100,7 @@ func (h *harness) input(trigger string) Input {
 		Eval: &job.Evaluation{ID: fmt.Sprintf("eval-%d", h.ids), JobID: h.job.ID, Namespace: h.job.Namespace, TriggeredBy: trigger},
 		Job:  h.job, Version: h.version, Stopped: h.stopped,
 		Versions: func(v uint64) *job.Job { return h.versions[v] },
-		Allocs:   allocs, Deployment: dep, StableVersion: stable,
+		Allocs:   allocs, Deployment: dep, StableVersion: stable, Promote: h.promote,
 		Cluster: NewCluster(infos, func(n string) bool { return h.alive[n] }, live),
 		Now:     h.now,
 		NewID:   func() string { h.ids++; return fmt.Sprintf("a%03d", h.ids) },
@@ -110,6 +111,7 @@ func (h *harness) input(trigger string) Input {
 func (h *harness) eval() *Result {
 	h.t.Helper()
 	r := Schedule(h.input(job.TriggerJobRegister))
+	h.promote = nil
 	h.plans = append(h.plans, r)
 	for _, a := range r.Update {
 		if h.allocs[a.ID] == nil {

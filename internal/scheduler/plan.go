@@ -13,13 +13,13 @@ func (s *Server) PlanJob(ctx context.Context, j *job.Job) (*job.PlanSummary, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	sn := s.readWith(newCaches())
+	sn := s.read()
 	key := jobKey(j.Namespace, j.ID)
 	w := &work{key: key, ns: j.Namespace, id: j.ID, trigger: job.TriggerJobRegister}
-	in := s.input(sn, sn.cluster(), w, s.cfg.Clock.Now())
+	in := s.input(sn, buildCluster(s.view, sn), w, s.cfg.Clock.Now())
 	prev := in.Job
 	in.Job, in.Stopped = j, false
-	if head := sn.heads[key]; head != nil && (prev == nil || !job.SameSpec(prev, j) || head.Stopped) {
+	if head := sn.head(key); head != nil && (prev == nil || !job.SameSpec(prev, j) || head.Stopped) {
 		in.Version = head.Version + 1
 	}
 	in.Eval.Type, in.Eval.Priority = j.Type, j.Priority
@@ -61,7 +61,10 @@ func summarize(in Input, r *Result) *job.PlanSummary {
 	}
 	for _, a := range r.Place {
 		out.Placements[a.TaskGroup] = append(out.Placements[a.TaskGroup], a.Node)
-		if a.PreviousAllocation == "" || !replaced[a.PreviousAllocation] {
+		switch {
+		case a.Canary:
+			group(a.TaskGroup).Canary++
+		case a.PreviousAllocation == "" || !replaced[a.PreviousAllocation]:
 			group(a.TaskGroup).Place++
 		}
 	}

@@ -20,6 +20,7 @@ type replacement struct {
 // versions out.
 func (s *sched) generic() {
 	s.ensureDeployment()
+	s.promoteCanaries()
 	groups := map[string]bool{}
 	for _, g := range s.in.Job.Groups {
 		groups[g.Name] = true
@@ -37,10 +38,14 @@ func (s *sched) reconcileGroup(g *job.Group) {
 	ask := GroupAsk(g)
 	var keep []AllocState
 	var repl []replacement
+	var canaries []AllocState
 	occupied := map[int]bool{}
 	for _, as := range s.in.Allocs {
 		a := as.Alloc
 		if a.TaskGroup != g.Name {
+			continue
+		}
+		if a.DesiredStatus == job.DesiredRun && s.keepCanary(as, &canaries) {
 			continue
 		}
 		if s.lost[a.ID] {
@@ -112,6 +117,7 @@ func (s *sched) reconcileGroup(g *job.Group) {
 		}
 	}
 	s.updateKept(g, &ask, kept)
+	s.placeCanaries(g, &ask, kept, canaries)
 }
 
 func hasIndex(repl []replacement, i int) bool {
@@ -151,6 +157,8 @@ func (s *sched) updateKept(g *job.Group, ask *Ask, kept []AllocState) {
 	budget := len(destructive)
 	if u := s.in.Job.GroupUpdate(g); u != nil && u.MaxParallel > 0 {
 		switch {
+		case s.canarying(g.Name) != nil:
+			budget = 0 // canaries first; the rest waits for promotion
 		case s.dep != nil && s.dep.TaskGroups[g.Name] != nil:
 			budget = u.MaxParallel - s.inflight(g)
 		case s.in.Deployment != nil && s.in.Deployment.JobVersion == s.in.Version &&

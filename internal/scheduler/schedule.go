@@ -26,6 +26,11 @@ type Input struct {
 	Allocs []AllocState
 	// Deployment is the job's latest deployment, nil when none.
 	Deployment *job.Deployment
+	// Promote are the canary promotions asked for by the evaluations
+	// being decided (Nomad's deployment promote); they apply to the
+	// current deployment only, and only to groups whose canaries are all
+	// healthy.
+	Promote []*job.Promotion
 	// StableVersion is the newest stable version other than Version, the
 	// target of an auto-revert; nil when there is none.
 	StableVersion *uint64

@@ -9,6 +9,7 @@ import (
 
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
 )
 
 // Store is the part of store the scheduler writes through.
@@ -23,13 +24,36 @@ type Store interface {
 
 var _ Store = (*store.Store)(nil)
 
-// View is the part of the view the scheduler reads.
+// View is the part of the view the scheduler reads: typed values and
+// their indexes by job and node, and the journal of changes. *view.View
+// satisfies it.
 type View interface {
-	Raw(family string) map[string]store.KV
 	Alive(node string) bool
 	Subscribe() (<-chan struct{}, func())
 	WaitRevision(ctx context.Context, rev int64) error
+	Changes(since uint64) ([]view.Change, uint64, bool)
+	JobKeys() []string
+	JobHead(ns, id string) (view.Item[job.Head], bool)
+	JobHeads() []view.Item[job.Head]
+	JobVersion(ns, id string, version uint64) (view.Item[job.Version], bool)
+	JobVersions(ns, id string) []view.Item[job.Version]
+	VersionedJobs() []string
+	Alloc(id string) (view.AllocState, bool)
+	Allocs() []view.AllocState
+	AllocStatuses() []view.Item[job.AllocStatus]
+	JobAllocs(ns, id string) []view.AllocState
+	NodeAllocs(node string) []view.AllocState
+	PendingEvals() []view.Item[job.Evaluation]
+	Evals() []view.Item[job.Evaluation]
+	Deployments() []view.Item[job.Deployment]
+	JobDeployments(ns, id string) []view.Item[job.Deployment]
+	ActiveDeployments() []view.Item[job.Deployment]
+	NodeInfo(node string) (view.Item[job.NodeInfo], bool)
+	NodeInfos() []view.Item[job.NodeInfo]
+	NodeSeqs() map[string]int64
 }
+
+var _ View = (*view.View)(nil)
 
 // Server runs the scheduler on a server agent: it campaigns in the etcd
 // election and, while it leads, evaluates jobs and applies plans.
@@ -42,7 +66,8 @@ type Server struct {
 	newID func() string
 
 	// The fields below belong to the leader loop (Run's goroutine).
-	caches    *caches
+	usage     *usage
+	dirty     map[string]bool  // jobs changed and not yet looked at
 	lastRev   map[string]int64 // job → revision its last evaluation saw
 	ownRev    map[string]int64 // job → revision of its last evaluation's own plan
 	lastAlive map[string]bool
@@ -109,7 +134,7 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) lead(ctx context.Context) {
 	changed, stop := s.view.Subscribe()
 	defer stop()
-	s.caches = newCaches()
+	s.usage, s.dirty = newUsage(), map[string]bool{}
 	s.lastRev, s.lastAlive, s.lastInfo, s.queued = map[string]int64{}, map[string]bool{}, map[string]int64{}, map[string]int{}
 	s.ownRev = map[string]int64{}
 	s.lastGC = s.cfg.Clock.Now()
@@ -129,8 +154,9 @@ func (s *Server) lead(ctx context.Context) {
 func (s *Server) pass(ctx context.Context) time.Duration {
 	now := s.cfg.Clock.Now()
 	sn := s.read()
-	work, wake := s.collectWork(sn, now)
-	cl := sn.cluster()
+	ch := s.usage.sync(s.view, sn)
+	work, wake := s.collectWork(sn, ch, now)
+	cl := s.usage.cl
 	var written int64
 	for _, w := range work {
 		if ctx.Err() != nil {

@@ -96,12 +96,8 @@ func (c *cluster) register(j *job.Job) {
 func (c *cluster) live(jobID string) (map[string]int, []*job.Allocation) {
 	per := map[string]int{}
 	var out []*job.Allocation
-	for _, kv := range c.v.Raw(store.FamilyAllocs) {
-		a, err := store.Decode[job.Allocation](kv)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		if a.JobID == jobID && a.DesiredStatus == job.DesiredRun {
+	for _, s := range c.v.JobAllocs(job.DefaultNamespace, jobID) {
+		if a := s.Alloc.V; a.DesiredStatus == job.DesiredRun {
 			per[a.Node]++
 			out = append(out, a)
 		}
@@ -130,13 +126,9 @@ func TestServerPlacesAndReplacesLostAllocations(t *testing.T) {
 	// mean the evaluation is complete yet.
 	var reg *job.Evaluation
 	orbittest.Eventually(t, 10*time.Second, "register eval complete", func() bool {
-		for _, kv := range c.v.Raw(store.FamilyEvals) {
-			e, err := store.Decode[job.Evaluation](kv)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if e.TriggeredBy == job.TriggerJobRegister {
-				reg = e
+		for _, it := range c.v.JobEvals(job.DefaultNamespace, "web") {
+			if e := it.V; e.TriggeredBy == job.TriggerJobRegister {
+				reg = it.V
 			}
 		}
 		return reg != nil && reg.Status != job.EvalPending
@@ -145,9 +137,8 @@ func TestServerPlacesAndReplacesLostAllocations(t *testing.T) {
 		t.Fatalf("register eval %+v", reg)
 	}
 	orbittest.Eventually(t, 5*time.Second, "job running", func() bool {
-		kv, ok := c.v.RawGet(store.FamilyJobHead, "default/web")
-		h, _ := store.Decode[job.Head](kv)
-		return ok && h.Status == job.JobRunning
+		h, ok := c.v.JobHead(job.DefaultNamespace, "web")
+		return ok && h.V.Status == job.JobRunning
 	})
 	// Node a dies: its allocations are lost and come back on b.
 	if err := c.st.RevokeLease(context.Background(), c.leases["a"]); err != nil {
@@ -158,9 +149,8 @@ func TestServerPlacesAndReplacesLostAllocations(t *testing.T) {
 		return per["a"] == 0 && per["b"] == 4
 	})
 	lost := 0
-	for _, kv := range c.v.Raw(store.FamilyAllocs) {
-		a, _ := store.Decode[job.Allocation](kv)
-		if a.Lost {
+	for _, s := range c.v.JobAllocs(job.DefaultNamespace, "web") {
+		if s.Alloc.V.Lost {
 			lost++
 		}
 	}

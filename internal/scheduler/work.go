@@ -9,8 +9,11 @@ import (
 )
 
 // collectWork lists the jobs to evaluate in this pass, oldest trigger
-// first, and how long until delayed work is due.
-func (s *Server) collectWork(sn *snapshot, now time.Time) ([]*work, time.Duration) {
+// first, and how long until delayed work is due. It looks at pending
+// evaluations, active deployments, nodes and the jobs the view's journal
+// says changed: never at every job or allocation, unless the view could
+// not say what changed (ch.full).
+func (s *Server) collectWork(sn *snapshot, ch changes, now time.Time) ([]*work, time.Duration) {
 	wake := time.Duration(1<<63 - 1)
 	byKey := map[string]*work{}
 	get := func(key, trigger string) *work {
@@ -22,10 +25,8 @@ func (s *Server) collectWork(sn *snapshot, now time.Time) ([]*work, time.Duratio
 		}
 		return w
 	}
-	for _, e := range sn.evals {
-		if e.Status != job.EvalPending {
-			continue
-		}
+	for _, it := range s.view.PendingEvals() {
+		e := it.V
 		if e.WaitUntil.After(now) {
 			wake = min(wake, e.WaitUntil.Sub(now))
 			continue
@@ -34,23 +35,24 @@ func (s *Server) collectWork(sn *snapshot, now time.Time) ([]*work, time.Duratio
 		w.evals = append(w.evals, e)
 	}
 	// Jobs whose state changed since they were last evaluated.
-	keys := map[string]bool{}
-	for k := range sn.heads {
-		keys[k] = true
+	if ch.full {
+		for _, k := range s.view.JobKeys() {
+			s.dirty[k] = true
+		}
 	}
-	for k := range sn.byJob {
-		keys[k] = true
+	for k := range ch.jobs {
+		s.dirty[k] = true
 	}
-	for k := range keys {
+	for k := range s.dirty {
 		if sn.jobRevExcept(k, s.ownRev[k]) > s.lastRev[k] {
 			get(k, job.TriggerAllocStop)
+		} else {
+			delete(s.dirty, k)
 		}
 	}
-	s.nodeChanges(sn, get)
-	for _, d := range sn.deps {
-		if !d.Active() {
-			continue
-		}
+	s.nodeChanges(sn, ch, get)
+	for _, it := range s.view.ActiveDeployments() {
+		d := it.V
 		for _, st := range d.TaskGroups {
 			if st.RequireProgressBy.IsZero() {
 				continue
@@ -68,7 +70,7 @@ func (s *Server) collectWork(sn *snapshot, now time.Time) ([]*work, time.Duratio
 		if len(w.evals) > 0 {
 			w.trigger = w.evals[0].TriggeredBy
 		}
-		w.headless = sn.heads[w.key] == nil
+		w.headless = sn.head(w.key) == nil
 		out = append(out, w)
 	}
 	sort.Slice(out, func(i, k int) bool { return out[i].key < out[k].key })
@@ -78,7 +80,7 @@ func (s *Server) collectWork(sn *snapshot, now time.Time) ([]*work, time.Duratio
 // nodeChanges marks the jobs a node change concerns: the jobs with
 // allocations on a node that went down, and the system jobs and jobs with
 // unplaced allocations when a node came up or changed.
-func (s *Server) nodeChanges(sn *snapshot, get func(key, trigger string) *work) {
+func (s *Server) nodeChanges(sn *snapshot, ch changes, get func(key, trigger string) *work) {
 	var down, up bool
 	downNodes := map[string]bool{}
 	for name, alive := range sn.alive {
@@ -98,16 +100,16 @@ func (s *Server) nodeChanges(sn *snapshot, get func(key, trigger string) *work) 
 		}
 	}
 	s.lastAlive, s.lastInfo = sn.alive, sn.infoRev
-	if down {
-		for id, a := range sn.allocs {
-			if downNodes[a.Node] && !a.Terminal(sn.status[id]) {
+	for name := range downNodes {
+		for _, st := range s.view.NodeAllocs(name) {
+			if a := st.Alloc.V; !a.Terminal(st.Status.V) {
 				get(jobKey(a.Namespace, a.JobID), job.TriggerNodeUpdate)
 			}
 		}
 	}
-	freed := false
-	for id, st := range sn.status {
-		if st.Terminal() && sn.statusRev[id] > s.lastRev[jobKey(sn.allocNS(id))] {
+	freed := ch.full
+	for k, rev := range ch.freed {
+		if rev > s.lastRev[k] {
 			freed = true
 			break
 		}
@@ -120,19 +122,13 @@ func (s *Server) nodeChanges(sn *snapshot, get func(key, trigger string) *work) 
 		}
 	}
 	if up {
-		for k, h := range sn.heads {
+		// A node came up or changed: every system job (a scan of the
+		// jobs' heads, not of their allocations).
+		for _, it := range s.view.JobHeads() {
+			h := it.V
 			if v := sn.version(h.Namespace, h.ID, h.Version); v != nil && v.Job.Type == job.TypeSystem && !h.Stopped {
-				get(k, job.TriggerNodeUpdate)
+				get(jobKey(h.Namespace, h.ID), job.TriggerNodeUpdate)
 			}
 		}
 	}
-}
-
-// allocNS returns the namespace and job ID of an allocation ("", "" when
-// unknown).
-func (sn *snapshot) allocNS(id string) (string, string) {
-	if a := sn.allocs[id]; a != nil {
-		return a.Namespace, a.JobID
-	}
-	return "", ""
 }

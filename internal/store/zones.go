@@ -44,126 +44,67 @@ func zoneBucket(owner string) int {
 // ZonePrefix holds a zone's settings and record sets.
 func ZonePrefix(name string) string { return FamilyKey(FamilyZones, name+"/") }
 
-// ZoneChange is one atomic change to a zone.
-type ZoneChange struct {
-	// Create makes the zone with Settings; it fails with zone.ErrExists when
-	// the zone exists, unless Import is set.
-	Create bool
-	// Import creates the zone if missing and replaces all its record sets
-	// with Put (and its settings with Settings when given).
-	Import bool
-	// Settings replaces the zone's settings (serial excepted) when non-nil.
-	Settings *zone.Zone
-	// Put adds or replaces record sets; Delete removes them (each must exist).
-	Put    []zone.RRSet
-	Delete []zone.SetKey
-}
-
-// ChangeZone applies ch to zone name in one transaction: it reads the zone,
-// validates the result as a whole (names, CNAME conflicts), bumps the
-// serial and writes only if nobody changed the zone meanwhile (retrying a
-// few times). It returns the new settings and the store revision.
-func (s *Store) ChangeZone(ctx context.Context, name string, ch ZoneChange, now time.Time) (*zone.Zone, int64, error) {
+// ChangeZone applies ch to zone name as one compare-and-swap: it reads the
+// zone, lets zone.Apply decide the result (validation, serial bump), and
+// writes the settings and the buckets holding touched owners only if
+// nobody changed the zone meanwhile, retrying a few times. It returns the
+// new settings and the store revision.
+func (s *Store) ChangeZone(ctx context.Context, name string, ch zone.Change, now time.Time) (*zone.Zone, int64, error) {
 	for attempt := 0; attempt < 5; attempt++ {
-		z, ops, cmp, err := s.planZoneChange(ctx, name, ch, now)
+		cur, rev, err := s.readZoneDetail(ctx, name)
 		if err != nil {
 			return nil, 0, err
 		}
-		ok, rev, err := s.Txn(ctx, []Cmp{cmp}, ops)
+		res, err := zone.Apply(name, cur, ch, now)
+		if err != nil {
+			return nil, 0, err
+		}
+		ok, wrote, err := s.Txn(ctx, []Cmp{{Key: ZoneKey(name), ModRevision: rev}}, zoneOps(name, res))
 		if err != nil {
 			return nil, 0, fmt.Errorf("change zone %s: %w", name, err)
 		}
 		if ok {
-			return z, rev, nil
+			return &res.Zone, wrote, nil
 		}
 	}
 	return nil, 0, fmt.Errorf("change zone %s: %w", name, ErrConflict)
 }
 
-func (s *Store) planZoneChange(ctx context.Context, name string, ch ZoneChange, now time.Time) (*zone.Zone, []Op, Cmp, error) {
+// readZoneDetail reads a zone for a change: nil and revision 0 when it does
+// not exist.
+func (s *Store) readZoneDetail(ctx context.Context, name string) (*zone.Detail, int64, error) {
 	z, sets, rev, err := s.ReadZone(ctx, name)
-	exists := err == nil
 	switch {
-	case err != nil && !errors.Is(err, zone.ErrNotFound):
-		return nil, nil, Cmp{}, err
-	case exists && ch.Create && !ch.Import:
-		return nil, nil, Cmp{}, fmt.Errorf("zone %s: %w", name, zone.ErrExists)
-	case !exists && !ch.Create && !ch.Import:
-		return nil, nil, Cmp{}, fmt.Errorf("zone %s: %w", name, zone.ErrNotFound)
+	case errors.Is(err, zone.ErrNotFound):
+		return nil, 0, nil
+	case err != nil:
+		return nil, 0, err
 	}
-	oldSerial := uint32(0)
-	if exists {
-		oldSerial = z.Serial
-	}
-	if ch.Settings != nil || !exists {
-		nz := zone.Zone{Name: name}
-		if ch.Settings != nil {
-			nz = *ch.Settings
-			nz.Name = name
-		}
-		nz.SetDefaults()
-		if err := nz.Validate(); err != nil {
-			return nil, nil, Cmp{}, err
-		}
-		oldSerial = max(oldSerial, nz.Serial)
-		z = &nz
-	}
-	z.Serial = zone.NextSerial(oldSerial, now)
-	cur := map[zone.SetKey]zone.RRSet{}
-	if !ch.Import {
-		for _, st := range sets {
-			cur[st.Key()] = st
-		}
-	}
-	var ops []Op
-	for _, k := range ch.Delete {
-		if _, ok := cur[k]; !ok {
-			return nil, nil, Cmp{}, fmt.Errorf("record set %s %s in zone %s: %w", k.Name, k.Type, name, zone.ErrNotFound)
-		}
-		delete(cur, k)
-	}
-	for i := range ch.Put {
-		st := &ch.Put[i]
-		if err := st.Normalize(name, z.TTL); err != nil {
-			return nil, nil, Cmp{}, err
-		}
-		cur[st.Key()] = *st
-	}
-	all := make([]zone.RRSet, 0, len(cur))
-	for _, st := range cur {
-		all = append(all, st)
-	}
-	if err := zone.CheckZone(name, all); err != nil {
-		return nil, nil, Cmp{}, err
-	}
+	return &zone.Detail{Zone: *z, RRSets: sets}, rev, nil
+}
+
+// zoneOps writes a changed zone: its settings, and every bucket holding a
+// touched owner with that bucket's sets (deleted when none are left).
+func zoneOps(name string, res *zone.Applied) []Op {
 	touched := map[int]bool{}
-	if ch.Import {
-		for _, st := range sets {
-			touched[zoneBucket(st.Name)] = true
-		}
-	}
-	for _, k := range ch.Delete {
-		touched[zoneBucket(k.Name)] = true
-	}
-	for _, st := range ch.Put {
-		touched[zoneBucket(st.Name)] = true
+	for _, owner := range res.Touched {
+		touched[zoneBucket(owner)] = true
 	}
 	buckets := map[int][]zone.RRSet{}
-	for _, st := range all {
+	for _, st := range res.Sets {
 		if b := zoneBucket(st.Name); touched[b] {
 			buckets[b] = append(buckets[b], st)
 		}
 	}
+	ops := make([]Op, 0, len(touched)+1)
 	for b := range touched {
 		if len(buckets[b]) == 0 {
 			ops = append(ops, Del(ZoneBucketKey(name, b)))
 			continue
 		}
-		zone.SortSets(buckets[b])
 		ops = append(ops, Put(ZoneBucketKey(name, b), mustJSON(buckets[b])))
 	}
-	ops = append(ops, Put(ZoneKey(name), mustJSON(z)))
-	return z, ops, Cmp{Key: ZoneKey(name), ModRevision: rev}, nil
+	return append(ops, Put(ZoneKey(name), mustJSON(res.Zone)))
 }
 
 // ReadZone reads a zone's settings and record sets (linearizable) with the

@@ -89,7 +89,7 @@ func run(ctx context.Context, addr, zoneFile, zoneName string, services, listene
 		if err != nil {
 			return err
 		}
-		if _, rev, err = st.ChangeZone(ctx, z.Name, store.ZoneChange{Import: true, Settings: z, Put: sets}, time.Now()); err != nil {
+		if _, rev, err = st.ChangeZone(ctx, z.Name, zone.Change{Import: true, Settings: z, Put: sets}, time.Now()); err != nil {
 			return err
 		}
 	}
