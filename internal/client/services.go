@@ -67,7 +67,7 @@ func buildServices(in svcInput) ([]registration, error) {
 			Meta: map[string]string{"external-source": "nomad", "alloc_id": in.Alloc.ID,
 				"job": in.Job.ID, "group": in.Group.Name, "task": task, "namespace": in.Alloc.Namespace},
 		}
-		for _, t := range s.Tags {
+		for _, t := range serviceTags(s, in.Alloc) {
 			inst.Tags = append(inst.Tags, interpolate(t, in.Env, in.Facts))
 		}
 		for k, v := range s.Meta.Values {

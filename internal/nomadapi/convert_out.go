@@ -56,6 +56,9 @@ func fromAlloc(a *job.Allocation, st *job.AllocStatus, nodeID string, createRev,
 				PrevAllocID: e.PrevAlloc, PrevNodeID: e.PrevNode, Delay: e.Delay})
 		}
 	}
+	if a.Canary {
+		w.DeploymentStatus = &nomadwire.AllocHealth{Canary: true}
+	}
 	if st == nil {
 		return w
 	}
@@ -83,7 +86,9 @@ func fromAlloc(a *job.Allocation, st *job.AllocStatus, nodeID string, createRev,
 		res.Shared.Networks = []*nomadwire.Network{nw}
 	}
 	if d := st.DeploymentStatus; d != nil {
-		w.DeploymentStatus = &nomadwire.AllocHealth{Healthy: ptr(d.Healthy), Timestamp: d.Timestamp, Canary: d.Canary}
+		// The scheduler's flag says whether it is still a canary: promotion
+		// clears it, the client's report keeps what it saw.
+		w.DeploymentStatus = &nomadwire.AllocHealth{Healthy: ptr(d.Healthy), Timestamp: d.Timestamp, Canary: a.Canary}
 	}
 	if len(st.TaskStates) > 0 {
 		w.TaskStates = map[string]*nomadwire.TaskState{}
@@ -122,7 +127,7 @@ func fromDeployment(d *job.Deployment, createRev, modRev int64) *nomadwire.Deplo
 		StatusDescription: d.StatusDescription, TaskGroups: map[string]*nomadwire.DeploymentState{},
 		CreateIndex: uint64(createRev), ModifyIndex: uint64(modRev), CreateTime: nanos(d.CreateTime), ModifyTime: nanos(d.ModifyTime)}
 	for g, s := range d.TaskGroups {
-		w.TaskGroups[g] = &nomadwire.DeploymentState{PlacedCanaries: s.PlacedCanaries, AutoRevert: s.AutoRevert,
+		w.TaskGroups[g] = &nomadwire.DeploymentState{PlacedCanaries: s.PlacedCanaries, AutoRevert: s.AutoRevert, AutoPromote: s.AutoPromote,
 			ProgressDeadline: s.ProgressDeadline, RequireProgressBy: s.RequireProgressBy, Promoted: s.Promoted,
 			DesiredCanaries: s.DesiredCanaries, DesiredTotal: s.DesiredTotal, PlacedAllocs: s.PlacedAllocs,
 			HealthyAllocs: s.HealthyAllocs, UnhealthyAllocs: s.UnhealthyAllocs}

@@ -2,7 +2,8 @@
 // allocations, evaluations, deployments and nodes, so the real
 // github.com/hashicorp/nomad/api client and the tools built on it work
 // against orbit: /v1/jobs, /v1/job/:id/..., /v1/allocation(s), /v1/node(s),
-// /v1/evaluation/:id, /v1/deployment/:id and /v1/client/fs/logs/:alloc,
+// /v1/evaluation/:id, /v1/deployment/:id, /v1/deployment/promote/:id and
+// /v1/client/fs/logs/:alloc,
 // with Nomad's JSON field names and blocking queries (index, wait,
 // X-Nomad-Index). The JSON shapes are internal/nomadwire's, shared with
 // the CLI.

@@ -44,6 +44,7 @@ type LogReader interface {
 type Store interface {
 	RegisterJob(ctx context.Context, r store.JobRegistration) (store.JobRegistered, error)
 	StopJob(ctx context.Context, ns, id string, purge bool, eval *job.Evaluation, now time.Time) (int64, error)
+	PutEval(ctx context.Context, evals ...*job.Evaluation) (int64, error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -165,6 +166,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /v1/deployments", h.listDeployments)
 	m.HandleFunc("GET /v1/deployment/{id}", h.getDeployment)
 	m.HandleFunc("GET /v1/deployment/allocations/{id}", h.deploymentAllocations)
+	m.HandleFunc("PUT /v1/deployment/promote/{id}", h.promoteDeployment)
+	m.HandleFunc("POST /v1/deployment/promote/{id}", h.promoteDeployment)
 	m.HandleFunc("GET /v1/nodes", h.listNodes)
 	m.HandleFunc("GET /v1/node/{id}", h.getNode)
 	m.HandleFunc("GET /v1/node/{id}/allocations", h.nodeAllocations)

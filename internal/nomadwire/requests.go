@@ -9,7 +9,7 @@ type RegisterRequest struct {
 }
 
 // RegisterResponse is Nomad's JobRegisterResponse, also the answer to a
-// revert, a stop (deregister) and a deployment promotion.
+// revert and a stop (deregister).
 type RegisterResponse struct {
 	EvalID          string
 	EvalCreateIndex uint64
@@ -73,4 +73,22 @@ type FieldDiff struct {
 type JobVersions struct {
 	Versions []*Job
 	Diffs    []*JobDiff
+}
+
+// DeploymentPromoteRequest is Nomad's DeploymentPromoteRequest (PUT
+// /v1/deployment/promote/:id): every group (All) or the named ones.
+type DeploymentPromoteRequest struct {
+	DeploymentID string
+	All          bool
+	Groups       []string
+}
+
+// DeploymentUpdateResponse is Nomad's DeploymentUpdateResponse, the answer
+// to a deployment promotion.
+type DeploymentUpdateResponse struct {
+	EvalID                string
+	EvalCreateIndex       uint64
+	DeploymentModifyIndex uint64
+	RevertedJobVersion    *uint64
+	Index                 uint64
 }

@@ -181,6 +181,7 @@ type Deployment struct {
 type DeploymentState struct {
 	PlacedCanaries    []string      `json:"PlacedCanaries"`
 	AutoRevert        bool          `json:"AutoRevert"`
+	AutoPromote       bool          `json:"AutoPromote"`
 	ProgressDeadline  time.Duration `json:"ProgressDeadline"`
 	RequireProgressBy time.Time     `json:"RequireProgressBy"`
 	Promoted          bool          `json:"Promoted"`

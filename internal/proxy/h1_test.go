@@ -32,7 +32,7 @@ func (e *edge) idleLean(port int) int {
 // Connection header names removed, "Te: trailers" kept, no User-Agent
 // invented.
 func TestLeanPathHeaders(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	be := newBackend(t, "a")
 	e.register("web", "web-1", be.port, catalog.Passing)
 	c := e.client()
@@ -83,7 +83,7 @@ func TestLeanPathHeaders(t *testing.T) {
 // comes, with announced and unannounced trailers, and the connection is
 // kept for the next request.
 func TestLeanChunkedStreamAndTrailers(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Trailer", "X-Sum")
 		for i := range 3 {
@@ -177,7 +177,7 @@ func readRequestHead(br *bufio.Reader) error {
 // connection after answering without saying so costs a GET nothing: the
 // request is sent again on a new connection.
 func TestLeanStaleConnectionIsReplaced(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	port := rawBackend(t, func(c net.Conn, br *bufio.Reader) {
 		if readRequestHead(br) != nil {
 			return
@@ -205,7 +205,7 @@ func TestLeanStaleConnectionIsReplaced(t *testing.T) {
 // backend too slow with its head a 504, a body that breaks off aborts
 // the client's connection.
 func TestLeanErrors(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true, ResponseHeaderTimeout: 300 * time.Millisecond}, nil)
+	e := startEdge(t, Config{ResponseHeaderTimeout: 300 * time.Millisecond}, nil)
 	answers := map[string]string{
 		"malformed": "HTTP/1.1 2x0 OK\r\n\r\n",
 		"switch":    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
@@ -252,7 +252,7 @@ func TestLeanErrors(t *testing.T) {
 // no body; a client that leaves while the backend has not answered
 // closes the backend's request.
 func TestLeanHeadAndClientGone(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	held, gone := make(chan struct{}), make(chan struct{})
 	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/wait" {
@@ -299,7 +299,7 @@ func TestLeanHeadAndClientGone(t *testing.T) {
 // TestBodiesTakeReverseProxy: a request with a chunked body still goes
 // through ReverseProxy and arrives whole.
 func TestBodiesTakeReverseProxy(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		fmt.Fprintf(w, "%s %d %v", r.Method, len(b), r.TransferEncoding)
