@@ -88,7 +88,9 @@ func pass(nodes, total, perJob, fillPer, probes int) error {
 		}
 	}
 	slices.Sort(took)
-	q := func(p float64) time.Duration { return took[min(len(took)-1, int(p*float64(len(took))))].Round(10 * time.Microsecond) }
+	q := func(p float64) time.Duration {
+		return took[min(len(took)-1, int(p*float64(len(took))))].Round(10 * time.Microsecond)
+	}
 	fmt.Printf("pass: %d allocations in the cluster, job of %d: p50 %v  p90 %v  max %v over %d probes (register → all placed in the view)\n",
 		total, perJob, q(0.5), q(0.9), took[len(took)-1].Round(10*time.Microsecond), len(took))
 	return nil
