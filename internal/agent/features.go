@@ -15,6 +15,8 @@ import (
 	"github.com/orbit/orbit/internal/dns"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
+	"github.com/orbit/orbit/internal/routefeed"
+	"github.com/orbit/orbit/internal/routing"
 )
 
 // startFeatures starts the role-dependent features (edge load balancer,
@@ -33,8 +35,8 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 		eps = append(eps, proxy.EntryPoint{Name: name, Addr: addr, TLS: name == "websecure" || name == "https"})
 	}
 	sort.Slice(eps, func(i, j int) bool { return eps[i].Name < eps[j].Name })
-	pc := proxy.Config{EntryPoints: eps, ExposedByDefault: a.cfg.ExposedByDefault}
-	deps := proxy.Deps{Catalog: a.view, CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
+	pc := proxy.Config{EntryPoints: eps}
+	deps := proxy.Deps{CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
 	if ec := a.cfg.EdgeCfg; ec != nil {
 		pc.PanicThreshold, pc.AccessLog, pc.Strategy = ec.PanicThreshold, ec.AccessLog, ec.Strategy
 		for _, c := range ec.Certificates {
@@ -49,19 +51,30 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 		return fmt.Errorf("edge: %w", err)
 	}
 	run("edge", a.proxy.Run)
+	sinks := []routefeed.Sink{a.proxy}
 	if a.cfg.DNSAddr != "off" {
 		dc, err := a.dnsConfig()
 		if err != nil {
 			return err
 		}
 		a.dns, err = dns.New(dc,
-			dns.Deps{Catalog: a.view, Zones: a.store, Routers: a.proxy, Logger: a.log.With("component", "dns"), Registry: a.registry,
+			dns.Deps{Catalog: a.view, Zones: a.store, Logger: a.log.With("component", "dns"), Registry: a.registry,
 				Clock: a.clock})
 		if err != nil {
 			return fmt.Errorf("dns: %w", err)
 		}
 		run("dns", a.dns.Run)
+		sinks = append(sinks, a.dns)
 	}
+	// One feeder builds the route table and hands the same table to the
+	// proxy and to DNS in one step.
+	feed, err := routefeed.New(routefeed.Config{
+		Routing: routing.Config{EntryPoints: pc.RoutingEntryPoints(), ExposedByDefault: a.cfg.ExposedByDefault},
+	}, routefeed.Deps{Catalog: a.view, Sinks: sinks, Logger: a.log.With("component", "routefeed"), Registry: a.registry, Clock: a.clock})
+	if err != nil {
+		return fmt.Errorf("route feeder: %w", err)
+	}
+	run("routefeed", feed.Run)
 	return nil
 }
 

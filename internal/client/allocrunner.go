@@ -7,14 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/orbit/orbit/internal/driver"
 	"github.com/orbit/orbit/internal/job"
-	"github.com/orbit/orbit/internal/store"
 )
 
 // maxEvents is how many task events a status keeps.
@@ -74,8 +72,8 @@ func newAllocRunner(c *Client, a *job.Allocation, st *localState) *allocRunner {
 	if st != nil {
 		// The last status this node reported: task states, restarts and
 		// deployment health carry on across the agent restart.
-		if kv, ok := c.view.RawGet(store.FamilyAllocStatus, a.ID); ok {
-			if prev, err := store.Decode[job.AllocStatus](kv); err == nil && prev.TaskStates != nil {
+		if it, ok := c.view.AllocStatus(a.ID); ok {
+			if prev := it.V; prev.TaskStates != nil {
 				ar.status = *prev
 				ar.lastReport = nil
 			}
@@ -174,16 +172,11 @@ func (ar *allocRunner) prepare(ctx context.Context) error {
 	if ar.st != nil {
 		ar.job = ar.st.Job
 	} else {
-		rest := a.Namespace + "/" + a.JobID + "/" + strconv.FormatUint(a.JobVersion, 10)
-		kv, ok := ar.c.view.RawGet(store.FamilyJobs, rest)
-		if !ok {
+		it, ok := ar.c.view.JobVersion(a.Namespace, a.JobID, a.JobVersion)
+		if !ok || it.V.Job == nil {
 			return fmt.Errorf("job %s version %d not found", a.JobID, a.JobVersion)
 		}
-		v, err := store.Decode[job.Version](kv)
-		if err != nil || v.Job == nil {
-			return fmt.Errorf("job %s version %d: %v", a.JobID, a.JobVersion, err)
-		}
-		ar.job = v.Job
+		ar.job = it.V.Job
 	}
 	ar.group = ar.job.LookupGroup(a.TaskGroup)
 	if ar.group == nil {

@@ -99,13 +99,16 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// View is what the client reads: allocations and jobs (raw families), its
-// node's instances and checks, KV and services for templates, and a
-// signal after every change. *view.View satisfies it.
+// View is what the client reads: its node's allocations (by the view's
+// node index) and their reports, job versions, its node's instances and
+// checks, KV and services for templates, and a signal after every change.
+// *view.View satisfies it.
 type View interface {
 	TemplateSource
-	Raw(family string) map[string]store.KV
-	RawGet(family, rest string) (store.KV, bool)
+	NodeAllocs(node string) []view.AllocState
+	AllocStatus(id string) (view.Item[job.AllocStatus], bool)
+	JobVersion(ns, id string, version uint64) (view.Item[job.Version], bool)
+	Index(res view.Resource) uint64
 	Subscribe() (<-chan struct{}, func())
 	NodeInstances(node string) []*catalog.Instance
 	Instance(node, id string) (*catalog.Instance, bool)

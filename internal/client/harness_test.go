@@ -185,15 +185,11 @@ func newAlloc(j *job.Job, id string, index int) *job.Allocation {
 
 // status reads the allocation's reported status from the view.
 func (h *harness) status(id string) *job.AllocStatus {
-	kv, ok := h.v.RawGet(store.FamilyAllocStatus, id)
+	it, ok := h.v.AllocStatus(id)
 	if !ok {
 		return nil
 	}
-	st, err := store.Decode[job.AllocStatus](kv)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return st
+	return it.V
 }
 
 func (h *harness) waitStatus(id, want string, timeout time.Duration) *job.AllocStatus {

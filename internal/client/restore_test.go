@@ -167,3 +167,34 @@ func TestDeploymentHealthy(t *testing.T) {
 		t.Fatalf("healthy before its check passed: %+v", es)
 	}
 }
+
+// The client reads only its own node's allocations (the view's node
+// index): allocations placed on other nodes are never looked at, however
+// many there are.
+func TestReconcilesOnlyItsNode(t *testing.T) {
+	h := newHarness(t)
+	c, stop := h.startClient(true)
+	j := h.webJob("mine")
+	h.putJob(j, 0)
+	for i := range 20 {
+		other := newAlloc(j, "other-"+itoa(i), i+1)
+		other.Node = "n2"
+		h.putAlloc(other)
+	}
+	a := newAlloc(j, "alloc-mine", 0)
+	h.putAlloc(a)
+	h.waitStatus(a.ID, job.ClientRunning, 20*time.Second)
+	// Another node's allocation changing does not concern this client.
+	other := newAlloc(j, "other-late", 30)
+	other.Node = "n2"
+	h.putAlloc(other)
+	stop() // Run has returned: its bookkeeping may be read
+	if len(c.seen) != 1 || c.seen[a.ID] == 0 {
+		t.Fatalf("client looked at allocations %v, want only %s", c.seen, a.ID)
+	}
+	for i := range 20 {
+		if st := h.status("other-" + itoa(i)); st != nil {
+			t.Fatalf("client reported another node's allocation: %+v", st)
+		}
+	}
+}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/orbit/orbit/internal/driver"
 	"github.com/orbit/orbit/internal/job"
-	"github.com/orbit/orbit/internal/store"
+	"github.com/orbit/orbit/internal/view"
 )
 
 // Client runs this node's allocations. Create with New, start with Run.
@@ -34,9 +34,11 @@ type Client struct {
 
 	id string // node.unique.id, set by Run
 
-	// decoded caches allocations by key with the revision they were
-	// decoded at; only reconcile uses it.
-	decoded map[string]decodedAlloc
+	// seen is the revision of each of this node's allocations at the last
+	// reconcile; allocIdx the node's allocation index then. Only Run's
+	// goroutine uses them.
+	seen     map[string]int64
+	allocIdx uint64
 
 	// mu guards runners, usable, node and facts.
 	mu      sync.Mutex
@@ -65,7 +67,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 		cfg:      cfg, view: deps.View, store: deps.Store, drivers: deps.Drivers, clock: cfg.Clock,
 		log:     log,
 		metrics: m, ports: newPortAllocator(cfg.PortMin, cfg.PortMax, cfg.Address),
-		runners: map[string]*allocRunner{}, usable: map[string]driver.Driver{}, decoded: map[string]decodedAlloc{},
+		runners: map[string]*allocRunner{}, usable: map[string]driver.Driver{}, seen: map[string]int64{},
 	}, nil
 }
 
@@ -128,7 +130,11 @@ func (c *Client) Run(ctx context.Context) error {
 		case <-ticker.Chan():
 			c.refreshFingerprint(ctx, false)
 		case <-changed:
-			c.reconcile(ctx, &wg)
+			if c.view.Index(view.NodeAllocsRes(c.cfg.NodeName)) != c.allocIdx {
+				c.reconcile(ctx, &wg)
+			} else {
+				c.wakeViewers()
+			}
 		}
 	}
 }
@@ -227,35 +233,36 @@ func (c *Client) reconcile(ctx context.Context, wg *sync.WaitGroup) {
 	c.sweep(ctx, live)
 }
 
-type decodedAlloc struct {
-	rev   int64
-	alloc *job.Allocation
-}
-
-// myAllocs decodes this node's allocations from the view (only those that
-// changed since the last call) and says which changed.
-func (c *Client) myAllocs() (map[string]*job.Allocation, map[string]bool) {
-	raw := c.view.Raw(store.FamilyAllocs)
-	mine, changed := map[string]*job.Allocation{}, map[string]bool{}
-	for key, kv := range raw {
-		d, ok := c.decoded[key]
-		if !ok || d.rev != kv.ModRevision {
-			a, err := store.Decode[job.Allocation](kv)
-			if err != nil {
-				c.log.Error("skip undecodable allocation", "alloc", key, "err", err)
-				continue
-			}
-			d = decodedAlloc{rev: kv.ModRevision, alloc: a}
-			c.decoded[key] = d
-			changed[a.ID] = true
-		}
-		if d.alloc.Node == c.cfg.NodeName {
-			mine[d.alloc.ID] = d.alloc
+// wakeViewers signals the runners that render from the view (templates)
+// after a change that concerns no allocation of this node.
+func (c *Client) wakeViewers() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ar := range c.runners {
+		if ar.needsView.Load() {
+			signal(ar.viewCh)
 		}
 	}
-	for key := range c.decoded {
-		if _, ok := raw[key]; !ok {
-			delete(c.decoded, key)
+}
+
+// myAllocs reads this node's allocations from the view's node index (the
+// rest of the cluster is never looked at) and says which changed since
+// the last call.
+func (c *Client) myAllocs() (map[string]*job.Allocation, map[string]bool) {
+	c.allocIdx = c.view.Index(view.NodeAllocsRes(c.cfg.NodeName))
+	list := c.view.NodeAllocs(c.cfg.NodeName)
+	mine, changed := make(map[string]*job.Allocation, len(list)), map[string]bool{}
+	for _, s := range list {
+		a := s.Alloc.V
+		if c.seen[a.ID] != s.Alloc.ModRev {
+			c.seen[a.ID] = s.Alloc.ModRev
+			changed[a.ID] = true
+		}
+		mine[a.ID] = a
+	}
+	for id := range c.seen {
+		if _, ok := mine[id]; !ok {
+			delete(c.seen, id)
 		}
 	}
 	return mine, changed
@@ -264,12 +271,8 @@ func (c *Client) myAllocs() (map[string]*job.Allocation, map[string]bool) {
 // reportedTerminal reports whether this node already reported the
 // allocation complete or failed (so it must not run again).
 func (c *Client) reportedTerminal(id string) bool {
-	kv, ok := c.view.RawGet(store.FamilyAllocStatus, id)
-	if !ok {
-		return false
-	}
-	st, err := store.Decode[job.AllocStatus](kv)
-	return err == nil && st.Terminal()
+	st, ok := c.view.AllocStatus(id)
+	return ok && st.V.Terminal()
 }
 
 // sweep deregisters instances on this node owned by allocations this

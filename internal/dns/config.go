@@ -54,10 +54,6 @@ type Config struct {
 	// AllowTransfer lists addresses or CIDR prefixes allowed to AXFR every
 	// zone, beside each zone's AlsoNotify and AllowTransfer.
 	AllowTransfer []string
-	// RouterPoll is how often router hosts are re-read from RouterHosts
-	// (which changes without a view change when the proxy rebuilds); 0
-	// means 1s.
-	RouterPoll time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -84,9 +80,6 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxCacheTTL == 0 {
 		c.MaxCacheTTL = time.Hour
-	}
-	if c.RouterPoll == 0 {
-		c.RouterPoll = time.Second
 	}
 	if c.ResolvConf == "" {
 		c.ResolvConf = "/etc/resolv.conf"

@@ -13,10 +13,12 @@
 //     negative-caching cache and forwarding-loop detection.
 //
 // Answers come from an immutable table rebuilt once per change of the view
-// and swapped atomically, so queries take no lock on shared state.
+// and swapped atomically, so queries take no lock on shared state. Router
+// host names come from the route table the route feeder hands over through
+// SetRoutes, in the same step as it hands it to the proxy.
 //
 // It is not the catalog (view), not the zone store (store writes zones) and
-// not the router (the proxy provides RouterHosts). The agent constructs it
+// not the router (internal/routefeed builds the route table). The agent constructs it
 // with New and runs it with Run. `orbit dns doctor` lives in internal/doctor,
 // which owns the Info that /v1/dns/info serves.
 package dns

@@ -81,13 +81,14 @@ func FuzzHandle(f *testing.F) {
 		f.Fatal(err)
 	}
 	srv, err := New(Config{Addr: "127.0.0.1:0", NoForward: true, AllowTransfer: []string{"127.0.0.0/8"}},
-		Deps{Catalog: v, Routers: &memRouters{hosts: map[string]bool{"app.test": true}}})
+		Deps{Catalog: v})
 	if err != nil {
 		f.Fatal(err)
 	}
 	if err := v.WaitRevision(ctx, rev); err != nil {
 		f.Fatal(err)
 	}
+	srv.setHosts(map[string]bool{"app.test": true})
 	srv.rebuild()
 	f.Cleanup(srv.closeListeners)
 

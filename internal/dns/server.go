@@ -15,6 +15,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/orbit/orbit/internal/routing"
 	"github.com/orbit/orbit/internal/view"
 	"github.com/orbit/orbit/internal/zone"
 )
@@ -37,21 +38,14 @@ type ZoneWriter interface {
 	DeleteZone(ctx context.Context, name string) (bool, int64, error)
 }
 
-// RouterHosts lists the host names of edge routers: host → true while a
-// passing instance backs a router with Host(host). The proxy implements it.
-type RouterHosts interface {
-	RouterHosts() map[string]bool
-}
-
 // Deps are the server's collaborators. Catalog is required; Zones is needed
-// for ZoneAPI writes; Routers may be nil (no router hosts).
+// for ZoneAPI writes. Router host names come in through SetRoutes.
 type Deps struct {
 	Catalog  Catalog
 	Zones    ZoneWriter
-	Routers  RouterHosts
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
-	// Clock drives cache expiry, upstream hold-downs and polls; nil means
+	// Clock drives cache expiry and upstream hold-downs; nil means
 	// the wall clock.
 	Clock clockwork.Clock
 }
@@ -75,9 +69,11 @@ type Server struct {
 
 	notifyq chan notifyJob
 
-	// Owned by the builder goroutine.
-	compiled    map[string]*authZone
-	lastRouters map[string]bool
+	// buildMu serialises building and swapping tables (the catalog
+	// builder and SetRoutes) and guards the fields below.
+	buildMu  sync.Mutex
+	compiled map[string]*authZone
+	hosts    map[string]bool // router host → a passing instance backs it
 }
 
 // New validates cfg and binds the UDP and TCP sockets (so Addr is known
@@ -252,7 +248,7 @@ func acceptMsg(dh dns.Header) dns.MsgAcceptAction {
 }
 
 // buildLoop rebuilds the table on every view change (coalesced by the
-// subscription) and when the router hosts change.
+// subscription).
 func (s *Server) buildLoop(ctx context.Context) {
 	ch, unsub := s.deps.Catalog.Subscribe()
 	defer unsub()
@@ -260,18 +256,35 @@ func (s *Server) buildLoop(ctx context.Context) {
 	// otherwise wait for the next change: build once more now.
 	s.rebuild()
 	for {
-		poll := s.clock.After(s.cfg.RouterPoll)
 		select {
 		case <-ctx.Done():
 			return
 		case <-ch:
 			s.rebuild()
-		case <-poll:
-			if s.deps.Routers != nil && !sameHosts(s.lastRouters, s.deps.Routers.RouterHosts()) {
-				s.rebuild()
-			}
 		}
 	}
+}
+
+// SetRoutes publishes the host names of rt's enabled routers that a
+// passing instance backs, resolved to the alive edge nodes; names leave
+// DNS with their last backend. It returns once queries see the new names.
+// The route feeder calls it with every table it builds.
+func (s *Server) SetRoutes(rt *routing.Table) { s.setHosts(rt.Hosts()) }
+
+// setHosts swaps in a table whose router names are hosts, the rest
+// unchanged.
+func (s *Server) setHosts(hosts map[string]bool) {
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	if sameHosts(s.hosts, hosts) {
+		return
+	}
+	s.hosts = hosts
+	old := s.tbl.Load()
+	t := *old
+	t.pcache = newPacketCache()
+	t.buildRouters(hosts, s.deps.Catalog)
+	s.publish(&t)
 }
 
 func sameHosts(a, b map[string]bool) bool {
@@ -300,8 +313,10 @@ func (s *Server) emptyTable() *table {
 }
 
 // rebuild builds a new table from the view and swaps it in; it queues
-// NOTIFYs for zones whose serial changed. Only the builder calls it.
+// NOTIFYs for zones whose serial changed.
 func (s *Server) rebuild() {
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
 	cat := s.deps.Catalog
 	t := s.emptyTable()
 	t.rev = cat.Revision()
@@ -327,12 +342,8 @@ func (s *Server) rebuild() {
 			delete(t.ptr, name)
 		}
 	}
-	if s.deps.Routers != nil {
-		s.lastRouters = s.deps.Routers.RouterHosts()
-		t.buildRouters(s.lastRouters, cat)
-	}
-	old := s.tbl.Swap(t)
-	s.m.rebuilds.Inc()
+	t.buildRouters(s.hosts, cat)
+	old := s.publish(t)
 	for apex, serial := range t.serials {
 		if prev, ok := old.serials[apex]; (!ok || prev != serial) && len(t.zones[apex].notify) > 0 {
 			select {
@@ -342,10 +353,18 @@ func (s *Server) rebuild() {
 			}
 		}
 	}
+}
+
+// publish swaps t in, wakes waitTable and returns the table it replaced.
+// The caller holds buildMu.
+func (s *Server) publish(t *table) *table {
+	old := s.tbl.Swap(t)
+	s.m.rebuilds.Inc()
 	s.swapMu.Lock()
 	close(s.swapCh)
 	s.swapCh = make(chan struct{})
 	s.swapMu.Unlock()
+	return old
 }
 
 // waitTable returns once the published table was built at rev or later.

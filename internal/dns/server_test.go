@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,30 +22,6 @@ import (
 var _ Catalog = (*view.View)(nil)
 var _ ZoneWriter = (*store.Store)(nil)
 
-// memRouters is the in-memory RouterHosts of tests.
-type memRouters struct {
-	mu    sync.Mutex
-	hosts map[string]bool
-}
-
-func (r *memRouters) RouterHosts() map[string]bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make(map[string]bool, len(r.hosts))
-	for k, v := range r.hosts {
-		out[k] = v
-	}
-	return out
-}
-
-func (r *memRouters) set(h map[string]bool) {
-	r.mu.Lock()
-	r.hosts = h
-	r.mu.Unlock()
-}
-
-var _ RouterHosts = (*memRouters)(nil)
-
 type env struct {
 	st   *store.Store
 	v    *view.View
@@ -55,15 +30,16 @@ type env struct {
 	reg  *prometheus.Registry
 }
 
-// start runs a server over a fresh store and view on 127.0.0.1:0.
-func start(t *testing.T, cfg Config, routers RouterHosts) *env {
+// start runs a server over a fresh store and view on 127.0.0.1:0, with
+// hosts (may be nil) as its router host names.
+func start(t *testing.T, cfg Config, hosts map[string]bool) *env {
 	t.Helper()
 	st := orbittest.NewStore(t)
 	v := orbittest.NewView(t, st)
-	return startOn(t, st, v, cfg, routers)
+	return startOn(t, st, v, cfg, hosts)
 }
 
-func startOn(t *testing.T, st *store.Store, v *view.View, cfg Config, routers RouterHosts) *env {
+func startOn(t *testing.T, st *store.Store, v *view.View, cfg Config, hosts map[string]bool) *env {
 	t.Helper()
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
@@ -72,9 +48,12 @@ func startOn(t *testing.T, st *store.Store, v *view.View, cfg Config, routers Ro
 		cfg.NoForward = true
 	}
 	reg := prometheus.NewRegistry()
-	srv, err := New(cfg, Deps{Catalog: v, Zones: st, Routers: routers, Logger: orbittest.Logger(t), Registry: reg})
+	srv, err := New(cfg, Deps{Catalog: v, Zones: st, Logger: orbittest.Logger(t), Registry: reg})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if hosts != nil {
+		srv.setHosts(hosts)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

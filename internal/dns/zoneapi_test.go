@@ -232,8 +232,7 @@ $TTL 600
 }
 
 func TestRouterHosts(t *testing.T) {
-	routers := &memRouters{hosts: map[string]bool{"myapp.lab.example": true, "Other.Test": true, "down.test": false}}
-	e := start(t, Config{RouterPoll: 20 * 1e6}, routers)
+	e := start(t, Config{}, map[string]bool{"myapp.lab.example": true, "Other.Test": true, "down.test": false})
 	api := startAPI(t, e)
 	api.ok("PUT", "/v1/dns/zones/lab.example", "")
 	api.ok("PUT", "/v1/dns/zones/lab.example/records", `{"Name": "fixed", "Type": "A", "Records": ["192.0.2.1"]}`)
@@ -254,11 +253,12 @@ func TestRouterHosts(t *testing.T) {
 		t.Fatalf("host without a passing instance answered: %v", r)
 	}
 	// The router loses its last passing instance: the name goes away
-	// (inside a zone, it becomes NXDOMAIN), without a view change.
-	routers.set(map[string]bool{"myapp.lab.example": false, "fixed.lab.example": true})
-	orbittestEventually(t, "router host gone", func() bool {
-		return e.query(t, "myapp.lab.example.", dns.TypeA, "udp").Rcode == dns.RcodeNameError
-	})
+	// (inside a zone, it becomes NXDOMAIN) as soon as the table that says
+	// so is handed over, without a view change.
+	e.srv.setHosts(map[string]bool{"myapp.lab.example": false, "fixed.lab.example": true})
+	if r := e.query(t, "myapp.lab.example.", dns.TypeA, "udp"); r.Rcode != dns.RcodeNameError {
+		t.Fatalf("router host still answered once its table was handed over: %v", r)
+	}
 	// An explicit zone record wins over a router host of the same name.
 	if got := answers(e.query(t, "fixed.lab.example.", dns.TypeA, "udp")); !slices.Equal(got, []string{"192.0.2.1"}) {
 		t.Fatalf("fixed = %v", got)

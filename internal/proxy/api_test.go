@@ -14,7 +14,7 @@ import (
 )
 
 func TestAPIListsRoutersServicesMiddlewares(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	b := newBackend(t, "b")
 	e.register("app", "app-1", b.port, catalog.Passing,
 		"traefik.http.routers.app.rule=Host(`app.test`)",
@@ -90,7 +90,7 @@ func jsonString(v any) string {
 // TestGracefulDrain: a request in flight when the proxy is stopped
 // completes; new connections are refused.
 func TestGracefulDrain(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	started := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
@@ -105,11 +105,12 @@ func TestGracefulDrain(t *testing.T) {
 	e.waitFor(c, "http://slow/", 200)
 
 	// A second proxy over the same view, which this test stops itself.
-	cfg := Config{ExposedByDefault: true, FlapDamping: -1, EntryPoints: []EntryPoint{{Name: "web", Addr: "127.0.0.1:0"}}}
-	srv, err := New(cfg, Deps{Catalog: e.v})
+	cfg := Config{EntryPoints: []EntryPoint{{Name: "web", Addr: "127.0.0.1:0"}}}
+	srv, err := New(cfg, Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.SetRoutes(e.srv.table.Load().rt)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()

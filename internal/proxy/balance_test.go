@@ -18,7 +18,7 @@ import (
 )
 
 func TestWeightedRoundRobin(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true, Strategy: StrategyWRR}, nil)
+	e := startEdge(t, Config{Strategy: StrategyWRR}, nil)
 	a, b := newBackend(t, "a"), newBackend(t, "b")
 	e.registerWeight("web", "web-a", a.port, 3, catalog.Passing)
 	e.registerWeight("web", "web-b", b.port, 1, catalog.Passing)
@@ -35,7 +35,7 @@ func TestWeightedRoundRobin(t *testing.T) {
 // TestP2CPrefersLessLoaded: with one backend stalled on slow requests, the
 // power-of-two-choices balancer sends new requests to the other.
 func TestP2CPrefersLessLoaded(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	release := make(chan struct{})
 	var held atomic.Int32
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -98,7 +98,7 @@ func portOfURL(u string) int {
 }
 
 func TestStickyCookie(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	a, b := newBackend(t, "a"), newBackend(t, "b")
 	tags := []string{"traefik.http.services.web.loadbalancer.sticky.cookie.name=pin", "traefik.http.services.web.loadbalancer.sticky.cookie.httponly=true"}
 	e.register("web", "web-a", a.port, catalog.Passing, tags...)
@@ -162,7 +162,7 @@ func TestPickSkipsEjectedAndTried(t *testing.T) {
 // TestServiceStrategyTag: a service's loadbalancer.strategy tag overrides
 // the proxy's default balancing (p2c here) for that service.
 func TestServiceStrategyTag(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	a, b := newBackend(t, "a"), newBackend(t, "b")
 	tag := "traefik.http.services.web.loadbalancer.strategy=wrr"
 	e.registerWeight("web", "web-a", a.port, 3, catalog.Passing, tag)

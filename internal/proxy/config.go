@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/orbit/orbit/internal/routing"
 )
 
 // EntryPoint is one listener of the proxy.
@@ -70,17 +72,12 @@ const (
 )
 
 // Config is the proxy's configuration. Zero values select the documented
-// defaults.
+// defaults. Which services are routed, and how (exposed by default,
+// default rule, flap damping), is the route feeder's configuration: the
+// proxy serves the tables it is given.
 type Config struct {
 	// EntryPoints are the listeners; empty means DefaultEntryPoints.
 	EntryPoints []EntryPoint
-	// ExposedByDefault routes services without traefik.enable=true
-	// (Traefik's exposedByDefault). The zero value routes only services
-	// that opt in.
-	ExposedByDefault bool
-	// DefaultRule is the rule of routers without one; empty means
-	// Traefik's Host(`{{ normalize .Name }}`).
-	DefaultRule string
 	// Certificates are served by SNI before any issued certificate.
 	Certificates []CertFile
 	// Strategy is StrategyP2C (the default) or StrategyWRR. It applies to
@@ -91,11 +88,6 @@ type Config struct {
 	// Envoy's panic threshold). 0 (the default) never does: a service
 	// without a healthy instance answers 503.
 	PanicThreshold float64
-	// FlapDamping keeps an instance that was passing as a backend until it
-	// has been unhealthy this long, so one failed probe does not empty a
-	// pool. Deregistration, node liveness loss and maintenance remove it
-	// at once. 0 means 2s; a negative value disables damping.
-	FlapDamping time.Duration
 	// EjectAfter consecutive 5xx answers or connection errors eject an
 	// instance; 0 means 5.
 	EjectAfter int
@@ -118,8 +110,6 @@ type Config struct {
 	MaxBodyBytes int64
 	// AccessLog writes one JSON line per request to Deps.AccessLog.
 	AccessLog bool
-	// WarningIsBackend lets instances in warning receive traffic.
-	WarningIsBackend bool
 	// BackendInsecureSkipVerify skips verifying https backends'
 	// certificates. By default they must chain to the system roots or the
 	// internal CA.
@@ -138,7 +128,6 @@ func (c *Config) setDefaults() {
 			*d = v
 		}
 	}
-	def(&c.FlapDamping, 2*time.Second)
 	def(&c.EjectBase, 5*time.Second)
 	def(&c.EjectMax, 60*time.Second)
 	def(&c.ReadHeaderTimeout, 10*time.Second)
@@ -187,4 +176,19 @@ func (c Config) Validate() error {
 		return fmt.Errorf("proxy config: %w", err)
 	}
 	return nil
+}
+
+// RoutingEntryPoints are the entry points as routing knows them (name and
+// TLS), for the route feeder's routing.Config; empty EntryPoints mean
+// DefaultEntryPoints.
+func (c Config) RoutingEntryPoints() []routing.EntryPoint {
+	eps := c.EntryPoints
+	if len(eps) == 0 {
+		eps = DefaultEntryPoints()
+	}
+	out := make([]routing.EntryPoint, 0, len(eps))
+	for _, ep := range eps {
+		out = append(out, routing.EntryPoint{Name: ep.Name, TLS: ep.TLS})
+	}
+	return out
 }

@@ -16,7 +16,7 @@ import (
 // proxy keeps its connections to a backend open instead of dialing per
 // request.
 func TestBackendConnectionsAreReused(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	var dials atomic.Int64
 	be := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "5")

@@ -13,16 +13,18 @@
 // /v1/edge/* API listing what is live.
 //
 // What it is not: it does not parse tags or rules (routing does, purely),
-// run health checks (health does; the proxy follows the catalog's view of
-// health, damped), or mint CA material (pki does). It never imports
-// another feature: the catalog and the certificate issuer come in as small
-// interfaces declared here.
+// run health checks (health does), build the route table from the catalog
+// (routefeed does, flap damping included, and hands it over through
+// SetRoutes), or mint CA material (pki does). It never imports another
+// feature nor the view: the certificate issuer comes in as a small
+// interface declared here.
 //
 // The hot path reads one immutable table through an atomic pointer; the
-// table is rebuilt from the catalog on every change and swapped whole.
+// table is compiled from each route table handed to SetRoutes and swapped
+// whole.
 // Per-request shared state is limited to per-backend atomic counters and
 // the rate limiter's per-client atomic cells.
 //
 // Who imports it: agent, which wires New(cfg, deps) and Run(ctx), mounts
-// API() on the API listener and hands RouterHosts to the DNS server.
+// API() on the API listener and gives the proxy to routefeed as a sink.
 package proxy

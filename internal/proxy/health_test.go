@@ -25,7 +25,7 @@ func spread(t *testing.T, c *http.Client, url string, n int) map[string]int {
 }
 
 func TestCriticalInstanceNeverReceivesTraffic(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	a, b := newBackend(t, "a"), newBackend(t, "b")
 	e.register("web", "web-a", a.port, catalog.Passing)
 	e.register("web", "web-b", b.port, catalog.Critical) // checks start critical
@@ -53,7 +53,7 @@ func TestCriticalInstanceNeverReceivesTraffic(t *testing.T) {
 }
 
 func TestPanicThresholdRoutesToAll(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true, PanicThreshold: 0.5}, nil)
+	e := startEdge(t, Config{PanicThreshold: 0.5}, nil)
 	a, b := newBackend(t, "a"), newBackend(t, "b")
 	e.register("web", "web-a", a.port, catalog.Critical)
 	e.register("web", "web-b", b.port, catalog.Critical)
@@ -70,7 +70,7 @@ func TestPanicThresholdRoutesToAll(t *testing.T) {
 // that never passed gets nothing.
 func TestFlapDamping(t *testing.T) {
 	clock := newFakeClock()
-	e := startEdge(t, Config{ExposedByDefault: true, FlapDamping: 30 * time.Second}, clock)
+	e := startEdgeWith(t, Config{}, true, 30*time.Second, clock)
 	a, b := newBackend(t, "a"), newBackend(t, "b")
 	e.register("web", "web-a", a.port, catalog.Passing)
 	e.register("web", "web-b", b.port, catalog.Critical)
@@ -107,7 +107,7 @@ func TestFlapDamping(t *testing.T) {
 
 func TestPassiveEjection(t *testing.T) {
 	clock := newFakeClock()
-	e := startEdge(t, Config{ExposedByDefault: true, EjectAfter: 3, EjectBase: 10 * time.Second}, clock)
+	e := startEdge(t, Config{EjectAfter: 3, EjectBase: 10 * time.Second}, clock)
 	good := newBackend(t, "good")
 	bad := newBackend(t, "bad")
 	bad.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -146,7 +146,7 @@ func TestPassiveEjection(t *testing.T) {
 // TestRetryOnConnectionFailure: an instance whose port refuses
 // connections, still passing in the catalog, costs the client nothing.
 func TestRetryOnConnectionFailure(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	good := newBackend(t, "good")
 	dead := newBackend(t, "dead")
 	dead.Close()

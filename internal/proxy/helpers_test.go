@@ -20,6 +20,8 @@ import (
 	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/orbittest"
 	"github.com/orbit/orbit/internal/pki"
+	"github.com/orbit/orbit/internal/routefeed"
+	"github.com/orbit/orbit/internal/routing"
 	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/view"
 )
@@ -39,6 +41,14 @@ const testNode = "node1"
 
 func startEdge(t testing.TB, cfg Config, clock clockwork.Clock) *edge {
 	t.Helper()
+	return startEdgeWith(t, cfg, true, -1, clock) // tests of damping set it explicitly
+}
+
+// startEdgeWith is startEdge with a route feeder that routes every service
+// when exposed (else only those with traefik.enable=true) and damps flaps
+// for damping (negative: off).
+func startEdgeWith(t testing.TB, cfg Config, exposed bool, damping time.Duration, clock clockwork.Clock) *edge {
+	t.Helper()
 	st := orbittest.NewStore(t)
 	v := orbittest.NewView(t, st)
 	ca, err := pki.New(context.Background(), pki.Config{}, st)
@@ -48,26 +58,34 @@ func startEdge(t testing.TB, cfg Config, clock clockwork.Clock) *edge {
 	if cfg.EntryPoints == nil {
 		cfg.EntryPoints = []EntryPoint{{Name: "web", Addr: "127.0.0.1:0"}, {Name: "websecure", Addr: "127.0.0.1:0", TLS: true}}
 	}
-	if cfg.FlapDamping == 0 {
-		cfg.FlapDamping = -1 // tests of damping set it explicitly
-	}
 	reg := prometheus.NewRegistry()
-	srv, err := New(cfg, Deps{Catalog: v, CA: ca, Logger: orbittest.Logger(t), Registry: reg, Clock: clock})
+	srv, err := New(cfg, Deps{CA: ca, Logger: orbittest.Logger(t), Registry: reg, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed, err := routefeed.New(routefeed.Config{
+		Routing:     routing.Config{EntryPoints: cfg.RoutingEntryPoints(), ExposedByDefault: exposed},
+		FlapDamping: damping,
+	}, routefeed.Deps{Catalog: v, Sinks: []routefeed.Sink{srv}, Logger: orbittest.Logger(t), Registry: reg, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan error, 2)
 	go func() { done <- srv.Run(ctx) }()
+	go func() { done <- feed.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
+		for range 2 {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("Run did not return 30s after cancellation")
+				return
 			}
-		case <-time.After(30 * time.Second):
-			t.Error("Run did not return 30s after cancellation")
 		}
 	})
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)

@@ -9,13 +9,12 @@ import (
 
 // metrics are the proxy's Prometheus collectors.
 type metrics struct {
-	requests      *prometheus.CounterVec   // router, service, code (1xx..5xx)
-	duration      *prometheus.HistogramVec // router, service
-	openConns     *prometheus.GaugeVec     // entrypoint
-	updateSeconds prometheus.Histogram
-	rebuilds      prometheus.Counter
-	ejections     *prometheus.CounterVec // service
-	retries       *prometheus.CounterVec // service
+	requests  *prometheus.CounterVec   // router, service, code (1xx..5xx)
+	duration  *prometheus.HistogramVec // router, service
+	openConns *prometheus.GaugeVec     // entrypoint
+	rebuilds  prometheus.Counter
+	ejections *prometheus.CounterVec // service
+	retries   *prometheus.CounterVec // service
 }
 
 // routeMetrics are one router's children, resolved once per table so the
@@ -38,10 +37,6 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		openConns: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "orbit_proxy_open_connections", Help: "Client connections open on each entry point.",
 		}, []string{"entrypoint"}),
-		updateSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "orbit_proxy_route_update_seconds", Help: "Time from a catalog change reaching the proxy to the new route table serving.",
-			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
-		}),
 		rebuilds: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "orbit_proxy_table_rebuilds_total", Help: "Route tables built and swapped in.",
 		}),
@@ -55,7 +50,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.openConns, m.updateSeconds, m.rebuilds, m.ejections, m.retries} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.openConns, m.rebuilds, m.ejections, m.retries} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {

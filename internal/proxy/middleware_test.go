@@ -14,7 +14,7 @@ import (
 )
 
 func TestBasicAuth(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	b := newBackend(t, "admin")
 	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
 	if err != nil {
@@ -67,7 +67,7 @@ func TestBasicAuth(t *testing.T) {
 }
 
 func TestIPAllowList(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	b := newBackend(t, "b")
 	e.register("inside", "in-1", b.port, catalog.Passing,
 		"traefik.http.routers.inside.middlewares=lan",
@@ -82,7 +82,7 @@ func TestIPAllowList(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	clock := newFakeClock()
-	e := startEdge(t, Config{ExposedByDefault: true}, clock)
+	e := startEdge(t, Config{}, clock)
 	b := newBackend(t, "b")
 	e.register("api", "api-1", b.port, catalog.Passing,
 		"traefik.http.routers.api.middlewares=rl",
@@ -123,7 +123,7 @@ func equalInts(a, b []int) bool {
 }
 
 func TestHeadersAddPrefixCompress(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	b := newBackend(t, "b")
 	e.register("app", "app-1", b.port, catalog.Passing,
 		"traefik.http.routers.app.middlewares=hdr,pre,gz",
@@ -167,7 +167,7 @@ func TestHeadersAddPrefixCompress(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true, MaxBodyBytes: 1024}, nil)
+	e := startEdge(t, Config{MaxBodyBytes: 1024}, nil)
 	b := newBackend(t, "b")
 	e.register("up", "up-1", b.port, catalog.Passing)
 	c := e.client()

@@ -62,9 +62,10 @@ func (rl *rateLimiter) handler(next http.Handler) http.Handler {
 	})
 }
 
-// sweepLimiters forgets clients whose allowance is full again. It runs on
-// the rebuild goroutine, which owns the live middleware instances.
+// sweepLimiters forgets clients whose allowance is full again.
 func (s *Server) sweepLimiters() {
+	s.upMu.Lock()
+	defer s.upMu.Unlock()
 	now := s.clock.Now().UnixNano()
 	for _, mi := range s.up.mws {
 		if mi.limiter == nil {

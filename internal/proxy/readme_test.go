@@ -29,7 +29,7 @@ func TestREADMETags(t *testing.T) {
 			t.Errorf("README tag: %v", err)
 		}
 	}
-	e := startEdge(t, Config{}, nil)
+	e := startEdgeWith(t, Config{}, false, -1, nil)
 	b := newBackend(t, "shop")
 	e.register("shop", "shop-1", b.port, catalog.Passing, tags...)
 	orbittest.Eventually(t, 10*time.Second, "the README's routers", func() bool { return len(e.srv.table.Load().routes) == 2 })

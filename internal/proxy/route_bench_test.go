@@ -22,7 +22,7 @@ import (
 //	go test -run '^$' -bench RouteUpdate -benchtime 300x ./internal/proxy/
 func BenchmarkRouteUpdate1000(b *testing.B) {
 	const n = 1000
-	e := startEdge(b, Config{ExposedByDefault: true}, nil)
+	e := startEdge(b, Config{}, nil)
 	be := newBackend(b, "b")
 	for i := range n {
 		e.register(fmt.Sprintf("svc-%d", i), fmt.Sprintf("svc-%d-1", i), be.port, catalog.Passing,

@@ -8,7 +8,7 @@ import (
 )
 
 func TestHostRouting(t *testing.T) {
-	e := startEdge(t, Config{}, nil)
+	e := startEdgeWith(t, Config{}, false, -1, nil)
 	app, api := newBackend(t, "app"), newBackend(t, "api")
 	e.register("app", "app-1", app.port, catalog.Passing, "traefik.enable=true", "traefik.http.routers.app.rule=Host(`app.example.test`)")
 	e.register("api", "api-1", api.port, catalog.Passing, "traefik.enable=true") // default rule: Host(`api`)
@@ -41,8 +41,8 @@ func TestHostRouting(t *testing.T) {
 			t.Errorf("%s: status %d, want 404", host, resp.StatusCode)
 		}
 	}
-	if got := e.srv.RouterHosts(); !got["app.example.test"] || !got["api"] || len(got) != 2 {
-		t.Errorf("RouterHosts = %v", got)
+	if got := e.srv.table.Load().hosts; !got["app.example.test"] || !got["api"] || len(got) != 2 {
+		t.Errorf("router hosts = %v", got)
 	}
 	if n := counterValue(t, e.reg, "orbit_proxy_requests_total", map[string]string{"router": "app", "code": "2xx"}); n < 1 {
 		t.Errorf("orbit_proxy_requests_total for app 2xx = %v", n)
@@ -50,7 +50,7 @@ func TestHostRouting(t *testing.T) {
 }
 
 func TestPathPrefixStripPrefix(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	b := newBackend(t, "shop")
 	e.register("shop", "shop-1", b.port, catalog.Passing,
 		"traefik.http.routers.shop.rule=Host(`example.test`) && PathPrefix(`/shop`)",

@@ -19,20 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orbit/orbit/internal/routing"
-	"github.com/orbit/orbit/internal/view"
 )
-
-// Catalog is the part of the view the proxy reads. *view.View satisfies it.
-type Catalog interface {
-	ServiceNames() []string
-	Entries(service string) []view.Entry
-	// Index is the revision of a resource's last change; the proxy uses
-	// view.ServiceRes to reconvert only the services that changed.
-	Index(res view.Resource) uint64
-	Subscribe() (<-chan struct{}, func())
-}
-
-var _ Catalog = (*view.View)(nil)
 
 // CertIssuer issues server certificates for router host names; the
 // internal CA (*pki.CA) satisfies it.
@@ -40,9 +27,9 @@ type CertIssuer interface {
 	ServerCertificate(name string) (*tls.Certificate, error)
 }
 
-// Deps are the proxy's collaborators. Catalog is required.
+// Deps are the proxy's collaborators. The route table comes in through
+// SetRoutes.
 type Deps struct {
-	Catalog Catalog
 	// CA issues certificates for TLS routers' hosts; nil serves only
 	// Config.Certificates.
 	CA CertIssuer
@@ -54,7 +41,7 @@ type Deps struct {
 	// AccessLog receives the JSON access log when Config.AccessLog is
 	// set; nil means standard output.
 	AccessLog io.Writer
-	// Clock drives ejection back-off, flap damping, rate limits and retry
+	// Clock drives ejection back-off, rate limits and retry
 	// waits; nil means the wall clock.
 	Clock clockwork.Clock
 }
@@ -62,8 +49,6 @@ type Deps struct {
 // Server is the edge load balancer. Create with New, start with Run.
 type Server struct {
 	cfg      Config
-	rcfg     routing.Config
-	cat      Catalog
 	ca       CertIssuer
 	rootPool *x509.CertPool
 	log      *slog.Logger
@@ -85,9 +70,9 @@ type Server struct {
 	ports    map[string]string // entry point → port, for X-Forwarded-Port
 	servers  []*http.Server
 
-	// up and lastErrs belong to the goroutine running Run.
-	up       *updater
-	lastErrs []error
+	// upMu guards up: compile (SetRoutes) and the limiter sweep.
+	upMu sync.Mutex
+	up   *updater
 }
 
 // New validates cfg, loads certificate files and binds the entry points'
@@ -98,11 +83,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if deps.Catalog == nil {
-		return nil, errors.New("proxy: a catalog is required")
-	}
 	s := &Server{
-		cfg: cfg, cat: deps.Catalog, ca: deps.CA, rootPool: deps.RootCAs, log: deps.Logger, clock: deps.Clock,
+		cfg: cfg, ca: deps.CA, rootPool: deps.RootCAs, log: deps.Logger, clock: deps.Clock,
 		eject:     ejectPolicy{after: int32(cfg.EjectAfter), base: cfg.EjectBase, max: cfg.EjectMax},
 		listeners: map[string]net.Listener{}, ports: map[string]string{}, up: newUpdater(),
 	}
@@ -120,13 +102,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		s.access = slog.New(slog.NewJSONHandler(w, nil))
 	}
 	s.hostname, _ = os.Hostname()
-	s.rcfg = routing.Config{ExposedByDefault: cfg.ExposedByDefault, DefaultRule: cfg.DefaultRule, WarningIsBackend: cfg.WarningIsBackend}
-	for _, ep := range cfg.EntryPoints {
-		s.rcfg.EntryPoints = append(s.rcfg.EntryPoints, routing.EntryPoint{Name: ep.Name, TLS: ep.TLS})
-	}
-	if err := s.rcfg.Validate(); err != nil {
-		return nil, err
-	}
 	var err error
 	if s.certs, err = loadCertFiles(cfg.Certificates); err != nil {
 		return nil, err
@@ -136,7 +111,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.transport = s.newTransport()
 	s.rp = s.newReverseProxy()
-	s.table.Store(s.compile(routing.Build(s.rcfg, nil)))
+	s.table.Store(s.compile(routing.Build(routing.Config{EntryPoints: cfg.RoutingEntryPoints()}, nil)))
 	for _, ep := range cfg.EntryPoints {
 		ln, err := net.Listen("tcp", ep.Addr)
 		if err != nil {
@@ -164,25 +139,11 @@ func (s *Server) Addrs() map[string]net.Addr {
 	return out
 }
 
-// RouterHosts maps each host name of an enabled router's Host rule to
-// whether a healthy instance stands behind it; DNS publishes these names.
-func (s *Server) RouterHosts() map[string]bool {
-	t := s.table.Load()
-	out := make(map[string]bool, len(t.hosts))
-	for h, ok := range t.hosts {
-		out[h] = ok
-	}
-	return out
-}
-
-// Run builds the first table, serves every entry point and follows the
-// catalog until ctx ends; then it stops accepting, drains in-flight
-// requests for up to DrainTimeout and returns once every goroutine it
-// started has exited. A listener that fails stops the proxy with an error.
+// Run serves every entry point with the latest table given to SetRoutes
+// until ctx ends; then it stops accepting, drains in-flight requests for
+// up to DrainTimeout and returns once every goroutine it started has
+// exited. A listener that fails stops the proxy with an error.
 func (s *Server) Run(ctx context.Context) error {
-	updates, unsubscribe := s.cat.Subscribe()
-	defer unsubscribe()
-	next := s.rebuild(s.clock.Now())
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -205,7 +166,7 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 		})
 	}
-	wg.Go(func() { s.loop(ctx, updates, next) })
+	wg.Go(func() { s.sweepLoop(ctx) })
 	s.log.Info("edge proxy serving", "entrypoints", s.Addrs())
 	<-ctx.Done()
 	s.shutdown()

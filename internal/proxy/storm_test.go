@@ -22,7 +22,7 @@ func TestUpdateStorm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the update storm runs for several seconds; skipped with -short")
 	}
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	var backends []*testBackend
 	for i := range 4 {
 		backends = append(backends, newBackend(t, fmt.Sprintf("b%d", i)))

@@ -19,7 +19,7 @@ import (
 // certificate issued on the fly by the internal CA, verified by a Go
 // client trusting only that CA's root, over HTTP/2.
 func TestRedirectToHTTPSWithIssuedCertificate(t *testing.T) {
-	e := startEdge(t, Config{}, nil)
+	e := startEdgeWith(t, Config{}, false, -1, nil)
 	b := newBackend(t, "secure")
 	e.register("shop", "shop-1", b.port, catalog.Passing,
 		"traefik.enable=true",
@@ -76,7 +76,7 @@ func TestRedirectToHTTPSWithIssuedCertificate(t *testing.T) {
 }
 
 func TestWebSocketThroughProxy(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	ws := httptest.NewServer(websocket.Handler(func(c *websocket.Conn) { io.Copy(c, c) }))
 	t.Cleanup(ws.Close)
 	e.register("chat", "chat-1", ws.Listener.Addr().(*net.TCPAddr).Port, catalog.Passing)
@@ -109,7 +109,7 @@ func TestWebSocketThroughProxy(t *testing.T) {
 // TestH2CBackend: a service whose scheme is h2c is reached over cleartext
 // HTTP/2.
 func TestH2CBackend(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	b := newBackend(t, "grpcish")
 	b.Close()
 	srv := httptest.NewUnstartedServer(b.Config.Handler)
@@ -130,7 +130,7 @@ func TestH2CBackend(t *testing.T) {
 // TestStreamingFlushes: a backend that writes, flushes and waits is seen
 // by the client before the response ends.
 func TestStreamingFlushes(t *testing.T) {
-	e := startEdge(t, Config{ExposedByDefault: true}, nil)
+	e := startEdge(t, Config{}, nil)
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

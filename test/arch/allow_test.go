@@ -52,18 +52,21 @@ var allow = map[string]rule{
 	// Features: each New(cfg, deps) and Run(ctx). Their tests may drive
 	// another feature only where listed: the client's run real checks with
 	// health, nomadapi's place allocations with the scheduler.
-	"api":       {kind: feature, imports: list("acl", "catalog", "filter", "httpkit", "store", "view")},
-	"client":    {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
-	"dns":       {kind: feature, imports: list("catalog", "doctor", "store", "view", "zone"), tests: list("orbittest", "routing")},
-	"health":    {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
-	"nomadapi":  {kind: feature, imports: list("job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
-	"pki":       {kind: feature, tests: list("orbittest", "store")},
-	"proxy":     {kind: feature, imports: list("catalog", "httpkit", "routing", "view"), tests: list("orbittest", "pki", "store")},
+	"api":      {kind: feature, imports: list("acl", "catalog", "filter", "httpkit", "store", "view")},
+	"client":   {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
+	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "store", "view", "zone"), tests: list("orbittest", "routefeed")},
+	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
+	"nomadapi": {kind: feature, imports: list("job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
+	"pki":      {kind: feature, tests: list("orbittest", "store")},
+	"proxy":    {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
+	// routefeed turns the view into the route table and hands it to the
+	// proxy and DNS (both declare nothing of it: they take a table).
+	"routefeed": {kind: feature, imports: list("catalog", "routing", "view")},
 	"scheduler": {kind: feature, imports: list("job", "store", "view"), tests: list("catalog", "orbittest")},
 
 	// The one place that wires everything, and the command line above it.
 	"agent": {kind: wiring, imports: list("acl", "api", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec",
-		"driver/rawexec", "health", "job", "nomadapi", "pki", "policy", "proxy", "scheduler", "store", "view"),
+		"driver/rawexec", "health", "job", "nomadapi", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "store", "view"),
 		tests: list("orbittest")},
 	"cli": {kind: cli, imports: list("agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
 		tests: list("orbittest", "orbittest/testagent", "report/reporttest")},
