@@ -29,6 +29,7 @@ import (
 	"github.com/orbit/orbit/internal/scheduler"
 	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/view"
+	"github.com/orbit/orbit/internal/zoneapi"
 )
 
 // Version is orbit's version, reported by the API and the CLI.
@@ -46,6 +47,7 @@ type Agent struct {
 	ca       *pki.CA
 	proxy    *proxy.Server
 	dns      *dns.Server
+	zones    *zoneapi.Handler // the zone API, with DNS
 	tempDir  string
 	dataDir  string
 	nodeID   string

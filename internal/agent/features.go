@@ -17,6 +17,7 @@ import (
 	"github.com/orbit/orbit/internal/proxy"
 	"github.com/orbit/orbit/internal/routefeed"
 	"github.com/orbit/orbit/internal/routing"
+	"github.com/orbit/orbit/internal/zoneapi"
 )
 
 // startFeatures starts the role-dependent features (edge load balancer,
@@ -58,13 +59,18 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 			return err
 		}
 		a.dns, err = dns.New(dc,
-			dns.Deps{Catalog: a.view, Zones: a.store, Logger: a.log.With("component", "dns"), Registry: a.registry,
+			dns.Deps{Catalog: a.view, Logger: a.log.With("component", "dns"), Registry: a.registry,
 				Clock: a.clock})
 		if err != nil {
 			return fmt.Errorf("dns: %w", err)
 		}
 		run("dns", a.dns.Run)
 		sinks = append(sinks, a.dns)
+		a.zones, err = zoneapi.New(zoneapi.Deps{View: a.view, Writer: a.store, DNS: a.dns,
+			Logger: a.log.With("component", "zoneapi"), Clock: a.clock})
+		if err != nil {
+			return fmt.Errorf("zone api: %w", err)
+		}
 	}
 	// One feeder builds the route table and hands the same table to the
 	// proxy and to DNS in one step.
@@ -88,8 +94,8 @@ func (a *Agent) mounts() []api.Mount {
 	if a.proxy != nil {
 		m = append(m, api.Mount{Prefix: "/v1/edge/", Resource: acl.Operator, Handler: a.proxy.API()})
 	}
-	if a.dns != nil {
-		m = append(m, api.Mount{Prefix: "/v1/dns/", Resource: acl.DNS, Handler: a.dns.ZoneAPI()})
+	if a.zones != nil {
+		m = append(m, api.Mount{Prefix: "/v1/dns/", Resource: acl.DNS, Handler: a.zones})
 	}
 	if a.cfg.EnableDebug {
 		m = append(m, api.Mount{Prefix: "/debug/pprof/", Resource: acl.Operator, Handler: pprofHandler()})

@@ -32,17 +32,10 @@ type Catalog interface {
 	WaitRevision(ctx context.Context, rev int64) error
 }
 
-// ZoneWriter writes zones atomically (*store.Store satisfies it).
-type ZoneWriter interface {
-	ChangeZone(ctx context.Context, name string, ch zone.Change, now time.Time) (*zone.Zone, int64, error)
-	DeleteZone(ctx context.Context, name string) (bool, int64, error)
-}
-
-// Deps are the server's collaborators. Catalog is required; Zones is needed
-// for ZoneAPI writes. Router host names come in through SetRoutes.
+// Deps are the server's collaborators. Catalog is required. Router host
+// names come in through SetRoutes.
 type Deps struct {
 	Catalog  Catalog
-	Zones    ZoneWriter
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
 	// Clock drives cache expiry and upstream hold-downs; nil means

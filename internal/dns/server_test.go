@@ -20,7 +20,6 @@ import (
 )
 
 var _ Catalog = (*view.View)(nil)
-var _ ZoneWriter = (*store.Store)(nil)
 
 type env struct {
 	st   *store.Store
@@ -48,7 +47,7 @@ func startOn(t *testing.T, st *store.Store, v *view.View, cfg Config, hosts map[
 		cfg.NoForward = true
 	}
 	reg := prometheus.NewRegistry()
-	srv, err := New(cfg, Deps{Catalog: v, Zones: st, Logger: orbittest.Logger(t), Registry: reg})
+	srv, err := New(cfg, Deps{Catalog: v, Logger: orbittest.Logger(t), Registry: reg})
 	if err != nil {
 		t.Fatal(err)
 	}

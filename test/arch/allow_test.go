@@ -51,10 +51,11 @@ var allow = map[string]rule{
 
 	// Features: each New(cfg, deps) and Run(ctx). Their tests may drive
 	// another feature only where listed: the client's run real checks with
-	// health, nomadapi's place allocations with the scheduler.
+	// health, nomadapi's place allocations with the scheduler, dns's set zones
+	// up through zoneapi and zoneapi's check its writes in dns's answers.
 	"api":      {kind: feature, imports: list("acl", "catalog", "filter", "httpkit", "store", "view")},
 	"client":   {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
-	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "store", "view", "zone"), tests: list("orbittest", "routefeed")},
+	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "view", "zone"), tests: list("orbittest", "routefeed", "store", "zoneapi")},
 	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
 	"nomadapi": {kind: feature, imports: list("job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
 	"pki":      {kind: feature, tests: list("orbittest", "store")},
@@ -63,10 +64,11 @@ var allow = map[string]rule{
 	// proxy and DNS (both declare nothing of it: they take a table).
 	"routefeed": {kind: feature, imports: list("catalog", "routing", "view")},
 	"scheduler": {kind: feature, imports: list("job", "store", "view"), tests: list("catalog", "orbittest")},
+	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
 
 	// The one place that wires everything, and the command line above it.
 	"agent": {kind: wiring, imports: list("acl", "api", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec",
-		"driver/rawexec", "health", "job", "nomadapi", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "store", "view"),
+		"driver/rawexec", "health", "job", "nomadapi", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "store", "view", "zoneapi"),
 		tests: list("orbittest")},
 	"cli": {kind: cli, imports: list("agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
 		tests: list("orbittest", "orbittest/testagent", "report/reporttest")},

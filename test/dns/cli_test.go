@@ -18,6 +18,7 @@ import (
 	"github.com/orbit/orbit/internal/cli"
 	orbitdns "github.com/orbit/orbit/internal/dns"
 	"github.com/orbit/orbit/internal/orbittest"
+	"github.com/orbit/orbit/internal/zoneapi"
 )
 
 type harness struct {
@@ -29,14 +30,18 @@ func startDNS(t *testing.T) harness {
 	t.Helper()
 	st := orbittest.NewStore(t)
 	v := orbittest.NewView(t, st)
-	srv, err := orbitdns.New(orbitdns.Config{Addr: "127.0.0.1:0", NoForward: true}, orbitdns.Deps{Catalog: v, Zones: st, Logger: orbittest.Logger(t)})
+	srv, err := orbitdns.New(orbitdns.Config{Addr: "127.0.0.1:0", NoForward: true}, orbitdns.Deps{Catalog: v, Logger: orbittest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	hs := httptest.NewServer(srv.ZoneAPI())
+	zones, err := zoneapi.New(zoneapi.Deps{View: v, Writer: st, DNS: srv, Logger: orbittest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(zones)
 	t.Cleanup(func() {
 		hs.Close()
 		cancel()

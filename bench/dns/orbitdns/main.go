@@ -96,7 +96,7 @@ func run(ctx context.Context, addr, zoneFile, zoneName string, services, listene
 	if err := v.WaitRevision(ctx, rev); err != nil {
 		return err
 	}
-	srv, err := dns.New(dns.Config{Addr: addr, NoForward: true, UDPListeners: listeners}, dns.Deps{Catalog: v, Zones: st, Logger: log})
+	srv, err := dns.New(dns.Config{Addr: addr, NoForward: true, UDPListeners: listeners}, dns.Deps{Catalog: v, Logger: log})
 	if err != nil {
 		return err
 	}
