@@ -157,7 +157,7 @@ func e2e(nodes, total, perJob int) error {
 	}
 	registered := time.Since(start)
 	for {
-		n := len(v.Raw(store.FamilyAllocs))
+		n := len(v.Allocs())
 		if firstDone == 0 && n >= min(perJob, total) {
 			firstDone = time.Since(start)
 		}

@@ -20,6 +20,7 @@ type metrics struct {
 	notifies  *prometheus.CounterVec // by result
 	transfers *prometheus.CounterVec // by result
 	rebuilds  prometheus.Counter
+	names     *prometheus.CounterVec // kind: service, node
 	// cached counts answers replayed from the packet cache (exported as
 	// orbit_dns_packet_cache_hits_total).
 	cached atomic.Uint64
@@ -57,6 +58,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			[]string{"result"}),
 		rebuilds: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "orbit_dns_table_rebuilds_total", Help: "Answer tables built and swapped in."}),
+		names: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "orbit_dns_names_built_total", Help: "Services and nodes whose records were rebuilt because they changed."},
+			[]string{"kind"}),
 	}
 	m.observers = map[string]prometheus.Observer{}
 	for _, src := range sources {
@@ -68,7 +72,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	hits := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "orbit_dns_packet_cache_hits_total", Help: "Queries answered from the packet cache of the current answer table (not in orbit_dns_queries_total)."},
 		func() float64 { return float64(m.cached.Load()) })
-	for _, c := range []prometheus.Collector{hits, m.queries, m.latency, m.cache, m.loops, m.notifies, m.transfers, m.rebuilds} {
+	for _, c := range []prometheus.Collector{hits, m.queries, m.latency, m.cache, m.loops, m.notifies, m.transfers, m.rebuilds, m.names} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -142,3 +146,6 @@ func (m *metrics) count(qtype string, rcode int, source string) {
 func (m *metrics) observe(source string, d time.Duration) {
 	m.observers[source].Observe(d.Seconds())
 }
+
+// built counts one service's or node's records rebuilt.
+func (m *metrics) built(kind string) { m.names.WithLabelValues(kind).Inc() }

@@ -23,6 +23,9 @@ import (
 // Catalog is what the server reads from the view (*view.View satisfies it).
 type Catalog interface {
 	catalogSource
+	// Index is a resource's last-change revision: the server rebuilds only
+	// the services (view.ServiceRes) and nodes (view.NodesRes) that moved.
+	Index(res view.Resource) uint64
 	// Zones lists the authoritative zones, decoded.
 	Zones() []*view.Zone
 	// Zone returns one authoritative zone by its apex.
@@ -67,6 +70,7 @@ type Server struct {
 	buildMu  sync.Mutex
 	compiled map[string]*authZone
 	hosts    map[string]bool // router host → a passing instance backs it
+	cache    *catalogCache
 }
 
 // New validates cfg and binds the UDP and TCP sockets (so Addr is known
@@ -89,7 +93,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("dns metrics: %w", err)
 	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, clock: deps.Clock, m: m,
-		swapCh: make(chan struct{}), notifyq: make(chan notifyJob, 256), compiled: map[string]*authZone{}}
+		swapCh: make(chan struct{}), notifyq: make(chan notifyJob, 256), compiled: map[string]*authZone{}, cache: newCatalogCache()}
 	s.tbl.Store(s.emptyTable())
 	if err := s.listen(); err != nil {
 		return nil, err
@@ -314,10 +318,12 @@ func (s *Server) rebuild() {
 	t := s.emptyTable()
 	t.rev = cat.Revision()
 	compiled := map[string]*authZone{}
+	zonesChanged := false
 	for _, vz := range cat.Zones() {
 		apex := vz.Name
 		az := s.compiled[apex]
 		if az == nil || az.modRev != vz.Rev {
+			zonesChanged = true
 			var err error
 			if az, err = compileZone(vz); err != nil {
 				s.log.Error("dns: skip zone that does not compile", "zone", apex, "err", err)
@@ -328,14 +334,24 @@ func (s *Server) rebuild() {
 		t.zones[apex] = az
 		t.serials[apex] = az.z.Serial
 	}
+	zonesChanged = zonesChanged || len(compiled) != len(s.compiled)
 	s.compiled = compiled
-	t.buildCatalog(cat, s.cfg.AllowWarning)
-	for name := range t.ptr {
-		if t.zoneDefines(name) {
-			delete(t.ptr, name)
+	nodesIdx := s.cache.nodesIdx
+	var ptr map[string]string
+	t.services, t.nodes, ptr = s.cache.update(cat, t.dc, s.cfg.AllowWarning, s.m.built)
+	prev := s.tbl.Load()
+	if reuse := !zonesChanged && nodesIdx == s.cache.nodesIdx && prev.ptr != nil; reuse {
+		// Nothing the reverse and router names are made of moved.
+		t.ptr, t.routers = prev.ptr, prev.routers
+	} else {
+		t.ptr = make(map[string]string, len(ptr))
+		for name, node := range ptr {
+			if !t.zoneDefines(name) {
+				t.ptr[name] = node
+			}
 		}
+		t.buildRouters(s.hosts, cat)
 	}
-	t.buildRouters(s.hosts, cat)
 	old := s.publish(t)
 	for apex, serial := range t.serials {
 		if prev, ok := old.serials[apex]; (!ok || prev != serial) && len(t.zones[apex].notify) > 0 {

@@ -64,7 +64,10 @@ type catalogSource interface {
 	Alive(node string) bool
 }
 
-// buildCatalog fills the service, node and reverse maps from the view.
+// buildCatalog fills the service, node and reverse maps from the view in
+// one pass over everything. The server builds incrementally
+// (catalogCache.update); this full build is the reference it is tested
+// against.
 func (t *table) buildCatalog(cat catalogSource, allowWarning bool) {
 	min := catalog.Passing
 	if allowWarning {
@@ -73,13 +76,13 @@ func (t *table) buildCatalog(cat catalogSource, allowWarning bool) {
 	t.nodes = map[string]*nodeRec{}
 	t.ptr = map[string]string{}
 	for _, n := range cat.Nodes() {
-		a, err := netip.ParseAddr(n.Address)
-		if err != nil || !validLabel(n.Name) {
+		b := buildNode(n)
+		if b.rec == nil {
 			continue
 		}
-		t.nodes[strings.ToLower(n.Name)] = &nodeRec{name: n.Name, addr: a}
-		if rev, err := dns.ReverseAddr(a.String()); err == nil {
-			t.ptr[rev] = strings.ToLower(n.Name)
+		t.nodes[strings.ToLower(n.Name)] = b.rec
+		if b.rev != "" {
+			t.ptr[b.rev] = strings.ToLower(n.Name)
 		}
 	}
 	t.services = map[string]*service{}
@@ -87,33 +90,15 @@ func (t *table) buildCatalog(cat catalogSource, allowWarning bool) {
 		if !validLabel(name) {
 			continue
 		}
-		var s service
-		for _, e := range cat.Entries(name) {
-			if !e.Status.AtLeast(min) {
-				continue
-			}
-			r, ok := t.instance(e)
-			if !ok {
-				continue
-			}
-			s.all = append(s.all, r)
-			for _, tag := range e.Instance.Tags {
-				tag = strings.ToLower(tag)
-				if s.byTag == nil {
-					s.byTag = map[string][]instRec{}
-				}
-				if l := s.byTag[tag]; len(l) == 0 || l[len(l)-1] != r {
-					s.byTag[tag] = append(l, r)
-				}
-			}
-		}
-		if len(s.all) > 0 {
-			t.services[strings.ToLower(name)] = &s
+		if s := buildService(cat.Entries(name), t.dc, min); s != nil {
+			t.services[strings.ToLower(name)] = s
 		}
 	}
 }
 
-func (t *table) instance(e view.Entry) (instRec, bool) {
+// instanceRec is one instance's record; false when it has no usable
+// address.
+func instanceRec(e view.Entry, dc string) (instRec, bool) {
 	in := e.Instance
 	node := strings.ToLower(in.Node)
 	r := instRec{node: node, port: uint16(in.Port), weight: uint16(max(1, min(65535, in.Weights.Passing)))}
@@ -134,9 +119,9 @@ func (t *table) instance(e view.Entry) (instRec, bool) {
 	}
 	r.addr = addr
 	if addr == nodeAddr && validLabel(in.Node) {
-		r.target = node + ".node." + t.dc + "."
+		r.target = node + ".node." + dc + "."
 	} else {
-		r.target = addrLabel(addr) + ".addr." + t.dc + "."
+		r.target = addrLabel(addr) + ".addr." + dc + "."
 	}
 	return r, true
 }
