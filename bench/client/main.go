@@ -162,9 +162,8 @@ func waitRunning(ctx context.Context, v *view.View, n int, timeout time.Duration
 	for {
 		var ports []int
 		var started []time.Time
-		for _, kv := range v.Raw(store.FamilyAllocStatus) {
-			s, err := store.Decode[job.AllocStatus](kv)
-			if err == nil && s.ClientStatus == job.ClientRunning && len(s.Ports) == 1 {
+		for _, it := range v.AllocStatuses() {
+			if s := it.V; s.ClientStatus == job.ClientRunning && len(s.Ports) == 1 {
 				ports = append(ports, s.Ports[0].Value)
 				started = append(started, s.TaskStates["web"].StartedAt)
 			}

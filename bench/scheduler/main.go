@@ -23,10 +23,13 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "pure", "pure: placement code only; e2e: through etcd, the view and the scheduler server")
+	mode := flag.String("mode", "pure", "pure: placement code only; e2e: through etcd, the view and the scheduler server; "+
+		"pass: one job's pass while the cluster holds -allocs allocations")
 	nodes := flag.Int("nodes", 1000, "simulated client nodes")
 	allocs := flag.Int("allocs", 10000, "allocations to place in total")
 	perJob := flag.Int("per-job", 100, "allocations per job (count of its one group)")
+	fillPer := flag.Int("fill-per-job", 1000, "pass mode: allocations per job filling the cluster")
+	probes := flag.Int("probes", 50, "pass mode: jobs of -per-job allocations timed one at a time")
 	flag.Parse()
 	fmt.Printf("go %s, GOMAXPROCS %d, %d nodes, %d allocations, %d per job\n", runtime.Version(), runtime.GOMAXPROCS(0), *nodes, *allocs, *perJob)
 	switch *mode {
@@ -34,6 +37,10 @@ func main() {
 		pure(*nodes, *allocs, *perJob)
 	case "e2e":
 		if err := e2e(*nodes, *allocs, *perJob); err != nil {
+			log.Fatal(err)
+		}
+	case "pass":
+		if err := pass(*nodes, *allocs, *perJob, *fillPer, *probes); err != nil {
 			log.Fatal(err)
 		}
 	default:
@@ -157,7 +164,7 @@ func e2e(nodes, total, perJob int) error {
 	}
 	registered := time.Since(start)
 	for {
-		n := len(v.Raw(store.FamilyAllocs))
+		n := len(v.Allocs())
 		if firstDone == 0 && n >= min(perJob, total) {
 			firstDone = time.Since(start)
 		}

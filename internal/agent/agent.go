@@ -383,7 +383,7 @@ func (a *Agent) waitFingerprint(ctx context.Context) {
 	defer cancel()
 	var idx uint64
 	for {
-		if _, ok := a.view.RawGet(store.FamilyNodeInfo, a.cfg.NodeName); ok {
+		if _, ok := a.view.NodeInfo(a.cfg.NodeName); ok {
 			return
 		}
 		idx = a.view.Wait(ctx, view.FamilyRes(store.FamilyNodeInfo), idx)

@@ -32,16 +32,17 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"agent":    {"run an orbit agent", cmdAgent},
-		"version":  {"print the version", cmdVersion},
-		"members":  {"list the cluster's nodes and their liveness", cmdMembers},
-		"services": {"list registered services", cmdServices},
-		"kv":       {"get, put and delete KV entries", cmdKV},
-		"audit":    {"check what runs now against the infrastructure standards", cmdAudit},
-		"dns":      {"manage DNS zones and records; diagnose resolution", cmdDNS},
-		"job":      {"validate, run, plan, inspect, stop and revert jobs", cmdJob},
-		"alloc":    {"inspect allocations and read their logs", cmdAlloc},
-		"node":     {"list the client nodes", cmdNode},
+		"agent":      {"run an orbit agent", cmdAgent},
+		"version":    {"print the version", cmdVersion},
+		"members":    {"list the cluster's nodes and their liveness", cmdMembers},
+		"services":   {"list registered services", cmdServices},
+		"kv":         {"get, put and delete KV entries", cmdKV},
+		"audit":      {"check what runs now against the infrastructure standards", cmdAudit},
+		"dns":        {"manage DNS zones and records; diagnose resolution", cmdDNS},
+		"job":        {"validate, run, plan, inspect, stop and revert jobs", cmdJob},
+		"alloc":      {"inspect allocations and read their logs", cmdAlloc},
+		"deployment": {"inspect deployments and promote their canaries", cmdDeployment},
+		"node":       {"list the client nodes", cmdNode},
 	}
 }
 

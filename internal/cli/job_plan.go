@@ -69,12 +69,12 @@ func jobPlan(ctx context.Context, e *Env, args []string) int {
 		for _, c := range []struct {
 			n    uint64
 			what string
-		}{{u.Place, "create"}, {u.DestructiveUpdate, "create/destroy update"}, {u.InPlaceUpdate, "in-place update"}, {u.Stop, "destroy"}, {u.Ignore, "ignore"}} {
+		}{{u.Place, "create"}, {u.Canary, "create (canary)"}, {u.DestructiveUpdate, "create/destroy update"}, {u.InPlaceUpdate, "in-place update"}, {u.Stop, "destroy"}, {u.Ignore, "ignore"}} {
 			if c.n > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
 			}
 		}
-		changes = changes || u.Place+u.DestructiveUpdate+u.Stop > 0
+		changes = changes || u.Place+u.Canary+u.DestructiveUpdate+u.Stop > 0
 		fmt.Fprintf(w, "- Task Group %q: %s\n", g, strings.Join(parts, ", "))
 		if nodes := p.Placements[g]; len(nodes) > 0 {
 			fmt.Fprintf(w, "    placements on: %s\n", strings.Join(nodes, ", "))

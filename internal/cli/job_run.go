@@ -8,7 +8,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -186,10 +185,14 @@ func watchDeployment(ctx context.Context, e *Env, c *apiClient, id string) int {
 			fmt.Fprint(e.Stdout, text)
 			last, lines = text, strings.Count(text, "\n")
 		}
-		return d.Status != "running" && d.Status != "paused"
+		return d.Status != "running" && d.Status != "paused" || awaitingPromotion(&d)
 	})
 	if err != nil {
 		return fail(e, err)
+	}
+	if awaitingPromotion(&d) {
+		fmt.Fprintf(e.Stdout, "\n==> Canaries are healthy; promote them with: orbit deployment promote %s\n", d.ID)
+		return 0
 	}
 	if d.Status != "successful" {
 		return 1
@@ -205,21 +208,6 @@ func renderDeployment(d *nomadwire.Deployment) string {
 	}
 	fmt.Fprintf(&b, "  %s Deployment %q %s\n", mark, short(d.ID), d.Status)
 	fmt.Fprintf(&b, "    %s\n\n", d.StatusDescription)
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "    Task Group\tAuto Revert\tDesired\tPlaced\tHealthy\tUnhealthy\tProgress Deadline")
-	groups := make([]string, 0, len(d.TaskGroups))
-	for g := range d.TaskGroups {
-		groups = append(groups, g)
-	}
-	sort.Strings(groups)
-	for _, g := range groups {
-		s := d.TaskGroups[g]
-		deadline := "-"
-		if !s.RequireProgressBy.IsZero() {
-			deadline = s.RequireProgressBy.Local().Format(time.DateTime)
-		}
-		fmt.Fprintf(tw, "    %s\t%v\t%d\t%d\t%d\t%d\t%s\n", g, s.AutoRevert, s.DesiredTotal, s.PlacedAllocs, s.HealthyAllocs, s.UnhealthyAllocs, deadline)
-	}
-	tw.Flush()
+	b.WriteString(renderGroups(d, "    "))
 	return b.String()
 }

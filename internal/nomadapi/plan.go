@@ -143,7 +143,7 @@ func (h *Handler) planJob(w http.ResponseWriter, r *http.Request) {
 	resp.Annotations.DesiredTGUpdates = map[string]*nomadwire.DesiredUpdates{}
 	for g, p := range sum.Groups {
 		resp.Annotations.DesiredTGUpdates[g] = &nomadwire.DesiredUpdates{Ignore: uint64(p.Ignore), Place: uint64(p.Place),
-			Stop: uint64(p.Stop), InPlaceUpdate: uint64(p.InPlace), DestructiveUpdate: uint64(p.Destructive)}
+			Stop: uint64(p.Stop), InPlaceUpdate: uint64(p.InPlace), DestructiveUpdate: uint64(p.Destructive), Canary: uint64(p.Canary)}
 	}
 	if len(sum.Failed) > 0 {
 		resp.FailedTGAllocs = fromEval(&job.Evaluation{FailedTGAllocs: sum.Failed}, 0, 0).FailedTGAllocs

@@ -67,6 +67,9 @@ type backend struct {
 	weight int64
 	cookie string // sticky cookie value
 	st     *backendState
+	// conns are the pooled HTTP/1.1 connections of the lean path (h1.go);
+	// nil for backends only ReverseProxy speaks to (https, h2c).
+	conns *hostConns
 }
 
 // pool is a service's set of backends in one table.

@@ -140,6 +140,10 @@ func (f *forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ex.use(b)
 	defer ex.release()
+	if leanEligible(r, b) {
+		f.s.forwardLean(w, r, ex)
+		return
+	}
 	if r.Body != nil && r.Body != http.NoBody {
 		ex.body = &countingBody{ReadCloser: r.Body}
 		r.Body = ex.body
@@ -178,7 +182,7 @@ func (s *Server) newReverseProxy() *httputil.ReverseProxy {
 		FlushInterval:  0,
 		ErrorHandler:   s.proxyError,
 		ModifyResponse: s.observeResponse,
-		BufferPool:     &bufferPool{},
+		BufferPool:     s.bufs,
 	}
 }
 
@@ -218,19 +222,9 @@ func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 	h["X-Forwarded-Server"] = []string{s.hostname}
 }
 
-// observeResponse feeds passive ejection: a 5xx counts as a failure of
-// the backend, anything else as a success.
+// observeResponse is ReverseProxy's hook for passive ejection.
 func (s *Server) observeResponse(resp *http.Response) error {
-	ex := exchangeOf(resp.Request.Context())
-	if ex == nil || ex.backend == nil {
-		return nil
-	}
-	now := s.clock.Now()
-	if resp.StatusCode >= 500 {
-		s.backendFailed(ex.backend, ex.pool, now)
-	} else {
-		ex.backend.st.success(now)
-	}
+	s.observeStatus(exchangeOf(resp.Request.Context()), resp.StatusCode)
 	return nil
 }
 
@@ -284,38 +278,48 @@ type transport struct {
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ex := exchangeOf(req.Context())
 	for attempt := 1; ; attempt++ {
-		b := ex.backend
 		rt := t.h1
-		if b.h2c {
+		if ex.backend.h2c {
 			rt = t.h2c
 		}
 		resp, err := rt.RoundTrip(req)
 		if err == nil || req.Context().Err() != nil {
 			return resp, err
 		}
-		now := t.s.clock.Now()
-		t.s.backendFailed(b, ex.pool, now)
-		if !t.retryable(ex, err, attempt) {
+		if !t.s.retryAfter(req.Context(), ex, err, attempt) {
 			return nil, err
 		}
-		next := ex.pool.pick(now.UnixNano(), ex.tried)
-		if next == nil {
-			return nil, err
-		}
-		t.s.metrics.retries.WithLabelValues(ex.pool.name).Inc()
-		if ex.retry != nil && ex.retry.InitialInterval > 0 {
-			select {
-			case <-t.s.clock.After(ex.retry.InitialInterval << min(attempt-1, 10)):
-			case <-req.Context().Done():
-				return nil, err
-			}
-		}
-		ex.use(next)
-		req.URL.Scheme, req.URL.Host = next.scheme, next.host
+		req.URL.Scheme, req.URL.Host = ex.backend.scheme, ex.backend.host
 	}
 }
 
-func (t *transport) retryable(ex *exchange, err error, attempt int) bool {
+// retryAfter records that attempt failed with err on the exchange's
+// backend and decides whether to try again: when it may and another
+// backend is left, it waits the retry middleware's interval and makes
+// that backend the exchange's.
+func (s *Server) retryAfter(ctx context.Context, ex *exchange, err error, attempt int) bool {
+	now := s.clock.Now()
+	s.backendFailed(ex.backend, ex.pool, now)
+	if !retryable(ex, err, attempt) {
+		return false
+	}
+	next := ex.pool.pick(now.UnixNano(), ex.tried)
+	if next == nil {
+		return false
+	}
+	s.metrics.retries.WithLabelValues(ex.pool.name).Inc()
+	if ex.retry != nil && ex.retry.InitialInterval > 0 {
+		select {
+		case <-s.clock.After(ex.retry.InitialInterval << min(attempt-1, 10)):
+		case <-ctx.Done():
+			return false
+		}
+	}
+	ex.use(next)
+	return true
+}
+
+func retryable(ex *exchange, err error, attempt int) bool {
 	if ex.body != nil && ex.body.n > 0 {
 		return false
 	}

@@ -61,6 +61,8 @@ type Server struct {
 	table     atomic.Pointer[table]
 	rp        *httputil.ReverseProxy
 	transport *transport
+	h1        *h1Pool     // the lean path's backend connections
+	bufs      *bufferPool // body copy buffers of both paths
 	certs     *certStore
 	listeners map[string]net.Listener
 	trackers  []*connTracker
@@ -110,6 +112,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.transport = s.newTransport()
+	s.h1 = newH1Pool(cfg.DialTimeout)
+	s.bufs = &bufferPool{}
 	s.rp = s.newReverseProxy()
 	s.table.Store(s.compile(routing.Build(routing.Config{EntryPoints: cfg.RoutingEntryPoints()}, nil)))
 	for _, ep := range cfg.EntryPoints {
@@ -202,6 +206,7 @@ func (s *Server) shutdown() {
 	}
 	s.transport.h1.(*http.Transport).CloseIdleConnections()
 	s.transport.h2c.(*http.Transport).CloseIdleConnections()
+	s.h1.sweep(0, true)
 }
 
 func (s *Server) httpServer(ep EntryPoint) *http.Server {

@@ -45,6 +45,7 @@ func (s *Server) compile(rt *routing.Table) *table {
 		liveStates[key] = st
 		return st
 	}
+	liveHosts := map[string]bool{}
 	liveMWs := map[string]*mwInstance{}
 	liveMetrics := map[string]*routeMetrics{}
 	tlsEP := map[string]bool{}
@@ -60,6 +61,12 @@ func (s *Server) compile(rt *routing.Table) *table {
 			servers, panicking := s.eligible(r.Service)
 			p = newPool(r.Service, servers, panicking, s.cfg.Strategy, state)
 			pools[r.Service] = p
+			for _, b := range p.backends {
+				if b.scheme == "http" && !b.h2c {
+					b.conns = s.h1.host(b.host)
+					liveHosts[b.host] = true
+				}
+			}
 		}
 		rte := &route{r: r, pool: p}
 		var h http.Handler = &forwarder{s: s, pool: p}
@@ -97,6 +104,7 @@ func (s *Server) compile(rt *routing.Table) *table {
 			s.metrics.dropRoute(m)
 		}
 	}
+	s.h1.retain(liveHosts)
 	u.states, u.mws, u.metrics = liveStates, liveMWs, liveMetrics
 	return t
 }

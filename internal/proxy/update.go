@@ -29,8 +29,9 @@ func (s *Server) SetRoutes(rt *routing.Table) {
 	s.metrics.rebuilds.Inc()
 }
 
-// sweepLoop forgets rate-limited clients whose allowance is full again,
-// once a minute until ctx ends.
+// sweepLoop forgets rate-limited clients whose allowance is full again
+// and closes the lean path's long-idle backend connections, once a minute
+// until ctx ends.
 func (s *Server) sweepLoop(ctx context.Context) {
 	for {
 		select {
@@ -38,6 +39,7 @@ func (s *Server) sweepLoop(ctx context.Context) {
 			return
 		case <-s.clock.After(time.Minute):
 			s.sweepLimiters()
+			s.h1.sweep(time.Now().UnixNano(), false) // idle network connections age in wall time
 		}
 	}
 }

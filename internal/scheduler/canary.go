@@ -217,3 +217,31 @@ func (s *sched) awaitingPromotion(group string) bool {
 	st := s.canarying(group)
 	return st != nil && s.healthyCanaries(group) >= st.DesiredCanaries
 }
+
+// Nomad's descriptions of a running deployment.
+const (
+	descRunning          = "Deployment is running"
+	descNeedsPromotion   = "Deployment is running but requires manual promotion"
+	descPendingAutoPromo = "Deployment is running pending automatic promotion"
+)
+
+// runningDescription describes the running deployment: waiting for a
+// manual promotion when some group's canaries wait without auto_promote,
+// for an automatic one when every waiting group has it.
+func (s *sched) runningDescription() string {
+	waiting, auto := false, true
+	for name, st := range s.dep.TaskGroups {
+		if s.canarying(name) != nil {
+			waiting = true
+			auto = auto && st.AutoPromote
+		}
+	}
+	switch {
+	case !waiting:
+		return descRunning
+	case auto:
+		return descPendingAutoPromo
+	default:
+		return descNeedsPromotion
+	}
+}

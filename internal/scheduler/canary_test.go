@@ -34,6 +34,13 @@ func canaryStart(t *testing.T, autoPromote, autoRevert bool) (*harness, *job.All
 	if st.DesiredCanaries != 1 || len(st.PlacedCanaries) != 1 || st.PlacedCanaries[0] != r.Place[0].ID || st.Promoted {
 		t.Fatalf("deployment state %+v", st)
 	}
+	want := descNeedsPromotion
+	if autoPromote {
+		want = descPendingAutoPromo
+	}
+	if r.Deployment.StatusDescription != want {
+		t.Fatalf("deployment description %q, want %q", r.Deployment.StatusDescription, want)
+	}
 	if n := len(h.live()); n != 4 {
 		t.Fatalf("%d live allocations, want the 3 old ones and the canary", n)
 	}

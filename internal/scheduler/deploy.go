@@ -113,6 +113,8 @@ func (s *sched) updateDeployment() {
 	case done:
 		d.Status, d.StatusDescription = job.DeploymentSuccessful, "Deployment completed successfully"
 		s.res.Stable = true
+	default:
+		d.StatusDescription = s.runningDescription()
 	}
 	if deploymentKey(d) != before {
 		d.ModifyTime = s.in.Now

@@ -9,6 +9,10 @@
 // under an etcd election on server agents, reads the view, writes plans with
 // store.ApplyPlan (per-node compare-and-swap, so two schedulers never
 // double-book a node) and keeps evaluations and deployments up to date.
+// A pass reads the view's typed indexes (a job's allocations, pending
+// evaluations, active deployments, a node's allocations) and keeps each
+// node's usage across passes from the view's journal of changes, so it
+// costs in proportion to the jobs it evaluates, not to the cluster.
 //
 // It is not the node agent that runs allocations (internal/client), nor the
 // HTTP API (internal/nomadapi). internal/agent imports it.

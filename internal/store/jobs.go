@@ -65,7 +65,7 @@ func NodeInfoKey(node string) string { return FamilyKey(FamilyNodeInfo, node) }
 func NodeSeqKey(node string) string { return FamilyKey(FamilyNodeSeq, node) }
 
 // ParseVersionRest splits the part of a jobs key after the family
-// ("<ns>/<id>/<version>", as view.Raw returns it).
+// ("<ns>/<id>/<version>").
 func ParseVersionRest(rest string) (ns, id string, version uint64, ok bool) {
 	_, parts, ok := SplitKey(FamilyKey(FamilyJobs, rest))
 	if !ok || len(parts) != 3 {

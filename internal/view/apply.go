@@ -31,31 +31,14 @@ func (v *View) applyLocked(ev store.Event, live bool) {
 		// The CA's private key is read from the store when needed, never
 		// kept in every agent's memory.
 	case store.FamilyZones:
-		v.applyRaw(family, strings.Join(parts, "/"), ev, rev)
 		v.applyZone(parts, ev, rev)
 	default:
-		if v.applyJobFamily(family, parts, ev, rev, live) {
-			v.applyRaw(family, strings.Join(parts, "/"), ev, rev)
-			return
+		if !v.applyJobFamily(family, parts, ev, rev, live) {
+			// A family no reader needs yet (the election): only its
+			// resource moves.
+			v.bumpLocked(FamilyRes(family), rev)
 		}
-		v.applyRaw(family, strings.Join(parts, "/"), ev, rev)
 	}
-}
-
-// applyRaw keeps the keys of families the view does not interpret (zones,
-// jobs, allocations, ...) as they are, for the packages that own them.
-func (v *View) applyRaw(family, rest string, ev store.Event, rev uint64) {
-	m := v.raw[family]
-	if ev.Delete {
-		delete(m, rest)
-	} else {
-		if m == nil {
-			m = map[string]store.KV{}
-			v.raw[family] = m
-		}
-		m[rest] = ev.KV
-	}
-	v.bumpLocked(FamilyRes(family), rev)
 }
 
 func (v *View) applyNode(name string, ev store.Event, rev uint64) {

@@ -3,6 +3,7 @@ package view
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"runtime"
 	"slices"
 	"testing"
@@ -212,4 +213,32 @@ func TestResourcesWakeOnlyTheirWaiters(t *testing.T) {
 	if !otherJob || !otherNode {
 		t.Errorf("unrelated waiters woke: job still waiting %v, node still waiting %v", otherJob, otherNode)
 	}
+}
+
+// TestNoRawValues guards that no exported method of the view hands out
+// stored values: consumers read typed values only.
+func TestNoRawValues(t *testing.T) {
+	raw := reflect.TypeFor[store.KV]()
+	typ := reflect.TypeFor[*View]()
+	for i := range typ.NumMethod() {
+		m := typ.Method(i)
+		for k := range m.Type.NumOut() {
+			if containsType(m.Type.Out(k), raw) {
+				t.Errorf("View.%s returns %s: consumers must get typed values", m.Name, m.Type.Out(k))
+			}
+		}
+	}
+}
+
+func containsType(t, want reflect.Type) bool {
+	if t == want {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Map:
+		return containsType(t.Key(), want) || containsType(t.Elem(), want)
+	case reflect.Slice, reflect.Array, reflect.Pointer, reflect.Chan:
+		return containsType(t.Elem(), want)
+	}
+	return false
 }

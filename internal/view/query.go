@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/orbit/orbit/internal/catalog"
-	"github.com/orbit/orbit/internal/store"
 )
 
 // Entry is one instance with the checks that decide its health (its node's
@@ -273,28 +272,6 @@ func (v *View) KVList(prefix string) []*catalog.KVEntry {
 	}
 	slices.SortFunc(out, func(a, b *catalog.KVEntry) int { return strings.Compare(a.Key, b.Key) })
 	return out
-}
-
-// Raw returns the keys of a family the view does not interpret (for
-// example "zones" or "jobs"), by the part of the key after the family, with
-// their values and revisions. The map is a copy; the values must not be
-// modified.
-func (v *View) Raw(family string) map[string]store.KV {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	out := make(map[string]store.KV, len(v.raw[family]))
-	for k, kv := range v.raw[family] {
-		out[k] = kv
-	}
-	return out
-}
-
-// RawGet returns one key of a raw family.
-func (v *View) RawGet(family, rest string) (store.KV, bool) {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	kv, ok := v.raw[family][rest]
-	return kv, ok
 }
 
 // ServiceCheckIDs lists the ids of the checks bound to one instance.

@@ -77,7 +77,6 @@ func (v *View) reset() {
 	v.bySvc = map[string]map[string]map[string]*catalog.Check{}
 	v.kv = map[string]*catalog.KVEntry{}
 	v.tomb = map[string]uint64{}
-	v.raw = map[string]map[string]store.KV{}
 	v.jobs = newJobTables()
 	v.zones = map[string]*zoneState{}
 	v.dirtyZones = map[string]bool{}

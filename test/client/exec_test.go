@@ -77,12 +77,11 @@ func TestExecAllocationLimitsAndOOM(t *testing.T) {
 	put(store.JobVersionKey("default", "web", 0), &job.Version{Job: only})
 
 	status := func(id string) *job.AllocStatus {
-		kv, ok := v.RawGet(store.FamilyAllocStatus, id)
+		it, ok := v.AllocStatus(id)
 		if !ok {
 			return nil
 		}
-		s, _ := store.Decode[job.AllocStatus](kv)
-		return s
+		return it.V
 	}
 	// The allocation's resources become the task's cgroup limits.
 	w := &job.Allocation{ID: "w1", Name: "web.g[0]", Node: "n1", Namespace: "default", JobID: "web", TaskGroup: "g",

@@ -84,12 +84,11 @@ func TestDockerAllocationEndToEnd(t *testing.T) {
 	put(store.AllocKey(a.ID), a)
 
 	status := func() *job.AllocStatus {
-		kv, ok := v.RawGet(store.FamilyAllocStatus, a.ID)
+		it, ok := v.AllocStatus(a.ID)
 		if !ok {
 			return nil
 		}
-		s, _ := store.Decode[job.AllocStatus](kv)
-		return s
+		return it.V
 	}
 	var s *job.AllocStatus
 	orbittest.Eventually(t, 60*time.Second, "allocation running", func() bool {

@@ -1,7 +1,10 @@
 package orchestrator_test
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -9,6 +12,7 @@ import (
 
 	napi "github.com/hashicorp/nomad/api"
 
+	"github.com/orbit/orbit/internal/cli"
 	"github.com/orbit/orbit/internal/orbittest"
 )
 
@@ -132,5 +136,62 @@ func TestCanaryAutoPromote(t *testing.T) {
 	d, _, err := e.nomad.Jobs().LatestDeployment("web", nil)
 	if err != nil || d.JobVersion != 1 || !d.TaskGroups["web"].Promoted || len(d.TaskGroups["web"].PlacedCanaries) != 1 {
 		t.Fatalf("deployment %+v: %v", d, err)
+	}
+}
+
+// orbit runs `orbit COMMAND SUBCOMMAND ARGS...` against the test agent.
+func (e *env) orbit(args ...string) (int, string, string) {
+	e.t.Helper()
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	code := cli.Main(ctx, append(append(args[:2:2], "--address", e.a.URL), args[2:]...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestDeploymentCLI(t *testing.T) {
+	bin := orbittest.Webapp(t)
+	e := newEnv(t)
+	defer func() {
+		if t.Failed() {
+			e.dump()
+		}
+	}()
+	e.register(canaryHCL(bin, 2, "v1", false))
+	e.waitDeployment("successful")
+	file := filepath.Join(t.TempDir(), "web.nomad.hcl")
+	if err := writeFile(file, canaryHCL(bin, 2, "v2", false)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The plan shows the canary, and nothing destroyed yet.
+	code, out, errs := e.orbit("job", "plan", file)
+	if code != 1 || !strings.Contains(out, `Task Group "web": 1 create (canary), 2 ignore`) {
+		t.Fatalf("orbit job plan: exit %d\n%s\n%s", code, out, errs)
+	}
+	// job run follows the deployment until the canary waits for promotion.
+	code, out, errs = e.orbit("job", "run", file)
+	if code != 0 || !strings.Contains(out, "orbit deployment promote") {
+		t.Fatalf("orbit job run: exit %d\n%s\n%s", code, out, errs)
+	}
+	d := e.waitCanary(1)
+	code, out, errs = e.orbit("deployment", "status", d.ID[:8])
+	for _, want := range []string{d.ID, "requires manual promotion", "Promoted", "Canaries", "false"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("orbit deployment status: exit %d, missing %q\n%s\n%s", code, want, out, errs)
+		}
+	}
+	code, _, errs = e.orbit("deployment", "promote", "-group", "db", d.ID)
+	if code != 1 || !strings.Contains(errs, `deployment does not include task group "db"`) {
+		t.Fatalf("promote of an unknown group: exit %d\n%s", code, errs)
+	}
+	code, out, errs = e.orbit("deployment", "promote", d.ID)
+	if code != 0 || !strings.Contains(out, "Promoted deployment") || !strings.Contains(out, "successful") {
+		t.Fatalf("orbit deployment promote: exit %d\n%s\n%s", code, out, errs)
+	}
+	e.passingTags("version-v2", "version-v2")
+	code, _, errs = e.orbit("deployment", "promote", d.ID)
+	if code != 1 || !strings.Contains(errs, "can't promote terminal deployment") {
+		t.Fatalf("second promote: exit %d\n%s", code, errs)
 	}
 }
