@@ -56,6 +56,7 @@ func (j *Job) Validate() error {
 	if len(j.Groups) == 0 {
 		add(j.Pos, "job %q has no group", j.ID)
 	}
+	errs = append(errs, j.Update.validate()...)
 	seen := map[string]bool{}
 	for _, g := range j.Groups {
 		if seen[g.Name] {
@@ -76,6 +77,7 @@ func (g *Group) validate() ErrorList {
 	if len(g.Tasks) == 0 {
 		add(g.Pos, "group %q has no task", g.Name)
 	}
+	errs = append(errs, g.Update.validate()...)
 	labels := map[string]bool{}
 	if g.Network != nil {
 		switch g.Network.Mode {
@@ -191,6 +193,27 @@ func (c *Check) validate(s *Service, tasks map[string]bool) ErrorList {
 	}
 	if c.Timeout < 0 {
 		errs = append(errs, Errorf(c.TimeoutPos, "check timeout %s is negative", c.Timeout))
+	}
+	return errs
+}
+
+// validate checks an update block (nil: none) as Nomad does.
+func (u *Update) validate() ErrorList {
+	if u == nil {
+		return nil
+	}
+	var errs ErrorList
+	add := func(format string, args ...any) { errs = append(errs, Errorf(u.Pos, format, args...)) }
+	if u.MaxParallel < 0 {
+		add("update max_parallel %d is negative", u.MaxParallel)
+	}
+	if u.Canary < 0 {
+		add("update canary %d is negative", u.Canary)
+	}
+	switch u.HealthCheck {
+	case "", HealthChecks, HealthTaskStates, HealthManual:
+	default:
+		add("update health_check %q is not one of checks, task_states, manual", u.HealthCheck)
 	}
 	return errs
 }

@@ -21,7 +21,9 @@
 //
 // The hot path reads one immutable table through an atomic pointer; the
 // table is compiled from each route table handed to SetRoutes and swapped
-// whole.
+// whole. Plain requests (no body, no upgrade, to http backends) are
+// forwarded over pooled HTTP/1.1 connections from the handler's goroutine
+// (h1.go); the rest goes through httputil.ReverseProxy.
 // Per-request shared state is limited to per-backend atomic counters and
 // the rate limiter's per-client atomic cells.
 //
