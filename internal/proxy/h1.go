@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -283,8 +284,8 @@ func hasToken(v, token string) bool {
 	return false
 }
 
-func validFieldName(k string) bool {
-	if k == "" {
+func validFieldName[T string | []byte](k T) bool {
+	if len(k) == 0 {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
@@ -310,11 +311,20 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, ex *exchange, pc 
 	}
 	h := w.Header()
 	conn := pc.connectionTokens()
-	for _, f := range pc.hdr {
+	// One backing array holds the values of all fields: a new key gets
+	// a one-element window of it (capacity one, so a second value of
+	// the same key is appended elsewhere, not over a neighbour).
+	vals := make([]string, len(pc.hdr))
+	for i, f := range pc.hdr {
 		if hopResponse[f.k] || (hd.chunked && f.k == "Content-Length") || (conn != nil && listedIn(conn, f.k)) {
 			continue
 		}
-		h[f.k] = append(h[f.k], f.v)
+		if old, ok := h[f.k]; ok {
+			h[f.k] = append(old, f.v)
+			continue
+		}
+		vals[i] = f.v
+		h[f.k] = vals[i : i+1 : i+1]
 	}
 	if len(hd.trailers) > 0 {
 		h.Add("Trailer", strings.Join(hd.trailers, ", "))
@@ -468,19 +478,28 @@ func (pc *h1Conn) readHead(head bool) (respHead, error) {
 	if err != nil {
 		return hd, err
 	}
-	proto, rest, _ := strings.Cut(line, " ")
-	switch proto {
+	p, rest, _ := bytes.Cut(line, []byte(" "))
+	var proto string
+	switch string(p) {
 	case "HTTP/1.1":
-		hd.keepAlive = true
+		proto, hd.keepAlive = "HTTP/1.1", true
 	case "HTTP/1.0":
+		proto = "HTTP/1.0"
 	default:
 		return hd, fmt.Errorf("%w: status line %q", errBadHead, line)
 	}
-	code, _, _ := strings.Cut(rest, " ")
+	code, _, _ := bytes.Cut(rest, []byte(" "))
 	if len(code) != 3 {
 		return hd, fmt.Errorf("%w: status code %q", errBadHead, code)
 	}
-	if hd.status, err = strconv.Atoi(code); err != nil || hd.status < 100 {
+	hd.status = 0
+	for _, c := range code {
+		if c < '0' || c > '9' {
+			return hd, fmt.Errorf("%w: status code %q", errBadHead, code)
+		}
+		hd.status = hd.status*10 + int(c-'0')
+	}
+	if hd.status < 100 {
 		return hd, fmt.Errorf("%w: status code %q", errBadHead, code)
 	}
 	pc.hdr = pc.hdr[:0]
@@ -542,29 +561,43 @@ func (pc *h1Conn) readHead(head bool) (respHead, error) {
 	return hd, nil
 }
 
-// readFields appends header fields up to the blank line to pc.hdr.
+// readFields appends header fields up to the blank line to pc.hdr. The
+// values are gathered in pc.vals and become one string, cut into the
+// fields' values, so a head costs one allocation, not one per field.
 func (pc *h1Conn) readFields() error {
+	first := len(pc.hdr)
+	pc.vals, pc.vend = pc.vals[:0], pc.vend[:0]
 	for {
 		line, err := pc.readLine()
 		if err != nil {
 			return err
 		}
-		if line == "" {
-			return nil
+		if len(line) == 0 {
+			break
 		}
 		if line[0] == ' ' || line[0] == '\t' { // obsolete folding
-			if len(pc.hdr) == 0 {
+			if len(pc.hdr) == first {
 				return fmt.Errorf("%w: continuation before the first field", errBadHead)
 			}
-			pc.hdr[len(pc.hdr)-1].v += " " + strings.TrimSpace(line)
+			pc.vals = append(pc.vals, ' ')
+			pc.vals = append(pc.vals, bytes.TrimSpace(line)...)
+			pc.vend[len(pc.vend)-1] = len(pc.vals)
 			continue
 		}
-		k, v, ok := strings.Cut(line, ":")
+		k, v, ok := bytes.Cut(line, []byte(":"))
 		if !ok || !validFieldName(k) {
 			return fmt.Errorf("%w: header line %q", errBadHead, line)
 		}
-		pc.hdr = append(pc.hdr, field{k: canonicalKey(k), v: strings.TrimSpace(v)})
+		pc.vals = append(pc.vals, bytes.TrimSpace(v)...)
+		pc.vend = append(pc.vend, len(pc.vals))
+		pc.hdr = append(pc.hdr, field{k: canonicalKey(k)})
 	}
+	all, start := string(pc.vals), 0
+	for i, end := range pc.vend {
+		pc.hdr[first+i].v = all[start:end]
+		start = end
+	}
+	return nil
 }
 
 // readTrailer reads the fields after a chunked body's last chunk.
@@ -578,8 +611,9 @@ func (pc *h1Conn) readTrailer() ([]field, error) {
 
 const maxHeadLine = 1 << 20
 
-// readLine returns the next line without its CRLF.
-func (pc *h1Conn) readLine() (string, error) {
+// readLine returns the next line without its CRLF; the bytes are valid
+// until the next read.
+func (pc *h1Conn) readLine() ([]byte, error) {
 	b, err := pc.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		long := append([]byte(nil), b...)
@@ -593,13 +627,13 @@ func (pc *h1Conn) readLine() (string, error) {
 		if err == io.EOF && len(b) > 0 {
 			err = io.ErrUnexpectedEOF
 		}
-		return "", err
+		return nil, err
 	}
 	b = b[:len(b)-1]
 	if len(b) > 0 && b[len(b)-1] == '\r' {
 		b = b[:len(b)-1]
 	}
-	return string(b), nil
+	return b, nil
 }
 
 // connectionTokens is the last head's Connection header values, if any.
@@ -634,9 +668,9 @@ var commonKeys = func() map[string]string {
 	return m
 }()
 
-func canonicalKey(k string) string {
-	if c, ok := commonKeys[k]; ok {
+func canonicalKey(k []byte) string {
+	if c, ok := commonKeys[string(k)]; ok {
 		return c
 	}
-	return http.CanonicalHeaderKey(k)
+	return http.CanonicalHeaderKey(string(k))
 }

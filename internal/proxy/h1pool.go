@@ -40,6 +40,10 @@ type h1Conn struct {
 	idleAt int64 // unix nanoseconds when it was put back
 	// hdr is the last response's header fields, reused across responses.
 	hdr []field
+	// vals and vend gather a head's field values and where each ends
+	// (readFields), reused across responses.
+	vals []byte
+	vend []int
 	// mu orders cancel against deadline changes; canceled is set by
 	// cancel and cleared when the connection is taken for a request.
 	mu       sync.Mutex
