@@ -92,4 +92,3 @@ func BenchmarkForwardPlain(b *testing.B) {
 		}
 	}
 }
-

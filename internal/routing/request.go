@@ -85,6 +85,10 @@ func (r *Rule) MatchRequest(req Request, clientIP netip.Addr) bool {
 
 // stripPort removes a ":port" suffix from a host, handling "[v6]:port".
 func stripPort(host string) string {
+	// Without a colon SplitHostPort can only fail, building an error.
+	if strings.IndexByte(host, ':') < 0 {
+		return strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		return h
 	}
