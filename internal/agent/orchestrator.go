@@ -2,12 +2,9 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"path/filepath"
-	"time"
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/api"
@@ -16,6 +13,7 @@ import (
 	"github.com/orbit/orbit/internal/driver/docker"
 	"github.com/orbit/orbit/internal/driver/exec"
 	"github.com/orbit/orbit/internal/driver/rawexec"
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/nomadapi"
 	"github.com/orbit/orbit/internal/scheduler"
 )
@@ -79,31 +77,18 @@ func (a *Agent) nomadMounts() []api.Mount {
 }
 
 // serveNomad serves the Nomad API alone on -nomad-addr, where Nomad's own
-// /v1/status/leader is answered too.
+// /v1/status/leader is answered too. Every request goes through the
+// authorizer (job read or write), as on the API listener.
 func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Context) error)) error {
 	ln, err := net.Listen("tcp", a.cfg.NomadAddr)
 	if err != nil {
 		return fmt.Errorf("listen on -nomad-addr %s: %w", a.cfg.NomadAddr, err)
 	}
 	a.nomadAddr = ln.Addr()
-	hs := &http.Server{Handler: a.nomad, ReadHeaderTimeout: 10 * time.Second}
-	run("nomad-api", func(ctx context.Context) error {
-		errc := make(chan error, 1)
-		go func() { errc <- hs.Serve(ln) }()
-		select {
-		case err := <-errc:
-			return err
-		case <-ctx.Done():
-		}
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		hs.Shutdown(sctx)
-		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	})
-	a.log.Info("Nomad API listening", "addr", ln.Addr().String())
+	log := a.log.With("component", "nomadapi")
+	kit := httpkit.New(log, a.cfg.Authorizer, a.clock)
+	h := kit.Guard(acl.Job, a.nomad)
+	run("nomad-api", func(ctx context.Context) error { return httpkit.Serve(ctx, "nomad-api", ln, h, log) })
 	return nil
 }
 

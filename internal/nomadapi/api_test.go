@@ -224,7 +224,7 @@ func TestNomadClientLifecycle(t *testing.T) {
 	}
 	info, _, err := jobs.Info("web", nil)
 	if err != nil || *info.Version != 0 || *info.Status != "running" {
-		t.Fatalf("info %+v %v", info, err)
+		t.Fatalf("info version %v status %v %v", *info.Version, *info.Status, err)
 	}
 	list, _, err := jobs.List(nil)
 	if err != nil || len(list) != 1 || list[0].JobSummary.Summary["app"].Running != 2 {

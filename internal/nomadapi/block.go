@@ -3,11 +3,10 @@ package nomadapi
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/view"
 )
 
@@ -16,10 +15,10 @@ func newUUID() string { return uuid.NewString() }
 // nodesFamily stands for the view's node list and liveness in block.
 const nodesFamily = "\x00nodes"
 
-// block implements a blocking query over the given key families: with
-// ?index=N it waits until one of them changes past N or ?wait (default
-// five minutes, at most MaxWait) passes, then returns the families'
-// highest index for X-Nomad-Index.
+// block runs a blocking query (httpkit.Block, Nomad's dialect) over the
+// given key families: with ?index=N it waits until one of them changes
+// past N or ?wait (default five minutes, at most MaxWait) passes, then
+// returns the families' highest index for X-Nomad-Index.
 func (h *Handler) block(r *http.Request, families ...string) (uint64, error) {
 	current := func() uint64 {
 		var i uint64
@@ -32,43 +31,22 @@ func (h *Handler) block(r *http.Request, families ...string) (uint64, error) {
 		}
 		return i
 	}
-	q := r.URL.Query()
-	idx := current()
-	if q.Get("index") == "" {
-		return idx, nil
-	}
-	want, err := strconv.ParseUint(q.Get("index"), 10, 64)
+	q, err := httpkit.ParseQuery(r, httpkit.Nomad, h.cfg.MaxWait)
 	if err != nil {
-		return 0, errorf(http.StatusBadRequest, "invalid index %q", q.Get("index"))
+		return 0, err
 	}
-	wait := 5 * time.Minute
-	if s := q.Get("wait"); s != "" {
-		if wait, err = parseWait(s); err != nil {
-			return 0, errorf(http.StatusBadRequest, "invalid wait %q", s)
+	wait := func(ctx context.Context, index uint64) {
+		changed, stop := h.view.Subscribe()
+		defer stop()
+		for current() <= index {
+			select {
+			case <-ctx.Done():
+				return
+			case <-changed:
+			}
 		}
 	}
-	wait = min(wait, h.cfg.MaxWait)
-	// Nomad adds up to wait/16 of jitter so many watchers do not return
-	// together; a fixed bound is enough here.
-	ctx, cancel := context.WithTimeout(r.Context(), wait)
-	defer cancel()
-	changed, stop := h.view.Subscribe()
-	defer stop()
-	for idx <= want {
-		select {
-		case <-ctx.Done():
-			return idx, nil
-		case <-changed:
-			idx = current()
-		}
-	}
-	return idx, nil
-}
-
-// parseWait reads Nomad's wait parameter: a Go duration, or plain seconds.
-func parseWait(s string) (time.Duration, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		return time.Duration(n) * time.Second, nil
-	}
-	return time.ParseDuration(s)
+	// The client leaving ends the request: its answer goes nowhere.
+	h.kit.Block(r.Context(), q, wait)
+	return current(), nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/jobspec"
 	"github.com/orbit/orbit/internal/nomadwire"
@@ -16,11 +17,10 @@ import (
 	"github.com/orbit/orbit/internal/view"
 )
 
-func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyJobHead, store.FamilyJobs, store.FamilyAllocs, store.FamilyAllocStatus)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ns := namespace(r)
 	summaries := h.summaries(h.view.Allocs())
@@ -49,7 +49,7 @@ func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) {
 		out = append(out, stub)
 	}
 	sort.Slice(out, func(i, k int) bool { return out[i].ID < out[k].ID })
-	h.reply(w, idx, out)
+	return h.reply(w, r, idx, out)
 }
 
 // summaries counts the allocations of list by job, group and client
@@ -85,55 +85,47 @@ func (h *Handler) summaries(list []view.AllocState) map[string]*nomadwire.JobSum
 	return out
 }
 
-func (h *Handler) jobSummary(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) jobSummary(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyAllocs, store.FamilyAllocStatus, store.FamilyJobHead)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ns, id := namespace(r), r.PathValue("id")
 	if _, _, err := h.currentJob(ns, id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	s := h.summaries(h.view.JobAllocs(ns, id))[ns+"/"+id]
 	if s == nil {
 		s = &nomadwire.JobSummary{JobID: id, Namespace: ns, Summary: map[string]nomadwire.GroupSummary{}}
 	}
-	h.reply(w, idx, s)
+	return h.reply(w, r, idx, s)
 }
 
-func (h *Handler) getJob(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) getJob(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyJobHead, store.FamilyJobs)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	head, v, err := h.currentJob(namespace(r), r.PathValue("id"))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.reply(w, idx, fromJob(v.v, head.v, head.createRev, max(head.modRev, v.modRev)))
+	return h.reply(w, r, idx, fromJob(v.v, head.v, head.createRev, max(head.modRev, v.modRev)))
 }
 
-func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) error {
 	var req nomadwire.RegisterRequest
 	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if req.Job == nil {
-		h.fail(w, r, errorf(http.StatusBadRequest, "Job must be specified"))
-		return
+		return httpkit.Errorf(http.StatusBadRequest, "Job must be specified")
 	}
 	if id := r.PathValue("id"); id != "" && id != req.Job.ID {
-		h.fail(w, r, errorf(http.StatusBadRequest, "Job ID does not match name"))
-		return
+		return httpkit.Errorf(http.StatusBadRequest, "Job ID does not match name")
 	}
 	if req.Job.Periodic != nil || req.Job.ParameterizedJob != nil {
-		h.fail(w, r, errorf(http.StatusBadRequest, "periodic and parameterized jobs are not supported by orbit"))
-		return
+		return httpkit.Errorf(http.StatusBadRequest, "periodic and parameterized jobs are not supported by orbit")
 	}
 	j := nomadwire.ToJob(req.Job)
 	if j.Namespace == "" {
@@ -142,16 +134,14 @@ func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) {
 	if req.EnforceIndex {
 		head, ok := h.view.JobHead(j.Namespace, j.ID)
 		if (req.JobModifyIndex == 0 && ok) || (req.JobModifyIndex != 0 && (!ok || uint64(head.ModRev) != req.JobModifyIndex)) {
-			h.fail(w, r, errorf(http.StatusBadRequest, "Enforcing job modify index %d: job exists with conflicting job modify index", req.JobModifyIndex))
-			return
+			return httpkit.Errorf(http.StatusBadRequest, "Enforcing job modify index %d: job exists with conflicting job modify index", req.JobModifyIndex)
 		}
 	}
 	resp, err := h.register(r, j, "", req.EvalPriority, nil, job.TriggerJobRegister)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.reply(w, resp.EvalCreateIndex, resp)
+	return h.reply(w, r, resp.EvalCreateIndex, resp)
 }
 
 // register admits, validates and stores a job with a new evaluation, and
@@ -159,10 +149,10 @@ func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) register(r *http.Request, j *job.Job, source string, priority int, enforce *uint64, trigger string) (*nomadwire.RegisterResponse, error) {
 	j.Canonicalize()
 	if strings.Contains(j.ID, "/") || strings.Contains(j.Namespace, "/") {
-		return nil, errorf(http.StatusBadRequest, "job ID and namespace must not contain '/'")
+		return nil, httpkit.Errorf(http.StatusBadRequest, "job ID and namespace must not contain '/'")
 	}
 	if err := j.Validate(); err != nil {
-		return nil, errorf(http.StatusBadRequest, "%s", err.Error())
+		return nil, httpkit.Errorf(http.StatusBadRequest, "%s", err.Error())
 	}
 	if err := h.waitPurged(r.Context(), j.Namespace, j.ID); err != nil {
 		return nil, err
@@ -171,7 +161,7 @@ func (h *Handler) register(r *http.Request, j *job.Job, source string, priority 
 	if h.cfg.Admitter != nil {
 		ws, err := h.cfg.Admitter.Admit(r.Context(), j)
 		if err != nil {
-			return nil, errorf(http.StatusBadRequest, "job refused: %s", err.Error())
+			return nil, httpkit.Errorf(http.StatusBadRequest, "job refused: %s", err.Error())
 		}
 		warnings = ws
 	}
@@ -193,7 +183,7 @@ func (h *Handler) register(r *http.Request, j *job.Job, source string, priority 
 		Warnings: strings.Join(warnings, "\n"), Index: uint64(res.Revision), KnownLeader: true}, nil
 }
 
-func (h *Handler) stopJob(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) stopJob(w http.ResponseWriter, r *http.Request) error {
 	ns, id := namespace(r), r.PathValue("id")
 	purge := r.URL.Query().Get("purge") == "true"
 	now := h.cfg.Clock.Now()
@@ -203,15 +193,16 @@ func (h *Handler) stopJob(w http.ResponseWriter, r *http.Request) {
 		ev.Priority, ev.Type = v.v.Job.Priority, v.v.Job.Type
 	}
 	rev, err := h.store.StopJob(r.Context(), ns, id, purge, ev, now)
+	if errors.Is(err, store.ErrJobNotFound) {
+		return &httpkit.Error{Public: "job not found", Cause: err}
+	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err := h.view.WaitRevision(r.Context(), rev); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.reply(w, uint64(rev), &nomadwire.RegisterResponse{EvalID: ev.ID, EvalCreateIndex: uint64(rev), JobModifyIndex: uint64(rev),
+	return h.reply(w, r, uint64(rev), &nomadwire.RegisterResponse{EvalID: ev.ID, EvalCreateIndex: uint64(rev), JobModifyIndex: uint64(rev),
 		Index: uint64(rev), KnownLeader: true})
 }
 
@@ -222,11 +213,10 @@ type parseRequest struct {
 	Canonicalize bool
 }
 
-func (h *Handler) parseJob(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) parseJob(w http.ResponseWriter, r *http.Request) error {
 	var req parseRequest
 	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	var opts jobspec.Options
 	if req.Variables != "" {
@@ -234,26 +224,23 @@ func (h *Handler) parseJob(w http.ResponseWriter, r *http.Request) {
 	}
 	j, err := jobspec.Parse("job.nomad.hcl", []byte(req.JobHCL), opts)
 	if err != nil {
-		h.fail(w, r, errorf(http.StatusBadRequest, "%s", err.Error()))
-		return
+		return httpkit.Errorf(http.StatusBadRequest, "%s", err.Error())
 	}
 	if req.Canonicalize {
 		j.Canonicalize()
 	}
-	h.reply(w, 0, fromJob(&job.Version{Job: j}, nil, 0, 0))
+	return h.reply(w, r, 0, fromJob(&job.Version{Job: j}, nil, 0, 0))
 }
 
-func (h *Handler) jobVersions(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) jobVersions(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyJobs, store.FamilyJobHead)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ns, id := namespace(r), r.PathValue("id")
 	head, _, err := h.currentJob(ns, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	out := nomadwire.JobVersions{Versions: []*nomadwire.Job{}}
 	vs := h.versionsOf(ns, id)
@@ -263,7 +250,7 @@ func (h *Handler) jobVersions(w http.ResponseWriter, r *http.Request) {
 			out.Diffs = append(out.Diffs, diffJobs(fromJob(vs[i+1].v, nil, 0, 0), fromJob(v.v, nil, 0, 0)))
 		}
 	}
-	h.reply(w, idx, out)
+	return h.reply(w, r, idx, out)
 }
 
 // revertRequest is Nomad's JobRevertRequest.
@@ -273,26 +260,22 @@ type revertRequest struct {
 	EnforcePriorVersion *uint64
 }
 
-func (h *Handler) revertJob(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) revertJob(w http.ResponseWriter, r *http.Request) error {
 	var req revertRequest
 	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ns, id := namespace(r), r.PathValue("id")
 	head, _, err := h.currentJob(ns, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if req.JobVersion == head.v.Version {
-		h.fail(w, r, errorf(http.StatusBadRequest, "can't revert to current version"))
-		return
+		return httpkit.Errorf(http.StatusBadRequest, "can't revert to current version")
 	}
 	target, ok := ent(h.view.JobVersion(ns, id, req.JobVersion))
 	if !ok {
-		h.fail(w, r, errorf(http.StatusNotFound, "job %q version %d not found", id, req.JobVersion))
-		return
+		return httpkit.Errorf(http.StatusNotFound, "job %q version %d not found", id, req.JobVersion)
 	}
 	enforce := req.EnforcePriorVersion
 	if enforce == nil {
@@ -300,13 +283,12 @@ func (h *Handler) revertJob(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := h.register(r, target.v.Job, target.v.Source, 0, enforce, job.TriggerJobRegister)
 	if errors.Is(err, store.ErrConflict) {
-		err = errorf(http.StatusBadRequest, "current job has version %d; enforcing version %d", head.v.Version, *enforce)
+		err = httpkit.Errorf(http.StatusBadRequest, "current job has version %d; enforcing version %d", head.v.Version, *enforce)
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.reply(w, resp.EvalCreateIndex, resp)
+	return h.reply(w, r, resp.EvalCreateIndex, resp)
 }
 
 func uitoa(v uint64) string { return strconv.FormatUint(v, 10) }
@@ -336,7 +318,7 @@ func (h *Handler) waitPurged(ctx context.Context, ns, id string) error {
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return errorf(http.StatusConflict, "job %q was purged and its allocations are still being stopped; retry in a few seconds", id)
+			return httpkit.Errorf(http.StatusConflict, "job %q was purged and its allocations are still being stopped; retry in a few seconds", id)
 		}
 	}
 }

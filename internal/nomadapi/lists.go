@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/nomadwire"
 	"github.com/orbit/orbit/internal/store"
@@ -29,54 +30,50 @@ func (h *Handler) jobTypes() func(*job.Allocation) string {
 	}
 }
 
-func (h *Handler) jobAllocations(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) jobAllocations(w http.ResponseWriter, r *http.Request) error {
 	ns, id := namespace(r), r.PathValue("id")
-	h.allocList(w, r, h.view.JobAllocs(ns, id), func(*job.Allocation) bool { return true })
+	return h.allocList(w, r, h.view.JobAllocs(ns, id), func(*job.Allocation) bool { return true })
 }
 
-func (h *Handler) listAllocations(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) listAllocations(w http.ResponseWriter, r *http.Request) error {
 	ns := namespace(r)
-	h.allocList(w, r, h.view.Allocs(), func(a *job.Allocation) bool { return nsMatch(ns, a.Namespace) && prefixMatch(r, a.ID) })
+	return h.allocList(w, r, h.view.Allocs(), func(a *job.Allocation) bool { return nsMatch(ns, a.Namespace) && prefixMatch(r, a.ID) })
 }
 
-func (h *Handler) evalAllocations(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) evalAllocations(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	h.allocList(w, r, h.view.Allocs(), func(a *job.Allocation) bool { return a.EvalID == id })
+	return h.allocList(w, r, h.view.Allocs(), func(a *job.Allocation) bool { return a.EvalID == id })
 }
 
-func (h *Handler) deploymentAllocations(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) deploymentAllocations(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	h.allocList(w, r, h.view.Allocs(), func(a *job.Allocation) bool { return a.DeploymentID == id })
+	return h.allocList(w, r, h.view.Allocs(), func(a *job.Allocation) bool { return a.DeploymentID == id })
 }
 
-func (h *Handler) nodeAllocations(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) nodeAllocations(w http.ResponseWriter, r *http.Request) error {
 	n, ok := h.findNode(r.PathValue("id"))
 	if !ok {
-		h.fail(w, r, errorf(http.StatusNotFound, "node not found"))
-		return
+		return httpkit.Errorf(http.StatusNotFound, "node not found")
 	}
-	h.allocList(w, r, h.view.NodeAllocs(n.Name), func(*job.Allocation) bool { return true })
+	return h.allocList(w, r, h.view.NodeAllocs(n.Name), func(*job.Allocation) bool { return true })
 }
 
-func (h *Handler) allocList(w http.ResponseWriter, r *http.Request, list []view.AllocState, keep func(*job.Allocation) bool) {
+func (h *Handler) allocList(w http.ResponseWriter, r *http.Request, list []view.AllocState, keep func(*job.Allocation) bool) error {
 	idx, err := h.block(r, allocFamilies...)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.reply(w, idx, h.stubs(h.allocs(list, keep), h.jobTypes()))
+	return h.reply(w, r, idx, h.stubs(h.allocs(list, keep), h.jobTypes()))
 }
 
-func (h *Handler) getAllocation(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) getAllocation(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, allocFamilies...)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	s, ok := h.view.Alloc(r.PathValue("id"))
 	if !ok {
-		h.fail(w, r, errorf(http.StatusNotFound, "alloc not found"))
-		return
+		return httpkit.Errorf(http.StatusNotFound, "alloc not found")
 	}
 	av := fromState(s)
 	out := fromAlloc(av.a, av.st, h.nodeIDs()[av.a.Node], av.createRev, av.modRev)
@@ -84,7 +81,7 @@ func (h *Handler) getAllocation(w http.ResponseWriter, r *http.Request) {
 		out.Job = fromJob(v.v, nil, v.createRev, v.modRev)
 		out.JobType = v.v.Job.Type
 	}
-	h.reply(w, idx, out)
+	return h.reply(w, r, idx, out)
 }
 
 func (h *Handler) evals(list []view.Item[job.Evaluation], keep func(*job.Evaluation) bool) []*nomadwire.Evaluation {
@@ -103,40 +100,36 @@ func (h *Handler) evals(list []view.Item[job.Evaluation], keep func(*job.Evaluat
 	return out
 }
 
-func (h *Handler) jobEvaluations(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) jobEvaluations(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyEvals)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ns, id := namespace(r), r.PathValue("id")
-	h.reply(w, idx, h.evals(h.view.JobEvals(ns, id), func(*job.Evaluation) bool { return true }))
+	return h.reply(w, r, idx, h.evals(h.view.JobEvals(ns, id), func(*job.Evaluation) bool { return true }))
 }
 
-func (h *Handler) listEvaluations(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) listEvaluations(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyEvals)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ns, status := namespace(r), r.URL.Query().Get("status")
-	h.reply(w, idx, h.evals(h.view.Evals(), func(e *job.Evaluation) bool {
+	return h.reply(w, r, idx, h.evals(h.view.Evals(), func(e *job.Evaluation) bool {
 		return nsMatch(ns, e.Namespace) && prefixMatch(r, e.ID) && (status == "" || e.Status == status)
 	}))
 }
 
-func (h *Handler) getEvaluation(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) getEvaluation(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyEvals)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	e, ok := ent(h.view.Eval(r.PathValue("id")))
 	if !ok {
-		h.fail(w, r, errorf(http.StatusNotFound, "eval not found"))
-		return
+		return httpkit.Errorf(http.StatusNotFound, "eval not found")
 	}
-	h.reply(w, idx, fromEval(e.v, e.createRev, e.modRev))
+	return h.reply(w, r, idx, fromEval(e.v, e.createRev, e.modRev))
 }
 
 func (h *Handler) deployments(list []view.Item[job.Deployment], keep func(*job.Deployment) bool) []*nomadwire.Deployment {
@@ -155,53 +148,47 @@ func (h *Handler) deployments(list []view.Item[job.Deployment], keep func(*job.D
 	return out
 }
 
-func (h *Handler) jobDeployments(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) jobDeployments(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyDeployments)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ns, id := namespace(r), r.PathValue("id")
-	h.reply(w, idx, h.deployments(h.view.JobDeployments(ns, id), func(*job.Deployment) bool { return true }))
+	return h.reply(w, r, idx, h.deployments(h.view.JobDeployments(ns, id), func(*job.Deployment) bool { return true }))
 }
 
-func (h *Handler) jobLatestDeployment(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) jobLatestDeployment(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyDeployments)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ns, id := namespace(r), r.PathValue("id")
 	list := h.deployments(h.view.JobDeployments(ns, id), func(*job.Deployment) bool { return true })
 	if len(list) == 0 {
-		h.reply(w, idx, nil)
-		return
+		return h.reply(w, r, idx, nil)
 	}
-	h.reply(w, idx, list[0])
+	return h.reply(w, r, idx, list[0])
 }
 
-func (h *Handler) listDeployments(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) listDeployments(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyDeployments)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ns := namespace(r)
-	h.reply(w, idx, h.deployments(h.view.Deployments(), func(d *job.Deployment) bool { return nsMatch(ns, d.Namespace) && prefixMatch(r, d.ID) }))
+	return h.reply(w, r, idx, h.deployments(h.view.Deployments(), func(d *job.Deployment) bool { return nsMatch(ns, d.Namespace) && prefixMatch(r, d.ID) }))
 }
 
-func (h *Handler) getDeployment(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) getDeployment(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyDeployments)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d, ok := ent(h.view.Deployment(r.PathValue("id")))
 	if !ok {
-		h.fail(w, r, errorf(http.StatusNotFound, "deployment not found"))
-		return
+		return httpkit.Errorf(http.StatusNotFound, "deployment not found")
 	}
-	h.reply(w, idx, fromDeployment(d.v, d.createRev, d.modRev))
+	return h.reply(w, r, idx, fromDeployment(d.v, d.createRev, d.modRev))
 }
 
 // findNode finds a node by ID, name or unique ID prefix.
@@ -221,11 +208,10 @@ func (h *Handler) findNode(key string) (*job.NodeInfo, bool) {
 	return nil, false
 }
 
-func (h *Handler) listNodes(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) listNodes(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyNodeInfo, nodesFamily)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	out := []*nomadwire.Node{}
 	for _, e := range h.view.NodeInfos() {
@@ -234,20 +220,18 @@ func (h *Handler) listNodes(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sort.Slice(out, func(i, k int) bool { return out[i].Name < out[k].Name })
-	h.reply(w, idx, out)
+	return h.reply(w, r, idx, out)
 }
 
-func (h *Handler) getNode(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) getNode(w http.ResponseWriter, r *http.Request) error {
 	idx, err := h.block(r, store.FamilyNodeInfo, nodesFamily)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	n, ok := h.findNode(r.PathValue("id"))
 	if !ok {
-		h.fail(w, r, errorf(http.StatusNotFound, "node not found"))
-		return
+		return httpkit.Errorf(http.StatusNotFound, "node not found")
 	}
 	e, _ := h.view.NodeInfo(n.Name)
-	h.reply(w, idx, fromNode(n, h.view.Alive(n.Name), e.CreateRev, e.ModRev))
+	return h.reply(w, r, idx, fromNode(n, h.view.Alive(n.Name), e.CreateRev, e.ModRev))
 }

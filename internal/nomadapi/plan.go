@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/nomadwire"
 	"github.com/orbit/orbit/internal/store"
@@ -96,15 +97,13 @@ func flatten(path string, v any, out map[string]string) {
 	}
 }
 
-func (h *Handler) planJob(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) planJob(w http.ResponseWriter, r *http.Request) error {
 	var req nomadwire.PlanRequest
 	if err := decode(r, &req); err != nil || req.Job == nil {
-		h.fail(w, r, errorf(http.StatusBadRequest, "a plan request needs a Job"))
-		return
+		return httpkit.Errorf(http.StatusBadRequest, "a plan request needs a Job")
 	}
 	if h.cfg.Planner == nil {
-		h.fail(w, r, errorf(http.StatusNotImplemented, "this agent runs no scheduler to plan with"))
-		return
+		return httpkit.Errorf(http.StatusNotImplemented, "this agent runs no scheduler to plan with")
 	}
 	j := nomadwire.ToJob(req.Job)
 	if j.Namespace == "" {
@@ -112,22 +111,19 @@ func (h *Handler) planJob(w http.ResponseWriter, r *http.Request) {
 	}
 	j.Canonicalize()
 	if err := j.Validate(); err != nil {
-		h.fail(w, r, errorf(http.StatusBadRequest, "%s", err.Error()))
-		return
+		return httpkit.Errorf(http.StatusBadRequest, "%s", err.Error())
 	}
 	resp := &nomadwire.PlanResponse{CreatedEvals: []any{}}
 	if h.cfg.Admitter != nil {
 		ws, err := h.cfg.Admitter.Admit(r.Context(), j)
 		if err != nil {
-			h.fail(w, r, errorf(http.StatusBadRequest, "job refused: %s", err.Error()))
-			return
+			return httpkit.Errorf(http.StatusBadRequest, "job refused: %s", err.Error())
 		}
 		resp.Warnings = joinLines(ws)
 	}
 	sum, err := h.cfg.Planner.PlanJob(r.Context(), j)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	head, cur, curErr := h.currentJob(j.Namespace, j.ID)
 	if curErr == nil {
@@ -149,7 +145,7 @@ func (h *Handler) planJob(w http.ResponseWriter, r *http.Request) {
 		resp.FailedTGAllocs = fromEval(&job.Evaluation{FailedTGAllocs: sum.Failed}, 0, 0).FailedTGAllocs
 	}
 	resp.Placements = sum.Placements
-	h.reply(w, (h.view.Index(view.FamilyRes(store.FamilyJobs))), resp)
+	return h.reply(w, r, (h.view.Index(view.FamilyRes(store.FamilyJobs))), resp)
 }
 
 func joinLines(ws []string) string {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/nomadwire"
 )
@@ -15,21 +16,18 @@ import (
 // healthy, then queues an evaluation carrying the promotion. The scheduler,
 // the deployment's only writer, marks the groups promoted and goes on with
 // the rolling update.
-func (h *Handler) promoteDeployment(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) promoteDeployment(w http.ResponseWriter, r *http.Request) error {
 	var req nomadwire.DeploymentPromoteRequest
 	if err := decode(r, &req); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	id := r.PathValue("id")
 	if req.DeploymentID != "" && req.DeploymentID != id {
-		h.fail(w, r, errorf(http.StatusBadRequest, "deployment ID %q in the body does not match %q in the path", req.DeploymentID, id))
-		return
+		return httpkit.Errorf(http.StatusBadRequest, "deployment ID %q in the body does not match %q in the path", req.DeploymentID, id)
 	}
 	d, ok := ent(h.view.Deployment(id))
 	if !ok {
-		h.fail(w, r, errorf(http.StatusNotFound, "deployment not found"))
-		return
+		return httpkit.Errorf(http.StatusNotFound, "deployment not found")
 	}
 	healthy := map[string]int{}
 	canary := func(a *job.Allocation) bool { return a.DeploymentID == id && a.Canary }
@@ -41,8 +39,7 @@ func (h *Handler) promoteDeployment(w http.ResponseWriter, r *http.Request) {
 	}
 	groups, err := promotable(d.v, req.All, req.Groups, healthy)
 	if err != nil {
-		h.fail(w, r, errorf(http.StatusBadRequest, "%s", err.Error()))
-		return
+		return httpkit.Errorf(http.StatusBadRequest, "%s", err.Error())
 	}
 	now := h.cfg.Clock.Now()
 	ev := &job.Evaluation{ID: h.cfg.NewID(), Namespace: d.v.Namespace, Type: job.TypeService, Priority: job.DefaultPriority,
@@ -53,10 +50,9 @@ func (h *Handler) promoteDeployment(w http.ResponseWriter, r *http.Request) {
 	}
 	rev, err := h.store.PutEval(r.Context(), ev)
 	if err != nil {
-		h.fail(w, r, fmt.Errorf("promote deployment %s: %w", id, err))
-		return
+		return fmt.Errorf("promote deployment %s: %w", id, err)
 	}
-	h.reply(w, uint64(rev), &nomadwire.DeploymentUpdateResponse{EvalID: ev.ID, EvalCreateIndex: uint64(rev),
+	return h.reply(w, r, uint64(rev), &nomadwire.DeploymentUpdateResponse{EvalID: ev.ID, EvalCreateIndex: uint64(rev),
 		DeploymentModifyIndex: uint64(d.modRev), Index: uint64(rev)})
 }
 

@@ -4,15 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/view"
@@ -101,6 +100,7 @@ type Handler struct {
 	store Store
 	view  View
 	log   *slog.Logger
+	kit   *httpkit.Kit
 	mux   *http.ServeMux
 }
 
@@ -129,7 +129,8 @@ func New(cfg Config, st Store, v View) (*Handler, error) {
 	if cfg.Region == "" {
 		cfg.Region = job.DefaultRegion
 	}
-	h := &Handler{cfg: cfg, store: st, view: v, log: cfg.Logger, mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, store: st, view: v, log: cfg.Logger, mux: http.NewServeMux(),
+		kit: &httpkit.Kit{Log: cfg.Logger, Clock: cfg.Clock}}
 	h.routes()
 	return h, nil
 }
@@ -138,101 +139,59 @@ func New(cfg Config, st Store, v View) (*Handler, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 func (h *Handler) routes() {
-	m := h.mux
-	m.HandleFunc("GET /v1/jobs", h.listJobs)
-	m.HandleFunc("PUT /v1/jobs", h.registerJob)
-	m.HandleFunc("POST /v1/jobs", h.registerJob)
-	m.HandleFunc("PUT /v1/jobs/parse", h.parseJob)
-	m.HandleFunc("POST /v1/jobs/parse", h.parseJob)
-	m.HandleFunc("GET /v1/job/{id}", h.getJob)
-	m.HandleFunc("PUT /v1/job/{id}", h.registerJob)
-	m.HandleFunc("POST /v1/job/{id}", h.registerJob)
-	m.HandleFunc("DELETE /v1/job/{id}", h.stopJob)
-	m.HandleFunc("GET /v1/job/{id}/allocations", h.jobAllocations)
-	m.HandleFunc("GET /v1/job/{id}/evaluations", h.jobEvaluations)
-	m.HandleFunc("GET /v1/job/{id}/deployments", h.jobDeployments)
-	m.HandleFunc("GET /v1/job/{id}/deployment", h.jobLatestDeployment)
-	m.HandleFunc("GET /v1/job/{id}/versions", h.jobVersions)
-	m.HandleFunc("GET /v1/job/{id}/summary", h.jobSummary)
-	m.HandleFunc("PUT /v1/job/{id}/revert", h.revertJob)
-	m.HandleFunc("POST /v1/job/{id}/revert", h.revertJob)
-	m.HandleFunc("PUT /v1/job/{id}/plan", h.planJob)
-	m.HandleFunc("POST /v1/job/{id}/plan", h.planJob)
-	m.HandleFunc("GET /v1/allocations", h.listAllocations)
-	m.HandleFunc("GET /v1/allocation/{id}", h.getAllocation)
-	m.HandleFunc("GET /v1/evaluations", h.listEvaluations)
-	m.HandleFunc("GET /v1/evaluation/{id}", h.getEvaluation)
-	m.HandleFunc("GET /v1/evaluation/{id}/allocations", h.evalAllocations)
-	m.HandleFunc("GET /v1/deployments", h.listDeployments)
-	m.HandleFunc("GET /v1/deployment/{id}", h.getDeployment)
-	m.HandleFunc("GET /v1/deployment/allocations/{id}", h.deploymentAllocations)
-	m.HandleFunc("PUT /v1/deployment/promote/{id}", h.promoteDeployment)
-	m.HandleFunc("POST /v1/deployment/promote/{id}", h.promoteDeployment)
-	m.HandleFunc("GET /v1/nodes", h.listNodes)
-	m.HandleFunc("GET /v1/node/{id}", h.getNode)
-	m.HandleFunc("GET /v1/node/{id}/allocations", h.nodeAllocations)
-	m.HandleFunc("GET /v1/client/fs/logs/{alloc}", h.logs)
-	m.HandleFunc("GET /v1/status/leader", h.statusLeader)
+	m := func(pattern string, f httpkit.HandlerFunc) { h.mux.Handle(pattern, h.kit.Handle(f)) }
+	m("GET /v1/jobs", h.listJobs)
+	m("PUT /v1/jobs", h.registerJob)
+	m("POST /v1/jobs", h.registerJob)
+	m("PUT /v1/jobs/parse", h.parseJob)
+	m("POST /v1/jobs/parse", h.parseJob)
+	m("GET /v1/job/{id}", h.getJob)
+	m("PUT /v1/job/{id}", h.registerJob)
+	m("POST /v1/job/{id}", h.registerJob)
+	m("DELETE /v1/job/{id}", h.stopJob)
+	m("GET /v1/job/{id}/allocations", h.jobAllocations)
+	m("GET /v1/job/{id}/evaluations", h.jobEvaluations)
+	m("GET /v1/job/{id}/deployments", h.jobDeployments)
+	m("GET /v1/job/{id}/deployment", h.jobLatestDeployment)
+	m("GET /v1/job/{id}/versions", h.jobVersions)
+	m("GET /v1/job/{id}/summary", h.jobSummary)
+	m("PUT /v1/job/{id}/revert", h.revertJob)
+	m("POST /v1/job/{id}/revert", h.revertJob)
+	m("PUT /v1/job/{id}/plan", h.planJob)
+	m("POST /v1/job/{id}/plan", h.planJob)
+	m("GET /v1/allocations", h.listAllocations)
+	m("GET /v1/allocation/{id}", h.getAllocation)
+	m("GET /v1/evaluations", h.listEvaluations)
+	m("GET /v1/evaluation/{id}", h.getEvaluation)
+	m("GET /v1/evaluation/{id}/allocations", h.evalAllocations)
+	m("GET /v1/deployments", h.listDeployments)
+	m("GET /v1/deployment/{id}", h.getDeployment)
+	m("GET /v1/deployment/allocations/{id}", h.deploymentAllocations)
+	m("PUT /v1/deployment/promote/{id}", h.promoteDeployment)
+	m("POST /v1/deployment/promote/{id}", h.promoteDeployment)
+	m("GET /v1/nodes", h.listNodes)
+	m("GET /v1/node/{id}", h.getNode)
+	m("GET /v1/node/{id}/allocations", h.nodeAllocations)
+	m("GET /v1/client/fs/logs/{alloc}", h.logs)
+	m("GET /v1/status/leader", h.statusLeader)
 }
 
-// httpError is an error with the status it answers.
-type httpError struct {
-	status int
-	msg    string
+// reply writes v as JSON with Nomad's query metadata: the index (never
+// below 1), a known leader (the etcd cluster answers) and no staleness.
+func (h *Handler) reply(w http.ResponseWriter, r *http.Request, index uint64, v any) error {
+	httpkit.SetMeta(w, httpkit.Nomad, httpkit.Meta{Index: index, KnownLeader: true})
+	return httpkit.WriteJSON(w, r, http.StatusOK, v)
 }
 
-func (e *httpError) Error() string { return e.msg }
-
-func errorf(status int, format string, args ...any) error {
-	return &httpError{status: status, msg: fmt.Sprintf(format, args...)}
-}
-
-// fail answers err as Nomad does: a status and a plain-text message.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var he *httpError
-	status := http.StatusInternalServerError
-	msg := err.Error()
-	switch {
-	case errors.As(err, &he):
-		status = he.status
-	case errors.Is(err, store.ErrJobNotFound):
-		status, msg = http.StatusNotFound, "job not found"
-	case errors.Is(err, store.ErrConflict):
-		status = http.StatusConflict
-	}
-	if status >= 500 {
-		h.log.Error("nomad api", "path", r.URL.Path, "err", err)
-		msg = "internal error"
-	}
-	http.Error(w, msg, status)
-}
-
-// reply writes v as JSON with the query metadata headers.
-func (h *Handler) reply(w http.ResponseWriter, index uint64, v any) {
-	setMeta(w, index)
-	w.Header().Set("Content-Type", "application/json")
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		h.log.Debug("write answer", "err", err)
-	}
-}
-
-// setMeta sets Nomad's query metadata: the index (never below 1), a known
-// leader (the etcd cluster answers) and no staleness.
-func setMeta(w http.ResponseWriter, index uint64) {
-	w.Header().Set("X-Nomad-Index", strconv.FormatUint(max(index, 1), 10))
-	w.Header().Set("X-Nomad-KnownLeader", "true")
-	w.Header().Set("X-Nomad-LastContact", "0")
-}
-
-func (h *Handler) statusLeader(w http.ResponseWriter, r *http.Request) {
-	h.reply(w, 1, r.Host)
+func (h *Handler) statusLeader(w http.ResponseWriter, r *http.Request) error {
+	return h.reply(w, r, 1, r.Host)
 }
 
 // decode reads a JSON request body into v.
 func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 16<<20))
 	if err := dec.Decode(v); err != nil {
-		return errorf(http.StatusBadRequest, "invalid request body: %v", err)
+		return httpkit.Errorf(http.StatusBadRequest, "invalid request body: %v", err)
 	}
 	return nil
 }
