@@ -216,3 +216,57 @@ func TestSchedulerLeadershipFailsOver(t *testing.T) {
 	c.register(svc("two", 1, 100))
 	orbittest.Eventually(t, 10*time.Second, "placed by s2", func() bool { _, l := c.live("two"); return len(l) == 1 })
 }
+
+// countingView counts the reads that cost in proportion to the cluster.
+type countingView struct {
+	*view.View
+	mu     sync.Mutex
+	wholes map[string]int
+}
+
+func (c *countingView) count(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.wholes[name]++
+}
+
+func (c *countingView) Allocs() []view.AllocState { c.count("Allocs"); return c.View.Allocs() }
+func (c *countingView) AllocStatuses() []view.Item[job.AllocStatus] {
+	c.count("AllocStatuses")
+	return c.View.AllocStatuses()
+}
+func (c *countingView) Evals() []view.Item[job.Evaluation] { c.count("Evals"); return c.View.Evals() }
+func (c *countingView) JobKeys() []string                  { c.count("JobKeys"); return c.View.JobKeys() }
+
+// A pass reads the job it evaluates through the view's indexes: every
+// allocation is read once, when the server takes leadership, never again
+// per pass, however many passes run.
+func TestPassesDoNotReadTheWholeCluster(t *testing.T) {
+	c := newCluster(t)
+	c.addNode("a", 4000, 8192)
+	c.addNode("b", 4000, 8192)
+	cv := &countingView{View: c.v, wholes: map[string]int{}}
+	s, err := scheduler.New(scheduler.Config{NodeName: "s1", Tick: 20 * time.Millisecond, Logger: orbittest.Logger(t)}, c.st, cv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	for i, id := range []string{"web", "api", "db"} {
+		c.register(svc(id, 3, 100))
+		orbittest.Eventually(t, 10*time.Second, id+" placed", func() bool { _, l := c.live(id); return len(l) == 3 })
+		c.register(svc(id, 2+i, 100)) // scale: a second evaluation of the same job
+		orbittest.Eventually(t, 10*time.Second, id+" scaled", func() bool { _, l := c.live(id); return len(l) == 2+i })
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	cv.mu.Lock()
+	defer cv.mu.Unlock()
+	want := map[string]int{"Allocs": 1, "JobKeys": 1}
+	if len(cv.wholes) != len(want) || cv.wholes["Allocs"] != 1 || cv.wholes["JobKeys"] != 1 {
+		t.Fatalf("whole-cluster reads %v, want %v (once, at the start of leadership)", cv.wholes, want)
+	}
+}
