@@ -193,12 +193,10 @@ func (s *Server) agentHealthByName(w http.ResponseWriter, r *http.Request) error
 	case worst != catalog.Passing:
 		code = http.StatusServiceUnavailable
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
 	if out == nil {
 		out = []item{}
 	}
-	return json.NewEncoder(w).Encode(out)
+	return httpkit.WriteJSON(w, r, code, out)
 }
 
 func (s *Server) agentServiceRegister(w http.ResponseWriter, r *http.Request) error {
