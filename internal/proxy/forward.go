@@ -81,7 +81,15 @@ func (h *entryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := &exchange{s: h.s, ep: &h.ep, route: rte, pool: rte.pool, clientIP: ip, start: time.Now()}
 	ex.tried = ex.triedBuf[:0]
 	ex.rec = recorder{ResponseWriter: w}
-	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
+	if f, ok := rte.handler.(*forwarder); ok && (r.Body == nil || r.Body == http.NoBody) {
+		// No middleware will look for the exchange in the context: the
+		// forwarder gets it directly and puts it there only for
+		// ReverseProxy, sparing plain requests a request copy.
+		defer h.s.finish(ex, r)
+		f.serve(&ex.rec, r, ex)
+		return
+	}
+	r = withExchange(r, ex)
 	if max := h.s.cfg.MaxBodyBytes; max > 0 && r.Body != nil && r.Body != http.NoBody {
 		if r.ContentLength > max {
 			http.Error(&ex.rec, "Request Entity Too Large", http.StatusRequestEntityTooLarge)
@@ -124,7 +132,18 @@ type forwarder struct {
 }
 
 func (f *forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ex := exchangeOf(r.Context())
+	f.serve(w, r, exchangeOf(r.Context()))
+}
+
+// withExchange returns r with ex in its context, unless it is there.
+func withExchange(r *http.Request, ex *exchange) *http.Request {
+	if exchangeOf(r.Context()) == ex {
+		return r
+	}
+	return r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
+}
+
+func (f *forwarder) serve(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	p := f.pool
 	ex.pool = p
 	now := f.s.clock.Now().UnixNano()
@@ -144,6 +163,7 @@ func (f *forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.s.forwardLean(w, r, ex)
 		return
 	}
+	r = withExchange(r, ex)
 	if r.Body != nil && r.Body != http.NoBody {
 		ex.body = &countingBody{ReadCloser: r.Body}
 		r.Body = ex.body

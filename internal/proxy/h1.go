@@ -52,7 +52,7 @@ func (s *Server) forwardLean(w http.ResponseWriter, r *http.Request, ex *exchang
 	ctx := r.Context()
 	for attempt := 1; ; attempt++ {
 		if ex.backend.conns == nil { // a retry moved to a backend only ReverseProxy speaks
-			s.rp.ServeHTTP(w, r)
+			s.rp.ServeHTTP(w, withExchange(r, ex))
 			return
 		}
 		pc, hd, stop, err := s.leanHead(ctx, w, r, ex)
@@ -93,7 +93,7 @@ func (s *Server) leanHead(ctx context.Context, w http.ResponseWriter, r *http.Re
 			return nil, respHead{}, nil, err
 		}
 		pc.canceled = false
-		stop := context.AfterFunc(ctx, pc.cancel)
+		stop := context.AfterFunc(ctx, pc.cancelFn)
 		hd, stage, err := s.exchangeHead(w, pc, r, ex)
 		if err == nil {
 			return pc, hd, stop, nil

@@ -44,6 +44,7 @@ type h1Conn struct {
 	// cancel and cleared when the connection is taken for a request.
 	mu       sync.Mutex
 	canceled bool
+	cancelFn func() // pc.cancel, bound once
 }
 
 type field struct{ k, v string }
@@ -154,7 +155,9 @@ func (hc *hostConns) get(ctx context.Context, now int64) (*h1Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &h1Conn{conn: conn, br: bufio.NewReaderSize(conn, 8<<10), bw: bufio.NewWriterSize(conn, 4<<10), host: hc}, nil
+	pc := &h1Conn{conn: conn, br: bufio.NewReaderSize(conn, 8<<10), bw: bufio.NewWriterSize(conn, 4<<10), host: hc}
+	pc.cancelFn = pc.cancel
+	return pc, nil
 }
 
 // put makes c available again, or closes it when the host is gone or
