@@ -57,7 +57,7 @@ func allocStatus(ctx context.Context, e *Env, args []string) int {
 	}
 	now := time.Now()
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "ID\t= %s\nomadwire.Evaluation ID\t= %s\nName\t= %s\nomadwire.Node Name\t= %s\nomadwire.Job ID\t= %s\nomadwire.Job Version\t= %d\n",
+	fmt.Fprintf(tw, "ID\t= %s\nEvaluation ID\t= %s\nName\t= %s\nNode Name\t= %s\nJob ID\t= %s\nJob Version\t= %d\n",
 		a.ID, short(a.EvalID), a.Name, a.NodeName, a.JobID, a.JobVersion)
 	fmt.Fprintf(tw, "Client Status\t= %s\nClient Description\t= %s\nDesired Status\t= %s\nDesired Description\t= %s\nCreated\t= %s\nModified\t= %s\n",
 		a.ClientStatus, orDash(a.ClientDescription), a.DesiredStatus, orDash(a.DesiredDescription), ago(a.CreateTime, now), ago(a.ModifyTime, now))
@@ -66,7 +66,10 @@ func allocStatus(ctx context.Context, e *Env, args []string) int {
 		if a.DeploymentStatus != nil && a.DeploymentStatus.Healthy != nil {
 			health = map[bool]string{true: "healthy", false: "unhealthy"}[*a.DeploymentStatus.Healthy]
 		}
-		fmt.Fprintf(tw, "Deployment ID\t= %s\nomadwire.Deployment Health\t= %s\n", short(a.DeploymentID), health)
+		fmt.Fprintf(tw, "Deployment ID\t= %s\nDeployment Health\t= %s\n", short(a.DeploymentID), health)
+		if a.DeploymentStatus != nil && a.DeploymentStatus.Canary {
+			fmt.Fprintln(tw, "Canary\t= true")
+		}
 	}
 	tw.Flush()
 	if a.AllocatedResources != nil && len(a.AllocatedResources.Shared.Ports) > 0 {

@@ -87,7 +87,7 @@ func jobPlan(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprintln(w, "- All tasks successfully allocated.")
 	}
 	if p.Warnings != "" {
-		fmt.Fprintf(w, "\nomadwire.Job Warnings:\n%s\n", indent(p.Warnings))
+		fmt.Fprintf(w, "\nJob Warnings:\n%s\n", indent(p.Warnings))
 	}
 	fmt.Fprintf(w, "\nTo submit the job with version verification run:\n\norbit job run %s\n", pos[0])
 	if changes {

@@ -43,6 +43,13 @@ func (s *Server) evaluate(ctx context.Context, sn *snapshot, cl *Cluster, w *wor
 			plan.Deployments = append(plan.Deployments, d)
 		}
 	}
+	// A job becoming running is written before its allocations, so a
+	// reader that sees them running never sees the job pending (Nomad
+	// writes both in one raft entry). Other transitions follow the plan.
+	statusFirst := res.JobStatus == job.JobRunning && len(res.Place) > 0
+	if statusFirst {
+		s.setJobStatus(ctx, sn, eval.Namespace, eval.JobID, res.JobStatus)
+	}
 	var rev int64
 	if len(plan.Allocs)+len(plan.Evals)+len(plan.Deployments) > 0 {
 		pr, err := s.store.ApplyPlan(ctx, plan)
@@ -146,15 +153,20 @@ func (s *Server) input(sn *snapshot, cl *Cluster, w *work, now time.Time) Input 
 	return in
 }
 
+// setJobStatus writes the job's status when the snapshot's head differs.
+func (s *Server) setJobStatus(ctx context.Context, sn *snapshot, ns, id, status string) {
+	if head := sn.head(jobKey(ns, id)); head != nil && head.Status != status {
+		if err := s.store.SetJobStatus(ctx, ns, id, status); err != nil {
+			s.log.Error("set job status", "job", id, "status", status, "err", err)
+		}
+	}
+}
+
 // afterPlan does what a plan implies beyond allocations: the job's status,
 // marking a version stable, auto-reverting after a failed deployment.
 func (s *Server) afterPlan(ctx context.Context, sn *snapshot, in Input, res *Result, now time.Time) {
 	ns, id := in.Eval.Namespace, in.Eval.JobID
-	if head := sn.head(jobKey(ns, id)); head != nil && head.Status != res.JobStatus {
-		if err := s.store.SetJobStatus(ctx, ns, id, res.JobStatus); err != nil {
-			s.log.Error("set job status", "job", id, "err", err)
-		}
-	}
+	s.setJobStatus(ctx, sn, ns, id, res.JobStatus)
 	if res.Stable {
 		if err := s.store.SetVersionStable(ctx, ns, id, in.Version, true); err != nil {
 			s.log.Error("mark version stable", "job", id, "version", in.Version, "err", err)

@@ -62,7 +62,7 @@ var allow = map[string]rule{
 	"proxy":    {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
 	// routefeed turns the view into the route table and hands it to the
 	// proxy and DNS (both declare nothing of it: they take a table).
-	"routefeed": {kind: feature, imports: list("catalog", "routing", "view")},
+	"routefeed": {kind: feature, imports: list("catalog", "routing", "view"), tests: list("orbittest")},
 	"scheduler": {kind: feature, imports: list("job", "store", "view"), tests: list("catalog", "orbittest")},
 	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
 

@@ -181,6 +181,10 @@ func TestDeploymentCLI(t *testing.T) {
 			t.Fatalf("orbit deployment status: exit %d, missing %q\n%s\n%s", code, want, out, errs)
 		}
 	}
+	code, out, errs = e.orbit("alloc", "status", d.TaskGroups["web"].PlacedCanaries[0])
+	if code != 0 || !strings.Contains(out, "Canary") || !strings.Contains(out, "Deployment Health") || !strings.Contains(out, "Job Version") {
+		t.Fatalf("orbit alloc status of the canary: exit %d\n%s\n%s", code, out, errs)
+	}
 	code, _, errs = e.orbit("deployment", "promote", "-group", "db", d.ID)
 	if code != 1 || !strings.Contains(errs, `deployment does not include task group "db"`) {
 		t.Fatalf("promote of an unknown group: exit %d\n%s", code, errs)

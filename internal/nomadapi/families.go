@@ -15,7 +15,7 @@ func newUUID() string { return uuid.NewString() }
 // nodesFamily stands for the view's node list and liveness in block.
 const nodesFamily = "\x00nodes"
 
-// block runs a blocking query (httpkit.Block, Nomad's dialect) over the
+// block runs the one blocking query (httpkit.Block, Nomad's dialect) over the
 // given key families: with ?index=N it waits until one of them changes
 // past N or ?wait (default five minutes, at most MaxWait) passes, then
 // returns the families' highest index for X-Nomad-Index.
