@@ -213,3 +213,18 @@ func TestPlanCountsCanaries(t *testing.T) {
 		t.Fatalf("plan %+v, want 1 canary and 2 ignored", g)
 	}
 }
+
+// TestPlanCountsFailedPlacements: placements that find no node are still
+// counted as placements, with the failure beside them, as Nomad's plan does.
+func TestPlanCountsFailedPlacements(t *testing.T) {
+	h := newHarness(t)
+	h.register(canaryJob("1", 3, 0, false, false))
+	in := h.input(job.TriggerJobRegister)
+	sum := summarize(in, Schedule(in))
+	if g := sum.Groups["web"]; g.Place != 3 {
+		t.Fatalf("plan %+v failed %+v, want 3 placements that would fail", g, sum.Failed)
+	}
+	if sum.Failed["web"] == nil {
+		t.Fatalf("plan without nodes reports no failure: %+v", sum.Failed)
+	}
+}

@@ -68,6 +68,11 @@ func summarize(in Input, r *Result) *job.PlanSummary {
 			group(a.TaskGroup).Place++
 		}
 	}
+	// As Nomad's reconciler, a placement that found no node is still a
+	// desired placement; FailedTGAllocs says why it would fail.
+	for g, f := range r.Failed {
+		group(g).Place += 1 + f.CoalescedFailures
+	}
 	for _, as := range in.Allocs {
 		if !changed[as.Alloc.ID] && live(as) {
 			group(as.Alloc.TaskGroup).Ignore++
