@@ -34,6 +34,7 @@ const (
 	Operator = "operator"
 	Job      = "job"
 	DNS      = "dns"
+	Session  = "session"
 )
 
 // Rule is one permission: a resource kind, the name within it (a service
