@@ -57,6 +57,7 @@ var allow = map[string]rule{
 	"client":   {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
 	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "view", "zone"), tests: list("orbittest", "routefeed", "store", "zoneapi")},
 	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
+	"identity": {kind: feature, imports: list("httpkit")},
 	"nomadapi": {kind: feature, imports: list("httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
 	"pki":      {kind: feature, tests: list("orbittest", "store")},
 	"proxy":    {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
