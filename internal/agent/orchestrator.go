@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"path/filepath"
 
 	"github.com/orbit/orbit/internal/acl"
@@ -14,6 +15,7 @@ import (
 	"github.com/orbit/orbit/internal/driver/exec"
 	"github.com/orbit/orbit/internal/driver/rawexec"
 	"github.com/orbit/orbit/internal/httpkit"
+	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/nomadapi"
 	"github.com/orbit/orbit/internal/scheduler"
 )
@@ -78,7 +80,8 @@ func (a *Agent) nomadMounts() []api.Mount {
 
 // serveNomad serves the Nomad API alone on -nomad-addr, where Nomad's own
 // /v1/status/leader is answered too. Every request goes through the
-// authorizer (job read or write), as on the API listener.
+// authorizer (job read or write), as on the API listener, except the
+// public workload identity keys under /.well-known/ (servers).
 func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Context) error)) error {
 	ln, err := net.Listen("tcp", a.cfg.NomadAddr)
 	if err != nil {
@@ -87,7 +90,13 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 	a.nomadAddr = ln.Addr()
 	log := a.log.With("component", "nomadapi")
 	kit := httpkit.New(log, a.cfg.Authorizer, a.clock)
-	h := kit.Guard(acl.Job, a.nomad)
+	var h http.Handler = kit.Guard(acl.Job, a.nomad)
+	if a.identity != nil {
+		mux := http.NewServeMux()
+		mux.Handle(identity.WellKnownPrefix, a.identity.Handler())
+		mux.Handle("/", h)
+		h = mux
+	}
 	run("nomad-api", func(ctx context.Context) error { return httpkit.Serve(ctx, "nomad-api", ln, h, log) })
 	return nil
 }
