@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/orbit/orbit/internal/client"
 	"github.com/orbit/orbit/internal/identity"
 )
 
@@ -42,3 +43,20 @@ func (a *Agent) issuer() string {
 // Identity is the workload identity signer (nil on agents without the
 // server role; valid after Started).
 func (a *Agent) Identity() *identity.Signer { return a.identity }
+
+// identitySigner lets the client sign its tasks' identities with the
+// signer (features never import each other).
+type identitySigner struct{ s *identity.Signer }
+
+var _ client.IdentitySigner = identitySigner{}
+
+// SignIdentity implements client.IdentitySigner; a ttl of 0 or above the
+// signer's longest is the longest.
+func (is identitySigner) SignIdentity(w client.WorkloadIdentity) (string, error) {
+	ttl := w.TTL
+	if ttl <= 0 || ttl > is.s.MaxTokenTTL() {
+		ttl = is.s.MaxTokenTTL()
+	}
+	return is.s.Sign(identity.Workload{Region: w.Region, Namespace: w.Namespace, JobID: w.JobID, Group: w.Group,
+		AllocationID: w.AllocationID, Task: w.Task, Identity: w.Name, Audience: w.Audience}.Claims(), ttl)
+}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orbit/orbit/internal/client"
 	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/orbittest"
 )
@@ -114,11 +115,25 @@ func TestWorkloadIdentityKeysArePublic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The client's adapter: a task's default identity with no ttl gets the
+	// longest one and Nomad's default audience.
+	taskTok, err := identitySigner{a.Identity()}.SignIdentity(client.WorkloadIdentity{JobID: "web", Group: "g",
+		AllocationID: "a2", Task: "server"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, base := range map[string]string{"api": "http://" + a.HTTPAddr().String(), "nomad": "http://" + a.NomadAddr().String()} {
 		t.Run(name, func(t *testing.T) {
 			var jwks map[string][]map[string]string
 			getJSON(t, base+"/.well-known/jwks.json", &jwks)
 			claims := verifyRS256(t, jwks, tok)
+			tc := verifyRS256(t, jwks, taskTok)
+			if aud, _ := tc["aud"].([]any); len(aud) != 1 || aud[0] != "nomadproject.io" || tc["nomad_allocation_id"] != "a2" {
+				t.Errorf("task token claims = %v", tc)
+			}
+			if life := tc["exp"].(float64) - tc["iat"].(float64); life != a.Identity().MaxTokenTTL().Seconds() {
+				t.Errorf("task token lives %vs, want the longest %v", life, a.Identity().MaxTokenTTL())
+			}
 			if claims["nomad_job_id"] != "web" || claims["nomad_task"] != "server" || claims["sub"] != "global:default:web:g:server:default" {
 				t.Errorf("claims = %v", claims)
 			}

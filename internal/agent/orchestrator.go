@@ -35,11 +35,15 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 	}
 	if a.cfg.Client {
 		drivers := []driver.Driver{rawexec.New(), exec.New(exec.Options{}), docker.New(docker.Options{})}
+		deps := client.Deps{View: a.view, Store: a.store, Drivers: drivers}
+		if a.identity != nil {
+			deps.Identity = identitySigner{a.identity}
+		}
 		a.client, err = client.New(client.Config{NodeName: a.cfg.NodeName, NodeID: a.nodeID,
 			DataDir: filepath.Join(a.dataDir, "client"), Address: a.cfg.BindAddr, Datacenter: a.cfg.Datacenter,
 			HTTPAddr: a.httpAddr, StopOnShutdown: a.tempDir != "" || a.cfg.Dev, Version: Version,
 			Logger: a.log, Registerer: a.registry, Clock: a.clock}, // the client names itself
-			client.Deps{View: a.view, Store: a.store, Drivers: drivers})
+			deps)
 		if err != nil {
 			return fmt.Errorf("client: %w", err)
 		}

@@ -22,9 +22,11 @@
 //   - http.go: the two public endpoints, served without ACL on every API
 //     listener (agent mounts them).
 //
-// What it is not (yet): it does not hand tokens to tasks (NOMAD_TOKEN,
-// secrets/nomad_token), derive Consul ACL tokens, or verify logins; those
-// are later steps of the security work. The private keys are stored
+// What it is not: it does not hand tokens to tasks (the client writes
+// NOMAD_TOKEN and secrets/nomad_token through its own IdentitySigner, which
+// agent backs with Sign), renew them, derive Consul ACL tokens or verify
+// logins; renewal, derivation and login are later steps of the security
+// work. The private keys are stored
 // unencrypted in the store, as the CA root is today: encrypting them at rest
 // with a key only servers hold is a later step.
 //

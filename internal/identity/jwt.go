@@ -17,6 +17,9 @@ import (
 // Alg is the one signing algorithm: RSASSA-PKCS1-v1_5 with SHA-256.
 const Alg = "RS256"
 
+// DefaultAudience is the default identity's audience, as Nomad's.
+const DefaultAudience = "nomadproject.io"
+
 // Sentinel errors of token verification.
 var (
 	ErrMalformed  = errors.New("identity: malformed token")
@@ -56,7 +59,8 @@ type Workload struct {
 
 // Claims returns w's claims without the times and id, which Sign sets.
 // The subject is "region:namespace:job:group:task-or-service:identity",
-// as Nomad's.
+// as Nomad's; the default identity without an audience gets Nomad's
+// "nomadproject.io".
 func (w Workload) Claims() Claims {
 	name := w.Task
 	if name == "" {
@@ -74,9 +78,12 @@ func (w Workload) Claims() Claims {
 	if ns == "" {
 		ns = "default"
 	}
+	aud := append([]string(nil), w.Audience...)
+	if len(aud) == 0 && ident == "default" {
+		aud = []string{DefaultAudience}
+	}
 	return Claims{Namespace: ns, JobID: w.JobID, AllocationID: w.AllocationID, Task: w.Task, Service: w.Service,
-		Subject:  strings.Join([]string{region, ns, w.JobID, w.Group, name, ident}, ":"),
-		Audience: append([]string(nil), w.Audience...)}
+		Subject: strings.Join([]string{region, ns, w.JobID, w.Group, name, ident}, ":"), Audience: aud}
 }
 
 // header is the JOSE header of every token.

@@ -273,6 +273,9 @@ func (s *Signer) Sign(c Claims, ttl time.Duration) (string, error) {
 	return encode(k.info.ID, k.priv, c)
 }
 
+// MaxTokenTTL is the longest ttl Sign accepts.
+func (s *Signer) MaxTokenTTL() time.Duration { return s.cfg.MaxTokenTTL }
+
 // JWKS is the published key set (next, current and retired keys).
 func (s *Signer) JWKS() JWKS { return s.ring.Load().published }
 
