@@ -176,3 +176,31 @@ func grants(d Disposition, a Access) bool {
 	}
 	return false
 }
+
+// AllowedWritePrefix says whether the token may write every name under
+// prefix of a segmented resource (Consul's KeyWritePrefix, for a recursive
+// KV delete): write on prefix itself, and no rule for a longer name under
+// it that withholds write.
+func (c *Compiled) AllowedWritePrefix(resource, prefix string) bool {
+	if c.management {
+		return true
+	}
+	if !c.Allowed(Rule{Resource: resource, Segment: prefix, Access: Write}) {
+		return false
+	}
+	t := c.trees[resource]
+	if t == nil {
+		return true
+	}
+	for seg, d := range t.exact {
+		if strings.HasPrefix(seg, prefix) && d != PolicyWrite {
+			return false
+		}
+	}
+	for _, p := range t.prefixes {
+		if len(p.prefix) > len(prefix) && strings.HasPrefix(p.prefix, prefix) && p.policy != PolicyWrite {
+			return false
+		}
+	}
+	return true
+}

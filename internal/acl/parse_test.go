@@ -230,5 +230,15 @@ func FuzzParse(f *testing.F) {
 		if (r == nil) == (err == nil) {
 			t.Fatalf("Parse(%q) = %v, %v: want exactly one of rules and error", src, r, err)
 		}
+		if r == nil {
+			return
+		}
+		// Whatever parses compiles and decides without panicking.
+		c := CompileRules("fuzz", DefaultDeny, r)
+		for _, res := range []string{Key, Service, Node, ACL, Operator, Namespace, HostVolume, Job, Plugin} {
+			c.Allowed(Rule{Resource: res, Segment: src, Access: Read})
+			c.Allowed(Rule{Resource: res, Segment: "", Access: CapSubmitJob})
+		}
+		c.AllowedWritePrefix(Key, src)
 	})
 }
