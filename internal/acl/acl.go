@@ -1,10 +1,16 @@
 // Package acl holds orbit's access-control types: the rule a request needs
-// and the Authorizer every API handler asks before it acts. Until ACLs are
-// enabled the authorizer allows everything; the security work replaces it
-// with token and policy evaluation without touching handlers.
+// and the Authorizer every API handler asks before it acts, plus the pure
+// core of Consul-compatible ACLs: policy documents in Consul's rule
+// language with Nomad's rules beside them (Parse, HCL or JSON), and the
+// authorizer compiled from a token's policies (Compile, Compiled.Allowed,
+// Consul's denial messages). Until ACLs are enabled the authorizer allows
+// everything (AllowAll).
 //
-// It is plain types and pure logic; api imports it, agent chooses the
-// implementation.
+// It is plain types and pure logic: no I/O, no clock, nothing internal
+// imported (hcl parses the documents). It does not store or resolve
+// tokens, serve /v1/acl/*, or wire enforcement: callers resolve a token to
+// its policies and ask the compiled result. api and httpkit import it,
+// agent chooses the implementation. See README.md for what is supported.
 package acl
 
 import (
@@ -19,9 +25,13 @@ var ErrDenied = errors.New("Permission denied")
 // Access is read or write.
 type Access string
 
-// Access levels.
+// Access levels a request needs. Write implies read; list (key rules
+// only) is implied by write and by a list rule, not by read. Nomad
+// namespace and host volume requests name a capability instead
+// (capabilities.go).
 const (
 	Read  Access = "read"
+	List  Access = "list"
 	Write Access = "write"
 )
 
@@ -34,6 +44,19 @@ const (
 	Operator = "operator"
 	Job      = "job"
 	DNS      = "dns"
+
+	Session    = "session"
+	Event      = "event"
+	Query      = "query"
+	ACL        = "acl"
+	Keyring    = "keyring"
+	Mesh       = "mesh"
+	Peering    = "peering"
+	Intention  = "intention"   // a service rule's intentions disposition
+	Namespace  = "namespace"   // Nomad: Access is a capability ("submit-job")
+	HostVolume = "host_volume" // Nomad: Access is a capability ("mount-readonly")
+	Quota      = "quota"
+	Plugin     = "plugin"
 )
 
 // Rule is one permission: a resource kind, the name within it (a service

@@ -23,6 +23,7 @@ import (
 	"github.com/orbit/orbit/internal/client"
 	"github.com/orbit/orbit/internal/dns"
 	"github.com/orbit/orbit/internal/health"
+	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/nomadapi"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
@@ -48,6 +49,7 @@ type Agent struct {
 	proxy    *proxy.Server
 	dns      *dns.Server
 	zones    *zoneapi.Handler // the zone API, with DNS
+	identity *identity.Signer // the workload identity signer (servers)
 	tempDir  string
 	dataDir  string
 	nodeID   string
@@ -154,6 +156,10 @@ func (a *Agent) Run(ctx context.Context) error {
 			return fmt.Errorf("health: %w", err)
 		}
 		life.run(workers, "health", a.health.Run)
+	}
+	if err := a.startIdentity(ctx, life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
 	}
 	if err := a.startFeatures(ctx, life.runner(workers)); err != nil {
 		apiLn.Close()

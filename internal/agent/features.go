@@ -13,6 +13,7 @@ import (
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/dns"
+	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
 	"github.com/orbit/orbit/internal/routefeed"
@@ -90,6 +91,9 @@ func (a *Agent) mounts() []api.Mount {
 	m := []api.Mount{
 		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: metrics},
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: metrics},
+	}
+	if a.identity != nil {
+		m = append(m, api.Mount{Prefix: identity.WellKnownPrefix, Public: true, Handler: a.identity.Handler()})
 	}
 	if a.proxy != nil {
 		m = append(m, api.Mount{Prefix: "/v1/edge/", Resource: acl.Operator, Handler: a.proxy.API()})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"path/filepath"
 
 	"github.com/orbit/orbit/internal/acl"
@@ -14,6 +15,7 @@ import (
 	"github.com/orbit/orbit/internal/driver/exec"
 	"github.com/orbit/orbit/internal/driver/rawexec"
 	"github.com/orbit/orbit/internal/httpkit"
+	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/nomadapi"
 	"github.com/orbit/orbit/internal/scheduler"
 )
@@ -33,11 +35,15 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 	}
 	if a.cfg.Client {
 		drivers := []driver.Driver{rawexec.New(), exec.New(exec.Options{}), docker.New(docker.Options{})}
+		deps := client.Deps{View: a.view, Store: a.store, Drivers: drivers}
+		if a.identity != nil {
+			deps.Identity = identitySigner{a.identity}
+		}
 		a.client, err = client.New(client.Config{NodeName: a.cfg.NodeName, NodeID: a.nodeID,
 			DataDir: filepath.Join(a.dataDir, "client"), Address: a.cfg.BindAddr, Datacenter: a.cfg.Datacenter,
 			HTTPAddr: a.httpAddr, StopOnShutdown: a.tempDir != "" || a.cfg.Dev, Version: Version,
 			Logger: a.log, Registerer: a.registry, Clock: a.clock}, // the client names itself
-			client.Deps{View: a.view, Store: a.store, Drivers: drivers})
+			deps)
 		if err != nil {
 			return fmt.Errorf("client: %w", err)
 		}
@@ -78,7 +84,8 @@ func (a *Agent) nomadMounts() []api.Mount {
 
 // serveNomad serves the Nomad API alone on -nomad-addr, where Nomad's own
 // /v1/status/leader is answered too. Every request goes through the
-// authorizer (job read or write), as on the API listener.
+// authorizer (job read or write), as on the API listener, except the
+// public workload identity keys under /.well-known/ (servers).
 func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Context) error)) error {
 	ln, err := net.Listen("tcp", a.cfg.NomadAddr)
 	if err != nil {
@@ -87,7 +94,13 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 	a.nomadAddr = ln.Addr()
 	log := a.log.With("component", "nomadapi")
 	kit := httpkit.New(log, a.cfg.Authorizer, a.clock)
-	h := kit.Guard(acl.Job, a.nomad)
+	var h http.Handler = kit.Guard(acl.Job, a.nomad)
+	if a.identity != nil {
+		mux := http.NewServeMux()
+		mux.Handle(identity.WellKnownPrefix, a.identity.Handler())
+		mux.Handle("/", h)
+		h = mux
+	}
 	run("nomad-api", func(ctx context.Context) error { return httpkit.Serve(ctx, "nomad-api", ln, h, log) })
 	return nil
 }

@@ -58,9 +58,12 @@ func (c *Config) Validate() error {
 }
 
 // Mount is another feature's handler under a path prefix ("/v1/dns/").
-// Requests need Resource read access for GET and HEAD, write otherwise.
+// Requests need Resource read access for GET and HEAD, write otherwise,
+// unless Public: a public mount asks no authorizer (the workload identity
+// keys under /.well-known/, which verifiers must reach with ACLs on).
 type Mount struct {
 	Prefix   string
 	Resource string
+	Public   bool
 	Handler  http.Handler
 }

@@ -46,7 +46,11 @@ func New(cfg Config, view Reader, st Writer, ttl TTLUpdater) (*Server, error) {
 	}
 	s.kit = httpkit.New(s.log, cfg.Authorizer, cfg.Clock)
 	for _, m := range cfg.Mounts {
-		s.mounts = append(s.mounts, mount{prefix: m.Prefix, handler: s.kit.Guard(m.Resource, m.Handler)})
+		h := m.Handler
+		if !m.Public {
+			h = s.kit.Guard(m.Resource, h)
+		}
+		s.mounts = append(s.mounts, mount{prefix: m.Prefix, handler: h})
 	}
 	reg := cfg.Registry
 	if reg == nil {
@@ -73,7 +77,7 @@ func New(cfg Config, view Reader, st Writer, ttl TTLUpdater) (*Server, error) {
 // Addr is the bound listen address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
-// mount is a Mount behind the authorizer.
+// mount is a Mount, behind the authorizer unless public.
 type mount struct {
 	prefix  string
 	handler http.Handler

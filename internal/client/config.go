@@ -136,4 +136,7 @@ type Deps struct {
 	// Drivers are the task drivers this node offers (raw_exec, exec,
 	// docker); only those whose fingerprint is healthy run tasks.
 	Drivers []driver.Driver
+	// Identity signs the tasks' workload identities (identity blocks with
+	// env or file); nil on agents without one.
+	Identity IdentitySigner
 }

@@ -33,6 +33,9 @@ type envInput struct {
 	Node  *nodeFacts
 	// Templates holds variables rendered by env = true templates.
 	Templates map[string]string
+	// Identities are the workload identity tokens' variables (NOMAD_TOKEN,
+	// NOMAD_TOKEN_<name>); they win over the task's env block.
+	Identities map[string]string
 	// Host is the agent's environment to pass through (raw_exec, exec), or
 	// nil (docker).
 	Host []string
@@ -93,6 +96,9 @@ func buildEnv(in envInput) map[string]string {
 		env[k] = interpolate(v, env, in.Node)
 	}
 	for k, v := range in.Templates {
+		env[k] = v
+	}
+	for k, v := range in.Identities {
 		env[k] = v
 	}
 	return env

@@ -35,6 +35,8 @@ type harness struct {
 	v       *view.View
 	dataDir string
 	webapp  string
+	// identity, when set before startClient, signs workload identities.
+	identity IdentitySigner
 }
 
 // webappBin is the webapp test server, built once by TestMain.
@@ -86,7 +88,7 @@ func (h *harness) startClient(stopOnShutdown bool, drivers ...driver.Driver) (*C
 		drivers = []driver.Driver{rawexec.New()}
 	}
 	c, err := New(Config{NodeName: testNode, DataDir: h.dataDir, StopOnShutdown: stopOnShutdown,
-		Logger: orbittest.Logger(h.t)}, Deps{View: h.v, Store: h.st, Drivers: drivers})
+		Logger: orbittest.Logger(h.t)}, Deps{View: h.v, Store: h.st, Drivers: drivers, Identity: h.identity})
 	if err != nil {
 		h.t.Fatal(err)
 	}

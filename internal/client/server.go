@@ -25,10 +25,12 @@ type Client struct {
 	view    View
 	store   Store
 	drivers []driver.Driver
-	clock   clockwork.Clock
-	log     *slog.Logger
-	metrics *metrics
-	ports   *portAllocator
+	// identity signs workload identities; nil when this agent has none.
+	identity IdentitySigner
+	clock    clockwork.Clock
+	log      *slog.Logger
+	metrics  *metrics
+	ports    *portAllocator
 	// statuses batches the runners' reports into few writes.
 	statuses *statusWriter
 
@@ -64,7 +66,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 	log := cfg.Logger.With("component", "client", "node", cfg.NodeName)
 	return &Client{
 		statuses: newStatusWriter(deps.Store, cfg.Clock, log),
-		cfg:      cfg, view: deps.View, store: deps.Store, drivers: deps.Drivers, clock: cfg.Clock,
+		cfg:      cfg, view: deps.View, store: deps.Store, drivers: deps.Drivers, identity: deps.Identity, clock: cfg.Clock,
 		log:     log,
 		metrics: m, ports: newPortAllocator(cfg.PortMin, cfg.PortMax, cfg.Address),
 		runners: map[string]*allocRunner{}, usable: map[string]driver.Driver{}, seen: map[string]int64{},

@@ -41,7 +41,10 @@ type taskRunner struct {
 	tracker restartTracker
 	tpls    []*tplState
 	tplEnv  map[string]string
-	missing string // the last "missing keys" event, to report once
+	// identEnv are the identity tokens' variables (NOMAD_TOKEN...),
+	// guarded by ar.mu as tplEnv.
+	identEnv map[string]string
+	missing  string // the last "missing keys" event, to report once
 }
 
 type tplState struct {
@@ -160,6 +163,9 @@ func (tr *taskRunner) start(handle *driver.Handle) (driver.Task, error) {
 	}
 	tr.drv = drv
 	if err := tr.renderFirst(); err != nil {
+		return nil, err
+	}
+	if err := tr.signIdentities(); err != nil {
 		return nil, err
 	}
 	cfg := tr.taskConfig()
@@ -380,7 +386,7 @@ func (tr *taskRunner) buildEnv() map[string]string {
 	facts := tr.ar.c.nodeFacts() // before ar.mu: the lock order is c.mu, then ar.mu
 	tr.ar.mu.Lock()
 	in := envInput{Alloc: tr.ar.alloc, Job: tr.ar.job, Group: tr.ar.group, Task: tr.task, Ports: tr.ar.st.Ports,
-		Paths: tr.paths(), Node: facts, Templates: tr.tplEnv, Host: host}
+		Paths: tr.paths(), Node: facts, Templates: tr.tplEnv, Identities: tr.identEnv, Host: host}
 	tr.ar.mu.Unlock()
 	in.Res = tr.resources()
 	env := buildEnv(in)

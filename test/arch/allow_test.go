@@ -57,6 +57,7 @@ var allow = map[string]rule{
 	"client":   {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
 	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "view", "zone"), tests: list("orbittest", "routefeed", "store", "zoneapi")},
 	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
+	"identity": {kind: feature, imports: list("httpkit")},
 	"nomadapi": {kind: feature, imports: list("httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
 	"pki":      {kind: feature, tests: list("orbittest", "store")},
 	"proxy":    {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
@@ -67,7 +68,7 @@ var allow = map[string]rule{
 	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
 
 	// The one place that wires everything, and the command line above it.
-	"agent": {kind: wiring, imports: list("acl", "api", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec",
+	"agent": {kind: wiring, imports: list("acl", "api", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
 		"driver/rawexec", "health", "httpkit", "job", "nomadapi", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "store", "view", "zoneapi"),
 		tests: list("orbittest")},
 	"cli": {kind: cli, imports: list("agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
