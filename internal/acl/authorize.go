@@ -25,7 +25,7 @@ func (c *Compiled) Allowed(r Rule) bool {
 	}
 	switch r.Resource {
 	case Job:
-		cp := map[Access]Access{Read: CapReadJob, List: CapListJobs, Write: CapSubmitJob}[r.Access]
+		cp := jobCapability(r.Access)
 		return cp != "" && c.namespaces.allowed(cmp.Or(r.Segment, "default"), cp, c.allow)
 	case Namespace:
 		return c.namespaces.allowed(r.Segment, r.Access, c.allow)
@@ -42,6 +42,19 @@ func (c *Compiled) Allowed(r Rule) bool {
 		}
 	}
 	return c.allow
+}
+
+// jobCapability is the namespace capability a job request needs.
+func jobCapability(a Access) Access {
+	switch a {
+	case Read:
+		return CapReadJob
+	case List:
+		return CapListJobs
+	case Write:
+		return CapSubmitJob
+	}
+	return ""
 }
 
 func (c *Compiled) global(resource string, a Access) bool {
@@ -154,24 +167,24 @@ func union(a, b capSet) capSet {
 // the closest matching globs (most literal characters), else the default.
 // A deny capability in the deciding set denies everything.
 func (t *capTable) allowed(name string, cp Access, def bool) bool {
-	set, ok := t.exact[name]
-	if !ok {
-		best := -1
-		for _, g := range t.globs {
-			if g.literals < best {
-				break
-			}
-			if glob(g.pattern, name) {
-				best = g.literals
-				set = union(set, g.caps)
-				ok = true
-			}
+	if set, ok := t.exact[name]; ok {
+		return !set[CapDeny] && set[cp]
+	}
+	best, granted, denied := -1, false, false
+	for _, g := range t.globs {
+		if g.literals < best {
+			break
+		}
+		if glob(g.pattern, name) {
+			best = g.literals
+			granted = granted || g.caps[cp]
+			denied = denied || g.caps[CapDeny]
 		}
 	}
-	if !ok {
+	if best < 0 {
 		return def
 	}
-	return !set[CapDeny] && set[cp]
+	return granted && !denied
 }
 
 // glob matches name against pattern, where "*" matches any run of

@@ -357,3 +357,22 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkAllowed(b *testing.B) {
+	c, err := Compile("a", DefaultDeny, Policy{ID: "p", Rules: `key_prefix "" { policy = "read" }
+key_prefix "app/" { policy = "write" }
+key_prefix "app/private/" { policy = "deny" }
+service_prefix "" { policy = "read" }
+service "web" { policy = "write" }
+namespace "*" { policy = "read" }
+namespace "prod-*" { policy = "write" }`})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rules := []Rule{key("app/private/x", Read), svc("web", Write), svc("db", Read),
+		{Resource: Namespace, Segment: "prod-eu", Access: CapSubmitJob}, {Resource: Job, Access: Read}}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		c.Allowed(rules[i%len(rules)])
+	}
+}

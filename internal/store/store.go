@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -41,7 +42,12 @@ type Config struct {
 	// SnapshotCount is the number of entries between snapshots; 0 means 5000,
 	// which keeps the WAL replay and idle memory small.
 	SnapshotCount uint64
-	Logger        *slog.Logger
+	// Join, when set, makes a new embedded member join an existing cluster
+	// through it (as a learner, promoted once caught up) instead of forming
+	// a one-member cluster. A member whose data directory holds a WAL
+	// restarts into the cluster it belongs to and ignores Join.
+	Join   Joiner
+	Logger *slog.Logger
 }
 
 // Store is an open connection to etcd, embedded or external.
@@ -50,6 +56,7 @@ type Store struct {
 	etcd      *embed.Etcd // nil when external
 	clientURL string
 	log       *slog.Logger
+	closeOnce sync.Once
 }
 
 // ErrNotFound is returned by Get for a missing key.
@@ -109,15 +116,19 @@ func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 	// Free ports are picked by listening on port 0 and closing; anything
 	// can take one before etcd binds it. When both ports were picked now
 	// (a new data directory, none configured), pick again.
+	// A joining member's peer URL is in the cluster once added, so it is
+	// never picked again.
 	file := portsFile(cfg)
 	_, statErr := os.Stat(file)
-	picked := errors.Is(statErr, fs.ErrNotExist) && cfg.ClientAddr == "" && cfg.PeerAddr == ""
+	restart := hasWAL(dir)
+	join := cfg.Join != nil && !restart
+	picked := errors.Is(statErr, fs.ErrNotExist) && cfg.ClientAddr == "" && cfg.PeerAddr == "" && !join
 	for attempt := 1; ; attempt++ {
 		p, err := choosePorts(cfg)
 		if err != nil {
 			return nil, err
 		}
-		s, err := startEmbedded(ctx, cfg, dir, p, log)
+		s, err := startEmbedded(ctx, cfg, dir, p, join, log)
 		if err == nil || !picked || attempt == 5 || !errors.Is(err, syscall.EADDRINUSE) {
 			return s, err
 		}
@@ -128,8 +139,16 @@ func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 	}
 }
 
-// startEmbedded starts the member on p and waits until it is ready.
-func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, log *slog.Logger) (*Store, error) {
+// hasWAL reports whether dir holds a member's write-ahead log, that is,
+// whether the member has been started before and knows its cluster.
+func hasWAL(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "member", "wal"))
+	return err == nil
+}
+
+// startEmbedded starts the member on p (joining through cfg.Join when join
+// is set) and waits until it is ready and, after a join, a voter.
+func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, join bool, log *slog.Logger) (*Store, error) {
 	ec := embed.NewConfig()
 	ec.Name = cfg.Name
 	if ec.Name == "" {
@@ -157,6 +176,15 @@ func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, log *sl
 	ec.ListenPeerUrls = []url.URL{*pu}
 	ec.AdvertisePeerUrls = []url.URL{advertised(*pu, cfg.AdvertiseHost)}
 	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
+	if join {
+		peerURL := ec.AdvertisePeerUrls[0].String()
+		initial, err := joinCluster(ctx, cfg.Join, ec.Name, peerURL, log)
+		if err != nil {
+			return nil, err
+		}
+		ec.InitialCluster = initial
+		ec.ClusterState = embed.ClusterStateFlagExisting
+	}
 
 	e, err := embed.StartEtcd(ec)
 	if err != nil {
@@ -174,9 +202,16 @@ func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, log *sl
 		e.Close()
 		return nil, errors.New("embedded etcd did not become ready in 60s")
 	}
-	log.Info("embedded etcd ready", "dir", dir, "client", p.Client)
+	log.Info("embedded etcd ready", "dir", dir, "client", p.Client, "peer", p.Peer)
 	adv := advertised(*cu, cfg.AdvertiseHost)
-	return &Store{client: v3client.New(e.Server), etcd: e, clientURL: adv.String(), log: log}, nil
+	s := &Store{client: v3client.New(e.Server), etcd: e, clientURL: adv.String(), log: log}
+	// A learner (just joined, or restarted before its promotion) becomes a
+	// voter before the store is handed out.
+	if err := s.promote(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // advertised replaces an unspecified host in u with host.
@@ -241,11 +276,18 @@ func (s *Store) ClientURL() string { return s.clientURL }
 func (s *Store) Embedded() bool { return s.etcd != nil }
 
 // Close stops the client and, when embedded, the member (its WAL is synced
-// on every commit, so nothing acknowledged is lost).
+// on every commit, so nothing acknowledged is lost). Closing again is a
+// no-op.
 func (s *Store) Close() error {
-	err := s.client.Close()
-	if s.etcd != nil {
-		s.etcd.Close()
-	}
+	var err error
+	s.closeOnce.Do(func() {
+		err = s.client.Close()
+		if errors.Is(err, context.Canceled) {
+			err = nil // the in-process client reports its own cancellation
+		}
+		if s.etcd != nil {
+			s.etcd.Close()
+		}
+	})
 	return err
 }
