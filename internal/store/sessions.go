@@ -238,6 +238,7 @@ func (s *Store) KVAcquire(ctx context.Context, key string, flags uint64, value [
 			return false, 0, err
 		}
 		cmps := []Cmp{{Key: skv.Key, ModRevision: skv.ModRevision}}
+		var ops []Op
 		delay, err := s.Get(ctx, lockDelayKey(key))
 		switch {
 		case err == nil:
@@ -245,6 +246,7 @@ func (s *Store) KVAcquire(ctx context.Context, key string, flags uint64, value [
 				return false, 0, nil
 			}
 			cmps = append(cmps, Cmp{Key: delay.Key, ModRevision: delay.ModRevision})
+			ops = append(ops, Del(delay.Key)) // a passed lock delay is dropped
 		case errors.Is(err, ErrNotFound):
 			cmps = append(cmps, Cmp{Key: lockDelayKey(key)})
 		default:
@@ -272,10 +274,8 @@ func (s *Store) KVAcquire(ctx context.Context, key string, flags uint64, value [
 			return false, 0, err
 		}
 		hv, _ := json.Marshal(held{Behavior: se.Behavior, LockDelay: se.LockDelay})
-		ok, rev, err := s.Txn(ctx, cmps, []Op{
-			Put(KVKey(key), catalog.EncodeKVLock(flags, lock, value)),
-			Put(heldKey(session, key), hv),
-		})
+		ops = append(ops, Put(KVKey(key), catalog.EncodeKVLock(flags, lock, value)), Put(heldKey(session, key), hv))
+		ok, rev, err := s.Txn(ctx, cmps, ops)
 		if err != nil {
 			return false, 0, fmt.Errorf("acquire %q: %w", key, err)
 		}
