@@ -66,6 +66,7 @@ type edgeConn struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	ip     netip.Addr
+	ipText string // ip as text, once per connection
 	remote string
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -191,6 +192,7 @@ func (c *edgeConn) serve() {
 	defer c.cancel()
 	c.remote = c.nc.RemoteAddr().String()
 	c.ip = clientIP(c.remote)
+	c.ipText = c.ip.String()
 	c.br, _ = e.readers.Get().(*bufio.Reader)
 	if c.br == nil {
 		c.br = bufio.NewReaderSize(c.nc, 4096)
@@ -473,7 +475,7 @@ func (c *edgeConn) serveRequest(f *forwarder, rte *route) (ok bool) {
 	s.handlers.Add(1)
 	defer s.handlers.Done()
 	c.w.reset(r, s.edge.closing.Load())
-	ex := &exchange{s: s, ep: c.ep, route: rte, pool: rte.pool, clientIP: c.ip, start: time.Now()}
+	ex := &exchange{s: s, ep: c.ep, route: rte, pool: rte.pool, clientIP: c.ip, ipText: c.ipText, start: time.Now()}
 	ex.tried = ex.triedBuf[:0]
 	ex.rec = recorder{ResponseWriter: &c.w}
 	defer func() {
