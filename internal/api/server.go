@@ -93,30 +93,35 @@ type mount struct {
 func (s *Server) Handler() http.Handler { return s }
 
 // Run serves until ctx ends, then drains in-flight requests (httpkit.Serve).
-// Beside it runs the session reaper, which frees the keys of sessions that
-// expired (store.ReapSessions); it stops with ctx too.
+// On a server, beside it run the session reaper, which frees the keys of
+// sessions that expired (store.ReapSessions), and the invalidation of
+// sessions whose checks failed (invalidateBroken); they stop with ctx too.
 func (s *Server) Run(ctx context.Context) error {
 	rctx, cancel := context.WithCancel(ctx)
-	reaped := make(chan error, 1)
-	go func() { reaped <- s.reap(rctx) }()
+	var wg sync.WaitGroup
+	if s.cfg.Server {
+		wg.Add(2)
+		go func() { defer wg.Done(); s.reap(rctx) }()
+		go func() { defer wg.Done(); s.invalidateBroken(rctx) }()
+	}
 	err := httpkit.Serve(ctx, "api", s.ln, s, s.log)
 	cancel()
-	<-reaped
+	wg.Wait()
 	return err
 }
 
 // reap runs the session reaper until ctx ends, starting it again a second
 // after it fails (the store unreachable).
-func (s *Server) reap(ctx context.Context) error {
+func (s *Server) reap(ctx context.Context) {
 	for {
 		err := s.store.ReapSessions(ctx, s.clock.Now)
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
 		s.log.Warn("session reaper stopped; restarting it", "err", err)
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-s.clock.After(time.Second):
 		}
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -255,4 +256,67 @@ func (s *Server) sessionNode(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) sessionList(w http.ResponseWriter, r *http.Request) error {
 	return s.sessionsRead(w, r, acl.Rule{Resource: acl.Session, Access: acl.Read},
 		func(*catalog.Session) bool { return true })
+}
+
+// invalidateBroken destroys, until ctx ends, every session that
+// catalog.SessionBroken condemns (its node left, a check it is bound to went
+// critical or was deregistered), each time the view's checks change. It
+// runs on servers beside the reaper; several servers doing it at once
+// destroy a session once (DestroySession is idempotent).
+func (s *Server) invalidateBroken(ctx context.Context) {
+	var idx uint64
+	for {
+		idx = max(s.view.Wait(ctx, view.ChecksRes, idx), 1)
+		if ctx.Err() != nil {
+			return
+		}
+		if err := s.invalidateBrokenOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("check sessions against their checks", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.clock.After(time.Second):
+			}
+			idx = 0 // look again at once
+		}
+	}
+}
+
+func (s *Server) invalidateBrokenOnce(ctx context.Context) error {
+	sessions, err := s.store.Sessions(ctx)
+	if err != nil || len(sessions) == 0 {
+		return err
+	}
+	// The sessions were read from the store: let the view reach that point
+	// too, so a check registered just before a session is seen.
+	if err := s.catchUp(ctx); err != nil {
+		return err
+	}
+	for _, se := range sessions {
+		_, nodeExists := s.view.Node(se.Node)
+		reason := catalog.SessionBroken(se, nodeExists, s.checksOf(se))
+		if reason == "" {
+			continue
+		}
+		if _, err := s.store.DestroySession(ctx, se.ID, s.clock.Now()); err != nil {
+			return fmt.Errorf("invalidate session %s (%s): %w", se.ID, reason, err)
+		}
+		s.log.Info("session invalidated", "session", se.ID, "node", se.Node, "reason", reason)
+	}
+	return nil
+}
+
+// checksOf is the checks session se may be bound to, by ID: its node's
+// checks (serfHealth included) and the service checks it names.
+func (s *Server) checksOf(se *catalog.Session) map[string]*catalog.Check {
+	out := map[string]*catalog.Check{}
+	for _, c := range s.view.NodeChecks(se.Node) {
+		out[c.CheckID] = c
+	}
+	for _, sc := range se.ServiceChecks {
+		if c, ok := s.view.Check(se.Node, sc.ID); ok {
+			out[c.CheckID] = c
+		}
+	}
+	return out
 }

@@ -146,3 +146,30 @@ func ParseLockDelay(raw json.RawMessage) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// SessionBroken says why se must be invalidated, as Consul does: its node
+// left the catalog, or one of the checks it is bound to is critical or was
+// deregistered. checks holds the node's checks by ID (node checks, the
+// agent's serfHealth, service checks). A node without an agent has no
+// serfHealth; a session bound to it on such a node is not broken by that.
+// It returns "" when the session stays.
+func SessionBroken(se *Session, nodeExists bool, checks map[string]*Check) string {
+	if !nodeExists {
+		return fmt.Sprintf("node %q left the catalog", se.Node)
+	}
+	ids := append([]string{}, se.NodeChecks...)
+	for _, c := range se.ServiceChecks {
+		ids = append(ids, c.ID)
+	}
+	for _, id := range ids {
+		c, ok := checks[id]
+		switch {
+		case !ok && id == SerfCheckID:
+		case !ok:
+			return fmt.Sprintf("check %q was deregistered", id)
+		case c.Status == Critical:
+			return fmt.Sprintf("check %q is critical", id)
+		}
+	}
+	return ""
+}

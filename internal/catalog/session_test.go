@@ -152,3 +152,40 @@ func TestKVLockEnvelope(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionBroken(t *testing.T) {
+	se := &Session{ID: "s", Node: "n1", NodeChecks: []string{SerfCheckID, "disk"}, ServiceChecks: []ServiceCheck{{ID: "web-http"}}}
+	ok := func(id string) *Check { return &Check{CheckID: id, Status: Passing} }
+	bad := func(id string) *Check { return &Check{CheckID: id, Status: Critical} }
+	all := func(cs ...*Check) map[string]*Check {
+		m := map[string]*Check{}
+		for _, c := range cs {
+			m[c.CheckID] = c
+		}
+		return m
+	}
+	cases := []struct {
+		name   string
+		node   bool
+		checks map[string]*Check
+		want   string // a part of the reason; "" for none
+	}{
+		{"all passing", true, all(ok(SerfCheckID), ok("disk"), ok("web-http")), ""},
+		{"warning is no failure", true, all(ok(SerfCheckID), &Check{CheckID: "disk", Status: Warning}, ok("web-http")), ""},
+		{"node without agent has no serfHealth", true, all(ok("disk"), ok("web-http")), ""},
+		{"node gone", false, all(ok(SerfCheckID), ok("disk"), ok("web-http")), "left the catalog"},
+		{"agent dead", true, all(bad(SerfCheckID), ok("disk"), ok("web-http")), `"serfHealth" is critical`},
+		{"node check critical", true, all(ok(SerfCheckID), bad("disk"), ok("web-http")), `"disk" is critical`},
+		{"service check critical", true, all(ok(SerfCheckID), ok("disk"), bad("web-http")), `"web-http" is critical`},
+		{"check deregistered", true, all(ok(SerfCheckID), ok("web-http")), `"disk" was deregistered`},
+	}
+	for _, tc := range cases {
+		got := SessionBroken(se, tc.node, tc.checks)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q; want %q", tc.name, got, tc.want)
+		}
+	}
+	if got := SessionBroken(&Session{ID: "t", Node: "n1"}, true, nil); got != "" {
+		t.Errorf("a session bound to no check: %q", got)
+	}
+}

@@ -284,3 +284,47 @@ func TestSessionTTLExpiry(t *testing.T) {
 		t.Fatal("TTL below session_ttl_min accepted")
 	}
 }
+
+// TestSessionEndsWhenItsCheckFails: a session bound to a check is
+// invalidated when the check turns critical, and its lock is released.
+func TestSessionEndsWhenItsCheckFails(t *testing.T) {
+	a := testagent.Start(t)
+	c := newClient(t, a)
+	agentAPI := c.Agent()
+	if err := agentAPI.CheckRegister(&capi.AgentCheckRegistration{ID: "maint", Name: "maintenance",
+		AgentServiceCheck: capi.AgentServiceCheck{TTL: "1h", Status: capi.HealthPassing}}); err != nil {
+		t.Fatal(err)
+	}
+	orbittest.Eventually(t, time.Minute, "the check in the catalog", func() bool {
+		checks, _, err := c.Health().Node("node1", nil)
+		if err != nil {
+			return false
+		}
+		for _, ch := range checks {
+			if ch.CheckID == "maint" && ch.Status == capi.HealthPassing {
+				return true
+			}
+		}
+		return false
+	})
+	id, _, err := c.Session().Create(&capi.SessionEntry{NodeChecks: []string{"serfHealth", "maint"}, LockDelay: time.Millisecond}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := c.KV().Acquire(&capi.KVPair{Key: "db/primary", Session: id}, nil); err != nil || !ok {
+		t.Fatalf("acquire: %v %v", ok, err)
+	}
+	if err := agentAPI.FailTTL("maint", "going down"); err != nil {
+		t.Fatal(err)
+	}
+	orbittest.Eventually(t, time.Minute, "the session's lock to be released", func() bool {
+		p, _, err := c.KV().Get("db/primary", nil)
+		return err == nil && p != nil && p.Session == ""
+	})
+	if info, _, err := c.Session().Info(id, nil); err != nil || info != nil {
+		t.Fatalf("session of a critical check still there: %+v %v", info, err)
+	}
+	if _, _, err := c.Session().Create(&capi.SessionEntry{NodeChecks: []string{"maint"}}, nil); err == nil {
+		t.Fatal("a session bound to a critical check was created")
+	}
+}
