@@ -136,41 +136,21 @@ func (s *Server) sessionCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 // sessionChecks checks that the session's node is registered and its
-// checks exist and are not critical, as Consul does at creation. It returns
+// checks exist and are not critical (catalog.SessionBroken), as Consul does
+// at creation. It returns
 // the lease a session without TTL is bound to: its node agent's, when
 // serfHealth is among its checks (so the session ends with the node).
 func (s *Server) sessionChecks(r *http.Request, se *catalog.Session) (int64, error) {
 	if _, ok := s.view.Node(se.Node); !ok {
 		return 0, httpkit.BadRequest("Missing node registration: node %q is not in the catalog", se.Node)
 	}
-	for _, id := range se.NodeChecks {
-		if id == catalog.SerfCheckID {
-			continue
-		}
-		if err := checkUsable(s.view, se.Node, id); err != nil {
-			return 0, err
-		}
-	}
-	for _, c := range se.ServiceChecks {
-		if err := checkUsable(s.view, se.Node, c.ID); err != nil {
-			return 0, err
-		}
+	if reason := catalog.SessionBroken(se, true, s.checksOf(se)); reason != "" {
+		return 0, httpkit.BadRequest("cannot create the session: %s", reason)
 	}
 	if se.TTL != "" || !slices.Contains(se.NodeChecks, catalog.SerfCheckID) {
 		return 0, nil
 	}
 	return s.store.NodeLease(r.Context(), se.Node)
-}
-
-func checkUsable(v Reader, node, id string) error {
-	c, ok := v.Check(node, id)
-	if !ok {
-		return httpkit.BadRequest("Missing check %q registration on node %q", id, node)
-	}
-	if c.Status == catalog.Critical {
-		return httpkit.BadRequest("Check %q is in critical state", id)
-	}
-	return nil
 }
 
 func (s *Server) sessionDestroy(w http.ResponseWriter, r *http.Request) error {

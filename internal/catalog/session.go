@@ -166,7 +166,7 @@ func SessionBroken(se *Session, nodeExists bool, checks map[string]*Check) strin
 		switch {
 		case !ok && id == SerfCheckID:
 		case !ok:
-			return fmt.Sprintf("check %q was deregistered", id)
+			return fmt.Sprintf("check %q is not registered on node %q", id, se.Node)
 		case c.Status == Critical:
 			return fmt.Sprintf("check %q is critical", id)
 		}

@@ -177,7 +177,7 @@ func TestSessionBroken(t *testing.T) {
 		{"agent dead", true, all(bad(SerfCheckID), ok("disk"), ok("web-http")), `"serfHealth" is critical`},
 		{"node check critical", true, all(ok(SerfCheckID), bad("disk"), ok("web-http")), `"disk" is critical`},
 		{"service check critical", true, all(ok(SerfCheckID), ok("disk"), bad("web-http")), `"web-http" is critical`},
-		{"check deregistered", true, all(ok(SerfCheckID), ok("web-http")), `"disk" was deregistered`},
+		{"check deregistered", true, all(ok(SerfCheckID), ok("web-http")), `"disk" is not registered`},
 	}
 	for _, tc := range cases {
 		got := SessionBroken(se, tc.node, tc.checks)

@@ -198,9 +198,13 @@ func (s *Store) SetCheckStatus(ctx context.Context, node, id string, status cata
 
 // KVPut writes a KV entry. With cas non-nil the write happens only if the
 // key's modify index equals *cas (0: only if absent). A lock on the key
-// (its session and LockIndex) is kept, as Consul keeps it: the write is
-// conditioned on the entry it read, and retried when another write won.
+// (its session and LockIndex) is kept, as Consul keeps it: an entry with a
+// lock is read and the write conditioned on it, retried when another write
+// won; an entry without one is written in one transaction (kvPutUnlocked).
 func (s *Store) KVPut(ctx context.Context, key string, flags uint64, value []byte, cas *uint64) (bool, int64, error) {
+	if done, ok, rev, err := s.kvPutUnlocked(ctx, key, catalog.EncodeKV(flags, value), cas); done || err != nil {
+		return ok, rev, err
+	}
 	for {
 		var lock catalog.KVLock
 		cur := int64(0)

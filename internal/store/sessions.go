@@ -46,8 +46,9 @@ type held struct {
 }
 
 // CreateSession stores a validated session. A session with a TTL gets its
-// own lease of that TTL (etcd expires it TTL after the last renewal; Consul
-// allows itself up to 2×TTL). A session without a TTL is bound to lease
+// own lease of that TTL (etcd expires it TTL after the last renewal, or
+// after a leader change, which restarts every lease; Consul allows itself
+// up to 2×TTL). A session without a TTL is bound to lease
 // (the node agent's lease, 0 for none: it then lives until destroyed).
 func (s *Store) CreateSession(ctx context.Context, se *catalog.Session, lease int64) (int64, error) {
 	if err := se.Validate(); err != nil {
@@ -411,4 +412,39 @@ func (s *Store) NodeLease(ctx context.Context, node string) (int64, error) {
 		return 0, err
 	}
 	return kv.Lease, nil
+}
+
+// kvPutUnlocked is KVPut's one-round-trip path for an entry that holds no
+// lock, the common case. An entry without a lock is stored with envelope
+// version byte 1 and one with a lock with 2, so "value < \x02" says there
+// is no lock to keep and the new entry can be written whole. done is false
+// when the entry has a lock (or the cas did not hold on an entry with one):
+// KVPut then reads it and keeps its lock.
+func (s *Store) kvPutUnlocked(ctx context.Context, key string, enc []byte, cas *uint64) (done, ok bool, rev int64, err error) {
+	k := KVKey(key)
+	put := clientv3.OpPut(k, string(enc))
+	absent := clientv3.Compare(clientv3.CreateRevision(k), "=", 0)
+	unlocked := clientv3.Compare(clientv3.Value(k), "<", "\x02") // fails for a missing key
+	var txn clientv3.Txn
+	switch {
+	case cas != nil && *cas == 0:
+		txn = s.client.Txn(ctx).If(absent).Then(put)
+	case cas != nil:
+		txn = s.client.Txn(ctx).If(clientv3.Compare(clientv3.ModRevision(k), "=", int64(*cas)), unlocked).Then(put)
+	default:
+		txn = s.client.Txn(ctx).If(unlocked).Then(put).Else(clientv3.OpTxn([]clientv3.Cmp{absent}, []clientv3.Op{put}, nil))
+	}
+	resp, err := txn.Commit()
+	if err != nil {
+		return false, false, 0, fmt.Errorf("put key %q: %w", key, err)
+	}
+	switch {
+	case resp.Succeeded:
+		return true, true, resp.Header.Revision, nil
+	case cas != nil && *cas == 0:
+		return true, false, resp.Header.Revision, nil
+	case cas == nil && resp.Responses[0].GetResponseTxn().GetSucceeded():
+		return true, true, resp.Header.Revision, nil
+	}
+	return false, false, 0, nil
 }

@@ -77,3 +77,69 @@ func TestReaperFreesKeysOfSessionsThatExpiredUnwatched(t *testing.T) {
 		t.Fatalf("acquire by an ended session: %v", err)
 	}
 }
+
+// TestKVPutKeepsLocks: a plain write, with or without cas, keeps the lock
+// of an entry that has one and writes an entry without one whole.
+func TestKVPutKeepsLocks(t *testing.T) {
+	s := orbittest.NewStore(t)
+	ctx := context.Background()
+	u64 := func(v int64) *uint64 { u := uint64(v); return &u }
+	put := func(key, val string, cas *uint64) (bool, int64) {
+		t.Helper()
+		ok, rev, err := s.KVPut(ctx, key, 0, []byte(val), cas)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok, rev
+	}
+	if ok, _ := put("free", "1", u64(0)); !ok {
+		t.Fatal("cas 0 on an absent key refused")
+	}
+	if ok, _ := put("free", "2", u64(0)); ok {
+		t.Fatal("cas 0 on a present key accepted")
+	}
+	_, rev := put("free", "3", nil)
+	if ok, _ := put("free", "4", u64(rev-1)); ok {
+		t.Fatal("a stale cas accepted")
+	}
+	if ok, _ := put("free", "5", u64(rev)); !ok {
+		t.Fatal("a current cas refused")
+	}
+	if lock, _ := holder(t, s, "free"); lock != (catalog.KVLock{}) {
+		t.Fatalf("an unlocked key got a lock: %+v", lock)
+	}
+
+	se := &catalog.Session{ID: "s1", Node: "n1", Behavior: catalog.BehaviorRelease, TTL: "60s"}
+	if _, err := s.CreateSession(ctx, se, 0); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := s.KVAcquire(ctx, "held", 0, []byte("a"), "s1", time.Now()); err != nil || !ok {
+		t.Fatalf("acquire: %v %v", ok, err)
+	}
+	want := catalog.KVLock{LockIndex: 1, Session: "s1"}
+	_, rev = put("held", "b", nil)
+	if lock, _ := holder(t, s, "held"); lock != want {
+		t.Fatalf("a plain put changed the lock: %+v", lock)
+	}
+	if ok, _ := put("held", "c", u64(rev-1)); ok {
+		t.Fatal("a stale cas on a locked key accepted")
+	}
+	if ok, _ := put("held", "d", u64(rev)); !ok {
+		t.Fatal("a current cas on a locked key refused")
+	}
+	kv, err := s.Get(ctx, store.KVKey("held"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, lock, val, _ := catalog.DecodeKVLock(kv.Value)
+	if lock != want || string(val) != "d" {
+		t.Fatalf("after a cas put: %+v %q", lock, val)
+	}
+	if ok, _, err := s.KVRelease(ctx, "held", 0, []byte("e"), "s1"); err != nil || !ok {
+		t.Fatalf("release: %v %v", ok, err)
+	}
+	put("held", "f", nil)
+	if lock, _ := holder(t, s, "held"); lock != (catalog.KVLock{LockIndex: 1}) {
+		t.Fatalf("a plain put after release: %+v", lock)
+	}
+}
