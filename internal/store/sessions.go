@@ -333,21 +333,7 @@ func (s *Store) ReapSessions(ctx context.Context, now func() time.Time) error {
 		return err
 	}
 	for {
-		for b := range s.Watch(ctx, sessionsPrefix(), rev) {
-			if b.Err != nil || b.Compacted {
-				break
-			}
-			rev = b.Revision
-			for _, ev := range b.Events {
-				if !ev.Delete {
-					continue
-				}
-				id := strings.TrimPrefix(ev.KV.Key, sessionsPrefix())
-				if _, err := s.releaseHeld(ctx, id, now()); err != nil && ctx.Err() == nil {
-					s.log.Error("release the keys of an ended session", "session", id, "err", err)
-				}
-			}
-		}
+		s.watchSessions(ctx, rev, now)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -361,9 +347,38 @@ func (s *Store) ReapSessions(ctx context.Context, now func() time.Time) error {
 	}
 }
 
+// watchSessions releases the keys of each session deleted after rev, until
+// ctx ends or the watch fails (compaction, lost leader).
+func (s *Store) watchSessions(ctx context.Context, rev int64, now func() time.Time) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel() // ends the watch when it is left early
+	for b := range s.Watch(wctx, sessionsPrefix(), rev) {
+		if b.Err != nil || b.Compacted {
+			return
+		}
+		for _, ev := range b.Events {
+			if !ev.Delete {
+				continue
+			}
+			id := strings.TrimPrefix(ev.KV.Key, sessionsPrefix())
+			if _, err := s.releaseHeld(ctx, id, now()); err != nil && ctx.Err() == nil {
+				s.log.Error("release the keys of an ended session", "session", id, "err", err)
+			}
+		}
+	}
+}
+
 // reapOrphans releases held keys whose session no longer exists and returns
 // the revision it read the sessions at.
 func (s *Store) reapOrphans(ctx context.Context, now func() time.Time) (int64, error) {
+	// The held records are read before the sessions: a record read first
+	// whose session is missing after belongs to a session that ended (IDs
+	// are never reused). The other order would take a session created
+	// between the reads for an ended one.
+	heldKVs, _, err := s.List(ctx, Prefix+FamilyHeld+"/")
+	if err != nil {
+		return 0, err
+	}
 	sessions, rev, err := s.List(ctx, sessionsPrefix())
 	if err != nil {
 		return 0, err
@@ -371,10 +386,6 @@ func (s *Store) reapOrphans(ctx context.Context, now func() time.Time) (int64, e
 	live := map[string]bool{}
 	for _, kv := range sessions {
 		live[strings.TrimPrefix(kv.Key, sessionsPrefix())] = true
-	}
-	heldKVs, _, err := s.List(ctx, Prefix+FamilyHeld+"/")
-	if err != nil {
-		return 0, err
 	}
 	done := map[string]bool{}
 	for _, h := range heldKVs {
