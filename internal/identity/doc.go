@@ -20,7 +20,8 @@
 //     is a compare-and-swap, so racing servers agree), rotates it on a
 //     clock, and signs.
 //   - http.go: the two public endpoints, served without ACL on every API
-//     listener (agent mounts them).
+//     listener (agent mounts them); the JWKS is a blocking query whose index
+//     counts this server's changes of the published set.
 //
 // What it is not: it does not hand tokens to tasks (the client writes
 // NOMAD_TOKEN and secrets/nomad_token through its own IdentitySigner, which

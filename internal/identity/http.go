@@ -16,11 +16,23 @@ const (
 
 // Handler serves JWKSPath and DiscoveryPath. It asks no authorizer: the
 // keys are public, and verifiers must reach them with ACLs on or off.
+// JWKSPath is a blocking query (?index=, ?wait=, X-Nomad-Index): it
+// answers when the published key set changes, so tooling can wait for a
+// signing key.
 func (s *Signer) Handler() http.Handler {
 	kit := httpkit.New(s.log, nil, s.clock)
 	mux := http.NewServeMux()
 	mux.Handle("GET "+JWKSPath, kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
-		return httpkit.WriteJSON(w, r, http.StatusOK, s.JWKS())
+		q, err := httpkit.ParseQuery(r, httpkit.Nomad, 0)
+		if err != nil {
+			return err
+		}
+		if err := kit.Block(r.Context(), q, s.WaitJWKS); err != nil {
+			return nil // the client went away
+		}
+		set, index := s.JWKSIndex()
+		httpkit.SetMeta(w, httpkit.Nomad, httpkit.Meta{Index: index, KnownLeader: true})
+		return httpkit.WriteJSON(w, r, http.StatusOK, set)
 	}))
 	mux.Handle("GET "+DiscoveryPath, kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		issuer := s.cfg.Issuer

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -84,6 +85,11 @@ type ring struct {
 	infos     []KeyInfo
 	published JWKS
 	pubs      map[string]*rsa.PublicKey // the published keys by id
+	// index counts this Signer's changes of the published set (from 1);
+	// changed is closed when a ring with another published set replaces
+	// this one (blocking JWKS queries wait on it).
+	index   uint64
+	changed chan struct{}
 }
 
 type signingKey struct {
@@ -179,8 +185,51 @@ func (s *Signer) Sync(ctx context.Context) error {
 		r.published.Keys = append(r.published.Keys, PublicJWK(id, &k.priv.PublicKey))
 		r.pubs[id] = &k.priv.PublicKey
 	}
+	old := s.ring.Load()
+	switch {
+	case old == nil:
+		r.index, r.changed = 1, make(chan struct{})
+	case slices.Equal(kids(old.published), kids(r.published)):
+		r.index, r.changed = old.index, old.changed
+	default:
+		r.index, r.changed = old.index+1, make(chan struct{})
+	}
 	s.ring.Store(r)
+	if old != nil && old.changed != r.changed {
+		close(old.changed)
+	}
 	return nil
+}
+
+// kids are the key ids of set, in order.
+func kids(set JWKS) []string {
+	ids := make([]string, len(set.Keys))
+	for i, k := range set.Keys {
+		ids[i] = k.KeyID
+	}
+	return ids
+}
+
+// JWKSIndex is the published set with its index (see WaitJWKS).
+func (s *Signer) JWKSIndex() (JWKS, uint64) {
+	r := s.ring.Load()
+	return r.published, r.index
+}
+
+// WaitJWKS waits until the published set's index passes index or ctx ends
+// (an httpkit.Waiter).
+func (s *Signer) WaitJWKS(ctx context.Context, index uint64) {
+	for {
+		r := s.ring.Load()
+		if r.index > index {
+			return
+		}
+		select {
+		case <-r.changed:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // load reads and decodes every stored key.

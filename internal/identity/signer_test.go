@@ -126,14 +126,6 @@ func TestVerifyRejects(t *testing.T) {
 	}
 }
 
-func kids(set JWKS) []string {
-	var ids []string
-	for _, k := range set.Keys {
-		ids = append(ids, k.KeyID)
-	}
-	return ids
-}
-
 // TestRotation walks a keyring through a rotation on a fake clock: the next
 // key is published before it signs, and the old one stays published until
 // its last token expired, then leaves the store.
