@@ -177,7 +177,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		NodeID: a.nodeID, Address: a.cfg.BindAddr, Version: Version, Server: a.cfg.Server,
 		StoreEndpoints:     []string{a.store.ClientURL()},
 		EnableScriptChecks: a.cfg.EnableScriptChecks, Mounts: a.mounts(), Logger: a.log.With("component", "api"),
-		Authorizer: a.cfg.Authorizer, Clock: a.clock, Registry: a.registry}, a.view, a.store, ttl)
+		Authorizer: a.cfg.Authorizer, Clock: a.clock, Registry: a.registry, SessionTTLMin: a.cfg.sessionTTLMin}, a.view, a.store, ttl)
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,9 @@ type Config struct {
 	BootstrapExpect int `hcl:"bootstrap_expect,optional"`
 	// LeaseTTL bounds how long a dead agent's node stays alive; default 10s.
 	LeaseTTL string `hcl:"lease_ttl,optional"`
+	// SessionTTLMin is the shortest session TTL accepted (Consul's
+	// session_ttl_min); default 10s, at least 1s (etcd leases count seconds).
+	SessionTTLMin string `hcl:"session_ttl_min,optional"`
 	// Roles: Server holds state; Client runs workloads and checks; Edge
 	// serves DNS and the load balancer. Dev turns all on. Without Dev and
 	// without any role set, all three are on.
@@ -93,9 +96,10 @@ type Config struct {
 	// Nomad API, and what they mount); nil allows everything (ACLs off).
 	Authorizer acl.Authorizer
 
-	leaseTTL time.Duration
-	admitter *admitter       // built from Policy by Defaults
-	set      map[string]bool // flags given on the command line
+	leaseTTL      time.Duration
+	sessionTTLMin time.Duration
+	admitter      *admitter       // built from Policy by Defaults
+	set           map[string]bool // flags given on the command line
 }
 
 // ParseFlags reads the agent's flags (-x and --x) from args, and the HCL file
@@ -315,6 +319,14 @@ func (c *Config) Defaults() error {
 			return fmt.Errorf("-lease-ttl %q: want a duration of at least 1s", c.LeaseTTL)
 		}
 		c.leaseTTL = d
+	}
+	c.sessionTTLMin = 0
+	if c.SessionTTLMin != "" {
+		d, err := time.ParseDuration(c.SessionTTLMin)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("session_ttl_min %q: want a duration of at least 1s", c.SessionTTLMin)
+		}
+		c.sessionTTLMin = d
 	}
 	switch c.LogLevel {
 	case "", "debug", "info", "warn", "error":

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rsa"
@@ -8,8 +9,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +164,86 @@ func TestWorkloadIdentityKeysArePublic(t *testing.T) {
 				t.Errorf("anonymous /v1/jobs = %s, want 403", resp.Status)
 			}
 		})
+	}
+}
+
+// TestTaskIdentityVerifiesAgainstJWKS: a job whose task asks for its
+// identity (env and file) runs on a dev agent; the token the task sees
+// verifies against the agent's JWKS with the standard library and names
+// the task's allocation.
+func TestTaskIdentityVerifiesAgainstJWKS(t *testing.T) {
+	a := startAgent(t, &Config{Dev: true, DataDir: t.TempDir(), NodeName: "node1", HTTPAddr: "127.0.0.1:0",
+		DNSAddr: "off", NomadAddr: "127.0.0.1:0", LeaseTTL: "2s"})
+	nomad := "http://" + a.NomadAddr().String()
+	out := t.TempDir()
+	hcl := fmt.Sprintf(`job "idjob" {
+  type = "batch"
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "printf %%s \"$NOMAD_TOKEN\" > %[1]s/env.tmp && mv %[1]s/env.tmp %[1]s/env && cp \"$NOMAD_SECRETS_DIR/nomad_token\" %[1]s/file"]
+      }
+      identity {
+        env  = true
+        file = true
+      }
+    }
+  }
+}`, out)
+	var parsed json.RawMessage
+	postJSON(t, nomad+"/v1/jobs/parse", map[string]any{"JobHCL": hcl, "Canonicalize": true}, &parsed)
+	var reg map[string]any
+	postJSON(t, nomad+"/v1/jobs", map[string]any{"Job": parsed}, &reg)
+
+	var envTok, fileTok []byte
+	t.Cleanup(func() {
+		if t.Failed() {
+			var allocs []map[string]any
+			getJSON(t, nomad+"/v1/job/idjob/allocations", &allocs)
+			t.Logf("allocations: %v; job registration: %v", allocs, reg)
+		}
+	})
+	orbittest.Eventually(t, 60*time.Second, "the task wrote its tokens", func() bool {
+		envTok, _ = os.ReadFile(filepath.Join(out, "env"))
+		fileTok, _ = os.ReadFile(filepath.Join(out, "file"))
+		return len(envTok) > 0 && len(fileTok) > 0
+	})
+	if string(envTok) != string(fileTok) {
+		t.Errorf("NOMAD_TOKEN and secrets/nomad_token differ:\n%s\n%s", envTok, fileTok)
+	}
+	var jwks map[string][]map[string]string
+	getJSON(t, nomad+"/.well-known/jwks.json", &jwks)
+	claims := verifyRS256(t, jwks, string(envTok))
+	var allocs []map[string]any
+	getJSON(t, nomad+"/v1/job/idjob/allocations", &allocs)
+	if len(allocs) != 1 {
+		t.Fatalf("allocations = %v", allocs)
+	}
+	if claims["nomad_allocation_id"] != allocs[0]["ID"] || claims["nomad_job_id"] != "idjob" || claims["nomad_task"] != "t" ||
+		claims["sub"] != "global:default:idjob:g:t:default" {
+		t.Errorf("claims = %v, allocation %v", claims, allocs[0]["ID"])
+	}
+}
+
+// postJSON posts body as JSON and decodes the 200 answer into v.
+func postJSON(t *testing.T, url string, body, v any) {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(resp.Body)
+		t.Fatalf("POST %s: %s: %s", url, resp.Status, msg)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("POST %s: %v", url, err)
 	}
 }

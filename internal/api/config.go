@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,7 +41,10 @@ type Config struct {
 	Mounts []Mount
 	// Authorizer decides access; nil allows everything.
 	Authorizer acl.Authorizer
-	// Clock times blocking queries; nil is the wall clock.
+	// SessionTTLMin is the shortest session TTL accepted; 0 means
+	// Consul's 10s (catalog.SessionTTLMin).
+	SessionTTLMin time.Duration
+	// Clock times blocking queries and lock delays; nil is the wall clock.
 	Clock    clockwork.Clock
 	Logger   *slog.Logger
 	Registry prometheus.Registerer

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/store"
@@ -47,6 +48,20 @@ type Writer interface {
 	KVPut(ctx context.Context, key string, flags uint64, value []byte, cas *uint64) (bool, int64, error)
 	KVDelete(ctx context.Context, key string, recurse bool, cas *uint64) (bool, int64, error)
 	ClusterStatus(ctx context.Context) (store.Status, error)
+	Sessions
+}
+
+// Sessions is the store's session and KV-lock half (store/sessions.go).
+type Sessions interface {
+	CreateSession(ctx context.Context, se *catalog.Session, lease int64) (int64, error)
+	Session(ctx context.Context, id string) (*catalog.Session, error)
+	Sessions(ctx context.Context) ([]*catalog.Session, error)
+	RenewSession(ctx context.Context, id string) (*catalog.Session, error)
+	DestroySession(ctx context.Context, id string, now time.Time) (int64, error)
+	NodeLease(ctx context.Context, node string) (int64, error)
+	KVAcquire(ctx context.Context, key string, flags uint64, value []byte, session string, now time.Time) (bool, int64, error)
+	KVRelease(ctx context.Context, key string, flags uint64, value []byte, session string) (bool, int64, error)
+	ReapSessions(ctx context.Context, now func() time.Time) error
 }
 
 var _ Writer = (*store.Store)(nil)

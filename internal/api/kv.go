@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/httpkit"
+	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/view"
 )
 
@@ -99,11 +101,9 @@ func (s *Server) kvPut(w http.ResponseWriter, r *http.Request) error {
 		return httpkit.BadRequest("Missing key name")
 	}
 	q := r.URL.Query()
-	if _, ok := q["acquire"]; ok {
-		return httpkit.BadRequest("sessions (acquire/release) are not supported yet; use cas for safe updates")
-	}
-	if _, ok := q["release"]; ok {
-		return httpkit.BadRequest("sessions (acquire/release) are not supported yet; use cas for safe updates")
+	acquire, release, err := lockParams(q)
+	if err != nil {
+		return err
 	}
 	if err := s.checkDC(r); err != nil {
 		return err
@@ -133,7 +133,19 @@ func (s *Server) kvPut(w http.ResponseWriter, r *http.Request) error {
 	if flags != nil {
 		f = *flags
 	}
-	ok, rev, err := s.store.KVPut(r.Context(), key, f, val, cas)
+	var ok bool
+	var rev int64
+	switch {
+	case acquire != "":
+		ok, rev, err = s.store.KVAcquire(r.Context(), key, f, val, acquire, s.clock.Now())
+		if errors.Is(err, store.ErrInvalidSession) {
+			return httpkit.BadRequest("invalid session %q: it does not exist (expired or destroyed?)", acquire)
+		}
+	case release != "":
+		ok, rev, err = s.store.KVRelease(r.Context(), key, f, val, release)
+	default:
+		ok, rev, err = s.store.KVPut(r.Context(), key, f, val, cas)
+	}
 	if err != nil {
 		return err
 	}
@@ -143,6 +155,23 @@ func (s *Server) kvPut(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return httpkit.WriteJSON(w, r, http.StatusOK, ok)
+}
+
+// lockParams reads ?acquire= and ?release= (each names a session; at most
+// one of them, and not with cas).
+func lockParams(q url.Values) (acquire, release string, err error) {
+	_, hasAcq := q["acquire"]
+	_, hasRel := q["release"]
+	acquire, release = q.Get("acquire"), q.Get("release")
+	switch {
+	case hasAcq && hasRel:
+		return "", "", httpkit.BadRequest("cannot use acquire and release together")
+	case hasAcq && acquire == "", hasRel && release == "":
+		return "", "", httpkit.BadRequest("acquire and release need a session ID")
+	case (hasAcq || hasRel) && q.Has("cas"):
+		return "", "", httpkit.BadRequest("cas cannot be used with acquire or release")
+	}
+	return acquire, release, nil
 }
 
 func (s *Server) kvDelete(w http.ResponseWriter, r *http.Request) error {

@@ -41,6 +41,13 @@ func (s *Server) routes() {
 	s.handle("PUT /v1/kv/{key...}", s.kvPut)
 	s.handle("POST /v1/kv/{key...}", s.kvPut)
 	s.handle("DELETE /v1/kv/{key...}", s.kvDelete)
+	// session
+	write("/v1/session/create", s.sessionCreate)
+	write("/v1/session/destroy/{id}", s.sessionDestroy)
+	write("/v1/session/renew/{id}", s.sessionRenew)
+	s.handle("GET /v1/session/info/{id}", s.sessionInfo)
+	s.handle("GET /v1/session/node/{node}", s.sessionNode)
+	s.handle("GET /v1/session/list", s.sessionList)
 	// status
 	s.handle("GET /v1/status/leader", s.statusLeader)
 	s.handle("GET /v1/status/peers", s.statusPeers)

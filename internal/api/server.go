@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orbit/orbit/internal/acl"
@@ -30,6 +31,7 @@ type Server struct {
 	metrics *metrics
 	ln      net.Listener
 	started time.Time
+	clock   clockwork.Clock
 
 	leaderMu sync.Mutex // serialises refreshes of leader
 	leader   atomic.Pointer[leaderCache]
@@ -43,6 +45,10 @@ func New(cfg Config, view Reader, st Writer, ttl TTLUpdater) (*Server, error) {
 	s := &Server{cfg: cfg, view: view, store: st, ttl: ttl, log: cfg.Logger, started: time.Now()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.clock = cfg.Clock
+	if s.clock == nil {
+		s.clock = clockwork.NewRealClock()
 	}
 	s.kit = httpkit.New(s.log, cfg.Authorizer, cfg.Clock)
 	for _, m := range cfg.Mounts {
@@ -87,8 +93,33 @@ type mount struct {
 func (s *Server) Handler() http.Handler { return s }
 
 // Run serves until ctx ends, then drains in-flight requests (httpkit.Serve).
+// Beside it runs the session reaper, which frees the keys of sessions that
+// expired (store.ReapSessions); it stops with ctx too.
 func (s *Server) Run(ctx context.Context) error {
-	return httpkit.Serve(ctx, "api", s.ln, s, s.log)
+	rctx, cancel := context.WithCancel(ctx)
+	reaped := make(chan error, 1)
+	go func() { reaped <- s.reap(rctx) }()
+	err := httpkit.Serve(ctx, "api", s.ln, s, s.log)
+	cancel()
+	<-reaped
+	return err
+}
+
+// reap runs the session reaper until ctx ends, starting it again a second
+// after it fails (the store unreachable).
+func (s *Server) reap(ctx context.Context) error {
+	for {
+		err := s.store.ReapSessions(ctx, s.clock.Now)
+		if ctx.Err() != nil {
+			return nil
+		}
+		s.log.Warn("session reaper stopped; restarting it", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.clock.After(time.Second):
+		}
+	}
 }
 
 func (s *Server) handle(pattern string, h httpkit.HandlerFunc) {

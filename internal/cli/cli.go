@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"alloc":      {"inspect allocations and read their logs", cmdAlloc},
 		"deployment": {"inspect deployments and promote their canaries", cmdDeployment},
 		"node":       {"list the client nodes", cmdNode},
+		"lock":       {"run a command while holding a KV lock (as consul lock)", cmdLock},
 	}
 }
 

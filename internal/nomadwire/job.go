@@ -139,7 +139,8 @@ type Service struct {
 	Identity    *Identity         `json:"Identity,omitempty"`
 }
 
-// Identity is Nomad's WorkloadIdentity (a service's identity block).
+// Identity is Nomad's WorkloadIdentity (a service's or a task's identity
+// block).
 type Identity struct {
 	Name         string        `json:"Name,omitempty"`
 	Audience     []string      `json:"Audience"`
@@ -197,6 +198,10 @@ type Task struct {
 	Leader        bool              `json:"Leader"`
 	ShutdownDelay time.Duration     `json:"ShutdownDelay"`
 	KillSignal    string            `json:"KillSignal"`
+	// Identity is the task's default identity block, Identities its named
+	// ones, as Nomad splits them.
+	Identity   *Identity   `json:"Identity,omitempty"`
+	Identities []*Identity `json:"Identities,omitempty"`
 }
 
 type Lifecycle struct {

@@ -155,8 +155,7 @@ func toService(s *Service, task string) *job.Service {
 	}
 	out.TagPos = make([]job.Pos, len(out.Tags))
 	if id := s.Identity; id != nil {
-		out.Identity = &job.Identity{Name: id.Name, Aud: id.Audience, TTL: id.TTL, Env: id.Env, File: id.File,
-			ChangeMode: id.ChangeMode, ChangeSignal: id.ChangeSignal}
+		out.Identity = toIdentity(id)
 	}
 	for _, c := range s.Checks {
 		out.Checks = append(out.Checks, &job.Check{Name: c.Name, Type: c.Type, Port: c.PortLabel, Path: c.Path,
@@ -167,6 +166,11 @@ func toService(s *Service, task string) *job.Service {
 			FailuresBeforeWarning: c.FailuresBeforeWarning, OnUpdate: c.OnUpdate})
 	}
 	return out
+}
+
+func toIdentity(id *Identity) *job.Identity {
+	return &job.Identity{Name: id.Name, Aud: id.Audience, TTL: id.TTL, Env: id.Env, File: id.File,
+		ChangeMode: id.ChangeMode, ChangeSignal: id.ChangeSignal}
 }
 
 func toTask(t *Task) *job.Task {
@@ -185,6 +189,12 @@ func toTask(t *Task) *job.Task {
 	}
 	for _, s := range t.Services {
 		out.Services = append(out.Services, toService(s, t.Name))
+	}
+	if t.Identity != nil {
+		out.Identities = append(out.Identities, toIdentity(t.Identity))
+	}
+	for _, id := range t.Identities {
+		out.Identities = append(out.Identities, toIdentity(id))
 	}
 	for _, tp := range t.Templates {
 		out.Templates = append(out.Templates, &job.Template{Data: pstr(tp.EmbeddedTmpl, ""), Source: pstr(tp.SourcePath, ""),

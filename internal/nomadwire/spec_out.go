@@ -122,12 +122,17 @@ func fromGroup(g *job.Group) *TaskGroup {
 	return w
 }
 
+func fromIdentity(id *job.Identity) *Identity {
+	return &Identity{Name: id.Name, Audience: id.Aud, TTL: id.TTL, Env: id.Env, File: id.File,
+		ChangeMode: id.ChangeMode, ChangeSignal: id.ChangeSignal}
+}
+
 func fromService(s *job.Service) *Service {
 	w := &Service{Name: s.Name, Tags: s.Tags, CanaryTags: s.CanaryTags, PortLabel: s.Port, AddressMode: s.AddressMode,
 		Address: s.Address, Meta: metaMap(s.Meta), TaskName: s.Task, Provider: s.Provider}
 	if id := s.Identity; id != nil {
-		w.Identity = &Identity{Name: id.Name, Audience: id.Aud, TTL: id.TTL, Env: id.Env, File: id.File,
-			ChangeMode: id.ChangeMode, ChangeSignal: id.ChangeSignal, ServiceName: s.Name}
+		w.Identity = fromIdentity(id)
+		w.Identity.ServiceName = s.Name
 	}
 	for _, c := range s.Checks {
 		w.Checks = append(w.Checks, Check{Name: c.Name, Type: c.Type, Command: c.Command, Args: c.Args, Path: c.Path,
@@ -158,6 +163,13 @@ func fromTask(t *job.Task) *Task {
 	}
 	for _, s := range t.Services {
 		w.Services = append(w.Services, fromService(s))
+	}
+	for _, id := range t.Identities {
+		if id.Name == "" || id.Name == "default" {
+			w.Identity = fromIdentity(id)
+		} else {
+			w.Identities = append(w.Identities, fromIdentity(id))
+		}
 	}
 	for _, tp := range t.Templates {
 		w.Templates = append(w.Templates, &Template{EmbeddedTmpl: ptr(tp.Data), SourcePath: ptr(tp.Source),

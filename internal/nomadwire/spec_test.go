@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/orbit/orbit/internal/jobspec"
 	"github.com/orbit/orbit/internal/nomadwire"
@@ -64,5 +65,60 @@ func TestFieldNames(t *testing.T) {
 	}
 	if _, ok := m["Region"]; ok {
 		t.Errorf("empty Region should be omitted: %s", b)
+	}
+}
+
+// TestTaskIdentitiesSurvive: a task's default identity travels as Nomad's
+// Task.Identity, its named ones as Task.Identities, and both come back.
+func TestTaskIdentitiesSurvive(t *testing.T) {
+	src := []byte(`job "web" {
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config { command = "/bin/true" }
+      identity {
+        env  = true
+        file = true
+      }
+      identity {
+        name = "vault"
+        aud  = ["vault.io"]
+        ttl  = "1h"
+        file = true
+      }
+    }
+  }
+}`)
+	j, err := jobspec.Parse("web.nomad.hcl", src, jobspec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, err := json.Marshal(nomadwire.FromJob(j))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wire struct {
+		TaskGroups []struct {
+			Tasks []struct {
+				Identity   *nomadwire.Identity
+				Identities []*nomadwire.Identity
+			}
+		}
+	}
+	if err := json.Unmarshal(sent, &wire); err != nil {
+		t.Fatal(err)
+	}
+	wt := wire.TaskGroups[0].Tasks[0]
+	if wt.Identity == nil || !wt.Identity.Env || len(wt.Identities) != 1 || wt.Identities[0].Name != "vault" {
+		t.Fatalf("wire task identities: %s", sent)
+	}
+	var got nomadwire.Job
+	if err := json.Unmarshal(sent, &got); err != nil {
+		t.Fatal(err)
+	}
+	ids := nomadwire.ToJob(&got).Groups[0].Tasks[0].Identities
+	if len(ids) != 2 || !ids[0].Env || !ids[0].File || ids[1].Name != "vault" || ids[1].TTL != time.Hour ||
+		len(ids[1].Aud) != 1 || ids[1].Aud[0] != "vault.io" {
+		t.Fatalf("identities after the trip: %+v %+v", ids[0], ids[len(ids)-1])
 	}
 }

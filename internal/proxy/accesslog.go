@@ -10,7 +10,7 @@ import (
 // accessLog writes one JSON line per request with Traefik's field names.
 func (s *Server) accessLog(ex *exchange, r *http.Request, status int, d time.Duration) {
 	attrs := []slog.Attr{
-		slog.String("ClientHost", ex.clientIP.String()),
+		slog.String("ClientHost", ex.clientIPString()),
 		slog.String("RequestMethod", r.Method),
 		slog.String("RequestHost", r.Host),
 		slog.String("RequestPath", r.URL.RequestURI()),

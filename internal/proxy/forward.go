@@ -27,10 +27,19 @@ type exchange struct {
 	tried    []*backend
 	triedBuf [4]*backend
 	clientIP netip.Addr
+	ipText   string         // clientIP as text when the connection knows it
 	retry    *routing.Retry // set by the retry middleware
 	body     *countingBody
 	rec      recorder
 	start    time.Time
+}
+
+// clientIPString is the client's address as text.
+func (ex *exchange) clientIPString() string {
+	if ex.ipText != "" {
+		return ex.ipText
+	}
+	return ex.clientIP.String()
 }
 
 type exchangeKey struct{}
@@ -227,7 +236,7 @@ func (s *Server) rewrite(pr *httputil.ProxyRequest) {
 		pr.Out.Host = ""
 	}
 	h := pr.Out.Header
-	ip := ex.clientIP.String()
+	ip := ex.clientIPString()
 	h["X-Forwarded-For"] = []string{ip}
 	h["X-Real-Ip"] = []string{ip}
 	h["X-Forwarded-Host"] = []string{pr.In.Host}

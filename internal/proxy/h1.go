@@ -237,7 +237,7 @@ func (s *Server) writeRequest(bw *bufio.Writer, r *http.Request, ex *exchange) e
 			break
 		}
 	}
-	ip := ex.clientIP.String()
+	ip := ex.clientIPString()
 	writeField(bw, "X-Forwarded-For", ip)
 	writeField(bw, "X-Real-Ip", ip)
 	writeField(bw, "X-Forwarded-Host", r.Host)

@@ -71,6 +71,7 @@ type Server struct {
 	handlers sync.WaitGroup
 	ports    map[string]string // entry point → port, for X-Forwarded-Port
 	servers  []*http.Server
+	edge     *edgeConns // the plain entry points' own connections (edgeconn.go)
 
 	// upMu guards up: compile (SetRoutes) and the limiter sweep.
 	upMu sync.Mutex
@@ -88,7 +89,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, ca: deps.CA, rootPool: deps.RootCAs, log: deps.Logger, clock: deps.Clock,
 		eject:     ejectPolicy{after: int32(cfg.EjectAfter), base: cfg.EjectBase, max: cfg.EjectMax},
-		listeners: map[string]net.Listener{}, ports: map[string]string{}, up: newUpdater(),
+		listeners: map[string]net.Listener{}, ports: map[string]string{}, up: newUpdater(), edge: newEdgeConns(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -157,12 +158,22 @@ func (s *Server) Run(ctx context.Context) error {
 		s.servers = append(s.servers, srv)
 		ln := trackConns(s.listeners[ep.Name])
 		s.trackers = append(s.trackers, ln)
+		var hand *handoffListener
+		if !ep.TLS {
+			hand = newHandoffListener(ln.Addr())
+			wg.Go(func() {
+				if err := s.serveEdge(ln, &ep, hand); err != nil {
+					errs <- fmt.Errorf("entry point %s: %w", ep.Name, err)
+					cancel()
+				}
+			})
+		}
 		wg.Go(func() {
 			var err error
 			if ep.TLS {
 				err = srv.ServeTLS(ln, "", "")
 			} else {
-				err = srv.Serve(ln)
+				err = srv.Serve(hand)
 			}
 			if err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errs <- fmt.Errorf("entry point %s: %w", ep.Name, err)
@@ -175,6 +186,7 @@ func (s *Server) Run(ctx context.Context) error {
 	<-ctx.Done()
 	s.shutdown()
 	wg.Wait()
+	s.edge.wg.Wait()
 	s.handlers.Wait()
 	close(errs)
 	return errors.Join(func() []error {
@@ -191,7 +203,19 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) shutdown() {
 	dctx, cancel := context.WithTimeout(context.Background(), s.cfg.DrainTimeout)
 	defer cancel()
+	for i, ep := range s.cfg.EntryPoints {
+		if !ep.TLS {
+			s.trackers[i].Listener.Close() // the edge server stops accepting
+		}
+	}
+	s.edge.closeIdle()
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := s.edge.wait(dctx); err != nil {
+			s.log.Warn("edge drain incomplete, closing connections", "err", err)
+			s.edge.stop()
+		}
+	})
 	for _, srv := range s.servers {
 		wg.Go(func() {
 			if err := srv.Shutdown(dctx); err != nil {

@@ -197,18 +197,37 @@ func (s *Store) SetCheckStatus(ctx context.Context, node, id string, status cata
 }
 
 // KVPut writes a KV entry. With cas non-nil the write happens only if the
-// key's modify index equals *cas (0: only if the key does not exist); ok
-// reports whether it happened.
+// key's modify index equals *cas (0: only if absent). A lock on the key
+// (its session and LockIndex) is kept, as Consul keeps it: the write is
+// conditioned on the entry it read, and retried when another write won.
 func (s *Store) KVPut(ctx context.Context, key string, flags uint64, value []byte, cas *uint64) (bool, int64, error) {
-	var cmps []Cmp
-	if cas != nil {
-		cmps = []Cmp{{Key: KVKey(key), ModRevision: int64(*cas)}}
+	for {
+		var lock catalog.KVLock
+		cur := int64(0)
+		kv, err := s.Get(ctx, KVKey(key))
+		switch {
+		case err == nil:
+			cur = kv.ModRevision
+			if _, lock, _, err = catalog.DecodeKVLock(kv.Value); err != nil {
+				lock = catalog.KVLock{} // a corrupt entry is overwritten whole
+			}
+		case !errors.Is(err, ErrNotFound):
+			return false, 0, fmt.Errorf("put key %q: %w", key, err)
+		}
+		if cas != nil && int64(*cas) != cur {
+			return false, 0, nil
+		}
+		ok, rev, err := s.Txn(ctx, []Cmp{{Key: KVKey(key), ModRevision: cur}}, []Op{Put(KVKey(key), catalog.EncodeKVLock(flags, lock, value))})
+		if err != nil {
+			return false, 0, fmt.Errorf("put key %q: %w", key, err)
+		}
+		if ok || cas != nil {
+			return ok, rev, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return false, 0, err
+		}
 	}
-	ok, rev, err := s.Txn(ctx, cmps, []Op{Put(KVKey(key), catalog.EncodeKV(flags, value))})
-	if err != nil {
-		return false, 0, fmt.Errorf("put key %q: %w", key, err)
-	}
-	return ok, rev, nil
 }
 
 // KVDelete deletes a key, or every key under it with recurse. With cas

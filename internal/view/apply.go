@@ -167,13 +167,14 @@ func (v *View) applyKV(key string, ev store.Event, rev uint64) {
 		delete(v.kv, key)
 		v.tomb[key] = rev
 	} else {
-		flags, val, err := catalog.DecodeKV(ev.KV.Value)
+		flags, lock, val, err := catalog.DecodeKVLock(ev.KV.Value)
 		if err != nil {
 			v.log.Error("skip undecodable kv", "key", ev.KV.Key, "err", err)
 			return
 		}
 		v.kv[key] = &catalog.KVEntry{Key: key, Value: val, Flags: flags,
-			CreateIndex: uint64(ev.KV.CreateRevision), ModifyIndex: rev}
+			CreateIndex: uint64(ev.KV.CreateRevision), ModifyIndex: rev,
+			LockIndex: lock.LockIndex, Session: lock.Session}
 		delete(v.tomb, key)
 	}
 	for res, ws := range v.waiters {
