@@ -43,6 +43,17 @@ type Config struct {
 	// addresses; empty picks free loopback ports (kept across restarts).
 	StoreClientAddr string `hcl:"store_client_addr,optional"`
 	StorePeerAddr   string `hcl:"store_peer_addr,optional"`
+	// RetryJoin are the HTTP API addresses of existing servers: a new
+	// server asks them, in order and until one accepts, to add its store
+	// member to their etcd cluster (Consul's -retry-join). A server with
+	// a store already in its data dir rejoins without asking. With
+	// RetryJoin or BootstrapExpect > 1 the store addresses default to
+	// BIND:8301 (clients) and BIND:8300 (peers).
+	RetryJoin string `hcl:"retry_join,optional"`
+	// BootstrapExpect is the number of servers the cluster is meant to
+	// have (Consul's -bootstrap-expect). The server started without
+	// RetryJoin forms the cluster; the others join it.
+	BootstrapExpect int `hcl:"bootstrap_expect,optional"`
 	// LeaseTTL bounds how long a dead agent's node stays alive; default 10s.
 	LeaseTTL string `hcl:"lease_ttl,optional"`
 	// SessionTTLMin is the shortest session TTL accepted (Consul's
@@ -105,8 +116,10 @@ func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
 	fs.StringVar(&c.BindAddr, "bind", "", "`address` registered for this node")
 	fs.StringVar(&c.Store, "store", "", "external etcd `endpoints`: etcd://host:port,host:port (default: embedded)")
 	fs.StringVar(&c.Servers, "servers", "", "join server agents at these API `addresses` (host:port,...) as a client")
-	fs.StringVar(&c.StoreClientAddr, "store-client-addr", "", "embedded etcd client listen `address`")
-	fs.StringVar(&c.StorePeerAddr, "store-peer-addr", "", "embedded etcd peer listen `address`")
+	fs.StringVar(&c.StoreClientAddr, "store-client-addr", "", "embedded etcd client listen `address` (default BIND:8301 with several servers)")
+	fs.StringVar(&c.StorePeerAddr, "store-peer-addr", "", "embedded etcd peer listen `address` (default BIND:8300 with several servers)")
+	fs.StringVar(&c.RetryJoin, "retry-join", "", "join the store of the servers at these API `addresses` (host:port,...) as a server")
+	fs.IntVar(&c.BootstrapExpect, "bootstrap-expect", 0, "`number` of servers the cluster is meant to have")
 	fs.StringVar(&c.LeaseTTL, "lease-ttl", "", "node liveness lease `duration` (default 10s)")
 	fs.BoolVar(&c.Server, "server", false, "run the server role")
 	fs.BoolVar(&c.Client, "client", false, "run the client role")
@@ -222,6 +235,10 @@ func merge(file, flags Config) Config {
 	pick("servers", &out.Servers, flags.Servers)
 	pick("store-client-addr", &out.StoreClientAddr, flags.StoreClientAddr)
 	pick("store-peer-addr", &out.StorePeerAddr, flags.StorePeerAddr)
+	pick("retry-join", &out.RetryJoin, flags.RetryJoin)
+	if s["bootstrap-expect"] {
+		out.BootstrapExpect = flags.BootstrapExpect
+	}
 	pick("lease-ttl", &out.LeaseTTL, flags.LeaseTTL)
 	pickB("server", &out.Server, flags.Server)
 	pickB("client", &out.Client, flags.Client)
@@ -320,7 +337,10 @@ func (c *Config) Defaults() error {
 		return errors.New("-servers and -store both choose the store: give one")
 	}
 	if c.Servers != "" && c.Server {
-		return errors.New("-servers joins as a client; more servers need etcd membership, which is not supported yet: drop -server")
+		return errors.New("-servers joins as a client; a further server joins with -retry-join: drop -server or use -retry-join")
+	}
+	if err := c.serversDefaults(); err != nil {
+		return err
 	}
 	if c.Policy == nil {
 		c.Policy = &PolicyConfig{}
@@ -332,6 +352,32 @@ func (c *Config) Defaults() error {
 	c.admitter = adm
 	if c.DataDir == "" && !c.Dev {
 		return errors.New("-data-dir is required (or run with -dev for a temporary one)")
+	}
+	return nil
+}
+
+// serversDefaults checks the flags of a cluster of several servers and
+// gives its store fixed, reachable addresses.
+func (c *Config) serversDefaults() error {
+	if c.BootstrapExpect < 0 {
+		return fmt.Errorf("-bootstrap-expect %d: want the number of servers (1, 3 or 5)", c.BootstrapExpect)
+	}
+	if c.RetryJoin == "" && c.BootstrapExpect <= 1 {
+		return nil
+	}
+	switch {
+	case !c.Server:
+		return errors.New("-retry-join and -bootstrap-expect are for servers; a client joins with -servers")
+	case c.Store != "":
+		return errors.New("-retry-join and -bootstrap-expect need the embedded store; drop -store")
+	case c.Dev:
+		return errors.New("-retry-join and -bootstrap-expect need a -data-dir that survives restarts; drop -dev")
+	}
+	if c.StorePeerAddr == "" {
+		c.StorePeerAddr = net.JoinHostPort(c.BindAddr, "8300")
+	}
+	if c.StoreClientAddr == "" {
+		c.StoreClientAddr = net.JoinHostPort(c.BindAddr, "8301")
 	}
 	return nil
 }

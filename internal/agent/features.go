@@ -92,6 +92,9 @@ func (a *Agent) mounts() []api.Mount {
 		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: metrics},
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: metrics},
 	}
+	if a.cfg.Server && a.store.Embedded() {
+		m = append(m, api.Mount{Prefix: storeJoinPath, Resource: acl.Operator, Handler: a.storeJoinHandler()})
+	}
 	if a.identity != nil {
 		m = append(m, api.Mount{Prefix: identity.WellKnownPrefix, Public: true, Handler: a.identity.Handler()})
 	}

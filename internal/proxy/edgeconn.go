@@ -124,6 +124,8 @@ func (s *Server) serveEdge(ln net.Listener, ep *EntryPoint, hand *handoffListene
 		backoff = 0
 		gauge.Inc()
 		c := &edgeConn{s: s, ep: ep, nc: nc, hand: hand, gauge: gauge}
+		// Before c joins the set: shutdown may cancel it at once.
+		c.ctx, c.cancel = context.WithCancel(context.Background())
 		s.edge.mu.Lock()
 		s.edge.set[c] = struct{}{}
 		s.edge.mu.Unlock()
@@ -188,7 +190,6 @@ func (c *edgeConn) forget() {
 
 func (c *edgeConn) serve() {
 	e := c.s.edge
-	c.ctx, c.cancel = context.WithCancel(context.Background())
 	defer c.cancel()
 	c.remote = c.nc.RemoteAddr().String()
 	c.ip = clientIP(c.remote)

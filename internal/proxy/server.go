@@ -152,7 +152,7 @@ func (s *Server) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, len(s.listeners))
+	errs := make(chan error, 2*len(s.listeners)) // net/http's and the edge server's
 	for _, ep := range s.cfg.EntryPoints {
 		srv := s.httpServer(ep)
 		s.servers = append(s.servers, srv)

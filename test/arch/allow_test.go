@@ -70,7 +70,7 @@ var allow = map[string]rule{
 	// The one place that wires everything, and the command line above it.
 	"agent": {kind: wiring, imports: list("acl", "api", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
 		"driver/rawexec", "health", "httpkit", "job", "nomadapi", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "store", "view", "zoneapi"),
-		tests: list("orbittest")},
+		tests: list("orbittest", "orbittest/testagent")},
 	"cli": {kind: cli, imports: list("agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
 		tests: list("orbittest", "orbittest/testagent", "report/reporttest")},
 
