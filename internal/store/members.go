@@ -175,17 +175,23 @@ func joinCluster(ctx context.Context, j Joiner, name, peerURL string, log *slog.
 }
 
 // promote asks the leader to make this learner a voter until it accepts:
-// etcd refuses while the learner's log lags the leader's.
+// etcd refuses while the learner's log lags the leader's. It returns once
+// this member has applied its own promotion: until then the local server
+// still refuses client requests ("rpc not supported for learner").
 func (s *Store) promote(ctx context.Context) error {
 	id := s.MemberID()
 	wait := newBackoff()
+	promoted := false
 	for s.etcd.Server.IsLearner() {
-		_, err := s.client.MemberPromote(ctx, id)
-		if err == nil {
-			s.log.Info("store member promoted to voter", "id", fmt.Sprintf("%x", id))
-			return nil
+		if !promoted {
+			_, err := s.client.MemberPromote(ctx, id)
+			if err == nil {
+				promoted = true
+				s.log.Info("store member promoted to voter", "id", fmt.Sprintf("%x", id))
+				continue
+			}
+			s.log.Debug("store member not promoted yet", "id", fmt.Sprintf("%x", id), "err", err)
 		}
-		s.log.Debug("store member not promoted yet", "id", fmt.Sprintf("%x", id), "err", err)
 		if err := wait(ctx); err != nil {
 			return fmt.Errorf("promote member %x: %w", id, err)
 		}
