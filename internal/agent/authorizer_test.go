@@ -6,10 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/orbit/orbit/internal/acl"
-	"github.com/orbit/orbit/internal/orbittest"
 )
 
 // readJobsOnly allows the token "reader" to read jobs and denies the rest.
@@ -29,26 +27,7 @@ func TestEveryListenerAsksTheAuthorizer(t *testing.T) {
 	cfg := &Config{Dev: true, DataDir: t.TempDir(), NodeName: "node1", HTTPAddr: "127.0.0.1:0", DNSAddr: "127.0.0.1:0",
 		NomadAddr: "127.0.0.1:0", LeaseTTL: "2s", EntryPoints: map[string]string{"web": "127.0.0.1:0"},
 		Authorizer: readJobsOnly{}}
-	a, err := New(cfg, orbittest.Logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("agent stopped with error: %v", err)
-		}
-	})
-	select {
-	case <-a.Started():
-	case err := <-done:
-		t.Fatalf("agent stopped during start: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("agent did not start in 60s")
-	}
+	a := startAgent(t, cfg)
 	nomad, consul := "http://"+a.NomadAddr().String(), "http://"+a.HTTPAddr().String()
 	tests := []struct {
 		name, method, url, token string
