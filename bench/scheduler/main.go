@@ -116,21 +116,11 @@ func pure(nodes, total, perJob int) {
 func e2e(nodes, total, perJob int) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dir, err := os.MkdirTemp("", "orbit-bench-sched-")
+	st, v, stop, err := openStoreAndView(ctx, "orbit-bench-sched-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	st, err := store.Open(ctx, store.Config{DataDir: dir})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	v := view.New(st, nil)
-	viewDone := make(chan struct{})
-	go func() { defer close(viewDone); v.Run(ctx) }()
-	defer func() { cancel(); <-viewDone }()
-	<-v.Ready()
+	defer func() { cancel(); stop() }()
 	lease, err := st.GrantLease(ctx, 30*time.Second)
 	if err != nil {
 		return err
@@ -178,4 +168,36 @@ func e2e(nodes, total, perJob int) error {
 		(total+perJob-1)/perJob, registered.Round(time.Millisecond), firstDone.Round(time.Millisecond), total,
 		el.Round(time.Millisecond), float64(total)/el.Seconds())
 	return nil
+}
+
+// openStoreAndView opens an embedded store in a new temporary directory and
+// runs a view over it until stop, which also closes the store and removes
+// the directory.
+func openStoreAndView(ctx context.Context, prefix string) (*store.Store, *view.View, func(), error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := store.Open(ctx, store.Config{DataDir: dir})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	v := view.New(st, nil)
+	viewDone := make(chan struct{})
+	go func() { defer close(viewDone); v.Run(ctx) }()
+	stop := func() {
+		cancel()
+		<-viewDone
+		st.Close()
+		os.RemoveAll(dir)
+	}
+	select {
+	case <-v.Ready():
+		return st, v, stop, nil
+	case <-ctx.Done():
+		stop()
+		return nil, nil, nil, ctx.Err()
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"time"
 
@@ -26,21 +25,11 @@ import (
 func pass(nodes, total, perJob, fillPer, probes int) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dir, err := os.MkdirTemp("", "orbit-bench-pass-")
+	st, v, stop, err := openStoreAndView(ctx, "orbit-bench-pass-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	st, err := store.Open(ctx, store.Config{DataDir: dir})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	v := view.New(st, nil)
-	viewDone := make(chan struct{})
-	go func() { defer close(viewDone); v.Run(ctx) }()
-	defer func() { cancel(); <-viewDone }()
-	<-v.Ready()
+	defer func() { cancel(); stop() }()
 
 	start := time.Now()
 	infos := nodeInfos(nodes)
