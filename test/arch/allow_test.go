@@ -36,8 +36,10 @@ var allow = map[string]rule{
 	"jobvalidate": {kind: logic, imports: list("job", "jobspec", "policy", "report"), tests: list("orbittest/fixtures", "report/reporttest")},
 	"policy": {kind: logic, imports: list("job", "routing"),
 		tests: list("audit", "jobspec", "jobvalidate", "orbittest/fixtures", "report", "report/reporttest")},
-	"report":  {kind: logic, tests: list("report/reporttest")},
-	"routing": {kind: logic},
+	"report": {kind: logic, tests: list("report/reporttest")},
+	// metrics/tsdb is the bounded in-memory store of per-second metrics.
+	"metrics/tsdb": {kind: logic},
+	"routing":      {kind: logic},
 
 	// The HTTP kit every API uses (errors, status table, blocking query,
 	// serve-and-drain, authorizer); it maps store's and zone's sentinels.
