@@ -40,7 +40,9 @@ var allow = map[string]rule{
 	"report": {kind: logic, tests: list("report/reporttest")},
 	// metrics/tsdb is the bounded in-memory store of per-second metrics.
 	"metrics/tsdb": {kind: logic},
-	"routing":      {kind: logic},
+	// metrics/procfs parses /proc, /sys and cgroup files (contents in, values out).
+	"metrics/procfs": {kind: logic},
+	"routing":        {kind: logic},
 
 	// The HTTP kit every API uses (errors, status table, blocking query,
 	// serve-and-drain, authorizer); it maps store's and zone's sentinels.
