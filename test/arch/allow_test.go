@@ -25,10 +25,11 @@ var allow = map[string]rule{
 	"nomadwire": {kind: wire, imports: list("job"), tests: list("jobspec", "orbittest/fixtures")},
 
 	// State: store is the only door to etcd; view is the typed cache over it.
-	"store": {kind: state, imports: list("catalog", "job", "zone"), tests: list("orbittest")},
-	"view":  {kind: state, imports: list("catalog", "job", "store", "zone"), tests: list("orbittest")},
+	"store": {kind: state, imports: list("acl", "catalog", "job", "zone"), tests: list("orbittest")},
+	"view":  {kind: state, imports: list("acl", "catalog", "job", "store", "zone"), tests: list("orbittest")},
 
 	// Pure logic: decisions from plain inputs.
+	"anomaly":     {kind: logic},
 	"audit":       {kind: logic, imports: list("catalog", "policy", "report"), tests: list("jobspec", "view")},
 	"doctor":      {kind: logic},
 	"filter":      {kind: logic},
@@ -39,7 +40,9 @@ var allow = map[string]rule{
 	"report": {kind: logic, tests: list("report/reporttest")},
 	// metrics/tsdb is the bounded in-memory store of per-second metrics.
 	"metrics/tsdb": {kind: logic},
-	"routing":      {kind: logic},
+	// metrics/procfs parses /proc, /sys and cgroup files (contents in, values out).
+	"metrics/procfs": {kind: logic},
+	"routing":        {kind: logic},
 
 	// The HTTP kit every API uses (errors, status table, blocking query,
 	// serve-and-drain, authorizer); it maps store's and zone's sentinels.
@@ -55,6 +58,9 @@ var allow = map[string]rule{
 	// another feature only where listed: the client's run real checks with
 	// health, nomadapi's place allocations with the scheduler, dns's set zones
 	// up through zoneapi and zoneapi's check its writes in dns's answers.
+	// aclresolve turns a secret into its compiled authorizer (the agent
+	// hands it the view and the store's secrets).
+	"aclresolve": {kind: feature, imports: list("acl")},
 	// auditlog writes the audit log httpkit.Serve records into.
 	"auditlog": {kind: feature, imports: list("httpkit")},
 	"api":      {kind: feature, imports: list("acl", "catalog", "filter", "httpkit", "store", "view")},

@@ -18,7 +18,16 @@ const (
 	// Float values are stored as Gorilla's XOR with the previous value
 	// (Prometheus samples, ratios).
 	Float
+	// FloatCounter values are stored as Float ones and read as per-second
+	// rates, as Counter ones (Prometheus counters).
+	FloatCounter
 )
+
+// isFloat says whether values are stored as XORed floats.
+func (e Encoding) isFloat() bool { return e == Float || e == FloatCounter }
+
+// Incremental says whether values are read as per-second rates.
+func (e Encoding) Incremental() bool { return e == Counter || e == FloatCounter }
 
 // Bit-width classes of the variable-length fields: a value goes in the
 // first class wide enough for it, after a unary prefix naming the class
@@ -77,7 +86,7 @@ func (c *chunk) append(t int64, v float64, anomalous bool) {
 	c.w.bit(anomalous)
 	if c.n == 0 {
 		c.first, c.last, c.tDelta = t, t, 1
-		if c.enc == Float {
+		if c.enc.isFloat() {
 			c.fv = math.Float64bits(v)
 			c.w.write(c.fv, 64)
 			c.lead, c.trail = 65, 0 // no window yet
@@ -93,7 +102,7 @@ func (c *chunk) append(t int64, v float64, anomalous bool) {
 	c.tDelta, c.last = d, t
 	c.n++
 	switch c.enc {
-	case Float:
+	case Float, FloatCounter:
 		c.appendFloat(v)
 	default:
 		iv := int64(v)
@@ -176,7 +185,7 @@ func (it *iter) next() bool {
 		if !ok {
 			return false
 		}
-		if it.c.enc == Float {
+		if it.c.enc.isFloat() {
 			it.fv, it.ld, it.tr = raw, 65, 0
 		} else {
 			it.iv = int64(raw)
@@ -186,7 +195,7 @@ func (it *iter) next() bool {
 	}
 	it.i++
 	it.T = it.t
-	if it.c.enc == Float {
+	if it.c.enc.isFloat() {
 		it.V = math.Float64frombits(it.fv)
 	} else {
 		it.V = float64(it.iv)
@@ -201,7 +210,7 @@ func (it *iter) advance() bool {
 	}
 	it.td += dod
 	it.t += it.td
-	if it.c.enc != Float {
+	if !it.c.enc.isFloat() {
 		res, ok := readClassed(&it.r, intClasses)
 		if !ok {
 			return false

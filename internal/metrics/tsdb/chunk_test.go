@@ -75,7 +75,7 @@ func TestChunkRoundTrip(t *testing.T) {
 func TestChunkProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for iter := 0; iter < 500; iter++ {
-		enc := Encoding(r.IntN(3))
+		enc := Encoding(r.IntN(4))
 		n := 1 + r.IntN(300)
 		in := make([]sample, n)
 		ts := r.Int64N(2e9)
@@ -95,7 +95,7 @@ func TestChunkProperty(t *testing.T) {
 			default:
 				v += float64(r.Int64N(2000) - 1000)
 			}
-			if enc == Float && r.IntN(2) == 0 {
+			if enc.isFloat() && r.IntN(2) == 0 {
 				v = r.NormFloat64() * math.Pow(10, float64(r.IntN(40)-20))
 			}
 			in[i] = sample{t: ts, v: v, a: r.IntN(20) == 0}

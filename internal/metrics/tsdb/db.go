@@ -50,7 +50,7 @@ func (c Chart) Algorithm(d Dim) string {
 	switch {
 	case c.PercentOfRow:
 		return "percentage-of-incremental-row"
-	case d.Enc == Counter:
+	case d.Enc.Incremental():
 		return "incremental"
 	}
 	return "absolute"

@@ -27,11 +27,12 @@ func TestQueryCountersAsRates(t *testing.T) {
 	db := newTestDB(t, Config{})
 	if err := db.Define(Chart{ID: "net.eth0", Dims: []Dim{
 		{ID: "received", Enc: Counter, Multiplier: 8, Divisor: 1000},
-		{ID: "sent", Enc: Counter, Multiplier: -8, Divisor: 1000}}}); err != nil {
+		{ID: "sent", Enc: Counter, Multiplier: -8, Divisor: 1000},
+		{ID: "seconds", Enc: FloatCounter}}}); err != nil {
 		t.Fatal(err)
 	}
 	for i := int64(0); i < 10; i++ {
-		if err := db.Append("net.eth0", t0+i, []float64{float64(1000 * i), float64(500 * i)}, nil); err != nil {
+		if err := db.Append("net.eth0", t0+i, []float64{float64(1000 * i), float64(500 * i), 0.25 * float64(i)}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -43,8 +44,8 @@ func TestQueryCountersAsRates(t *testing.T) {
 		t.Fatalf("rows %+v: want 5, newest (t0+9) first", r.Rows)
 	}
 	for _, row := range r.Rows {
-		if row.V[0] != 8 || row.V[1] != -4 {
-			t.Fatalf("row %+v: want kilobits per second 8 and -4", row)
+		if row.V[0] != 8 || row.V[1] != -4 || row.V[2] != 0.25 {
+			t.Fatalf("row %+v: want kilobits per second 8 and -4, and 0.25 seconds per second", row)
 		}
 	}
 	// The first sample has no rate: its row is null.

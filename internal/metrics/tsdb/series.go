@@ -139,7 +139,7 @@ func (s *series) append(t int64, raw float64, anomalous bool, chunkSamples int) 
 // previous raw sample: counters become rates (none after a reset or the
 // first sample), the rest are themselves.
 func (s *series) value(t int64, raw float64) (float64, bool) {
-	if s.enc != Counter {
+	if !s.enc.Incremental() {
 		return raw, true
 	}
 	if !s.hasLast || raw < s.lastRaw || t <= s.lastT {
@@ -198,7 +198,7 @@ func (s *series) seconds(from, to int64, fn func(t int64, v float64, anomalous b
 				return
 			}
 			v, ok := it.V, true
-			if s.enc == Counter {
+			if s.enc.Incremental() {
 				ok = has && it.V >= prev && it.T > prevT
 				if ok {
 					v = (it.V - prev) / float64(it.T-prevT)
