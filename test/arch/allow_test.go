@@ -58,6 +58,8 @@ var allow = map[string]rule{
 	// another feature only where listed: the client's run real checks with
 	// health, nomadapi's place allocations with the scheduler, dns's set zones
 	// up through zoneapi and zoneapi's check its writes in dns's answers.
+	// aclapi serves /v1/acl/*; its tests enforce with the real resolver.
+	"aclapi": {kind: feature, imports: list("acl", "httpkit", "store", "view"), tests: list("aclresolve", "orbittest")},
 	// aclresolve turns a secret into its compiled authorizer (the agent
 	// hands it the view and the store's secrets).
 	"aclresolve": {kind: feature, imports: list("acl")},
