@@ -29,6 +29,7 @@ var allow = map[string]rule{
 	"view":  {kind: state, imports: list("acl", "catalog", "job", "store", "zone"), tests: list("orbittest")},
 
 	// Pure logic: decisions from plain inputs.
+	"alert":       {kind: logic},
 	"anomaly":     {kind: logic},
 	"audit":       {kind: logic, imports: list("catalog", "policy", "report"), tests: list("jobspec", "view")},
 	"doctor":      {kind: logic},
