@@ -53,6 +53,8 @@ var allow = map[string]rule{
 	// another feature only where listed: the client's run real checks with
 	// health, nomadapi's place allocations with the scheduler, dns's set zones
 	// up through zoneapi and zoneapi's check its writes in dns's answers.
+	// acme's tests run the ACME server's validations against orbit's own DNS.
+	"acme":     {kind: feature, imports: list("routing", "zone"), tests: list("dns", "orbittest", "store")},
 	"api":      {kind: feature, imports: list("acl", "catalog", "filter", "httpkit", "store", "view")},
 	"client":   {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
 	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "view", "zone"), tests: list("orbittest", "routefeed", "store", "zoneapi")},
