@@ -31,7 +31,7 @@ func get(t *testing.T, url string) (int, []byte) {
 }
 
 type dataAnswer struct {
-	Labels []string    `json:"labels"`
+	Labels []string     `json:"labels"`
 	Data   [][]*float64 `json:"data"`
 }
 
