@@ -59,6 +59,8 @@ var allow = map[string]rule{
 	// another feature only where listed: the client's run real checks with
 	// health, nomadapi's place allocations with the scheduler, dns's set zones
 	// up through zoneapi and zoneapi's check its writes in dns's answers.
+	// acme's tests run the ACME server's validations against orbit's own DNS.
+	"acme": {kind: feature, imports: list("routing", "zone"), tests: list("dns", "orbittest", "store")},
 	// aclapi serves /v1/acl/*; its tests enforce with the real resolver.
 	"aclapi": {kind: feature, imports: list("acl", "httpkit", "store", "view"), tests: list("aclresolve", "orbittest")},
 	// aclresolve turns a secret into its compiled authorizer (the agent
@@ -78,6 +80,7 @@ var allow = map[string]rule{
 	// proxy and DNS (both declare nothing of it: they take a table).
 	"routefeed": {kind: feature, imports: list("catalog", "routing", "view"), tests: list("orbittest")},
 	"scheduler": {kind: feature, imports: list("job", "store", "view"), tests: list("catalog", "orbittest")},
+	"webhook":   {kind: feature, imports: list("alert")},
 	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
 
 	// The one place that wires everything, and the command line above it.
