@@ -29,6 +29,7 @@ var allow = map[string]rule{
 	"view":  {kind: state, imports: list("acl", "catalog", "job", "store", "zone"), tests: list("orbittest")},
 
 	// Pure logic: decisions from plain inputs.
+	"alert":       {kind: logic},
 	"anomaly":     {kind: logic},
 	"audit":       {kind: logic, imports: list("catalog", "policy", "report"), tests: list("jobspec", "view")},
 	"doctor":      {kind: logic},
@@ -58,6 +59,8 @@ var allow = map[string]rule{
 	// another feature only where listed: the client's run real checks with
 	// health, nomadapi's place allocations with the scheduler, dns's set zones
 	// up through zoneapi and zoneapi's check its writes in dns's answers.
+	// aclapi serves /v1/acl/*; its tests enforce with the real resolver.
+	"aclapi": {kind: feature, imports: list("acl", "httpkit", "store", "view"), tests: list("aclresolve", "orbittest")},
 	// aclresolve turns a secret into its compiled authorizer (the agent
 	// hands it the view and the store's secrets).
 	"aclresolve": {kind: feature, imports: list("acl")},
