@@ -26,6 +26,7 @@ import (
 	"github.com/orbit/orbit/internal/health"
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
+	"github.com/orbit/orbit/internal/metrics"
 	"github.com/orbit/orbit/internal/nomadapi"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
@@ -53,6 +54,7 @@ type Agent struct {
 	zones    *zoneapi.Handler // the zone API, with DNS
 	identity *identity.Signer // the workload identity signer (servers)
 	alerts   *alert.Engine    // the cluster's alerts (servers)
+	metrics  *metrics.Server  // per-second metrics and Netdata's API
 	tempDir  string
 	dataDir  string
 	nodeID   string
@@ -167,6 +169,10 @@ func (a *Agent) Run(ctx context.Context) error {
 			return fmt.Errorf("health: %w", err)
 		}
 		life.run(workers, "health", a.health.Run)
+	}
+	if err := a.startMetrics(life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
 	}
 	if err := a.startIdentity(ctx, life.runner(workers)); err != nil {
 		apiLn.Close()

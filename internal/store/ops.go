@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -213,12 +214,21 @@ func (s *Store) ClusterStatus(ctx context.Context) (Status, error) {
 	var leaderID uint64
 	if s.etcd != nil {
 		leaderID = uint64(s.etcd.Server.Leader())
-	} else if len(s.client.Endpoints()) > 0 {
-		sr, err := s.client.Status(ctx, s.client.Endpoints()[0])
-		if err != nil {
-			return Status{}, fmt.Errorf("etcd status: %w", err)
+	} else {
+		// The first endpoint that answers tells the leader.
+		var errs []error
+		answered := false
+		for _, ep := range s.client.Endpoints() {
+			sr, err := s.client.Status(ctx, ep)
+			if err == nil {
+				leaderID, answered = sr.Leader, true
+				break
+			}
+			errs = append(errs, err)
 		}
-		leaderID = sr.Leader
+		if !answered && len(errs) > 0 {
+			return Status{}, fmt.Errorf("etcd status: %w", errors.Join(errs...))
+		}
 	}
 	for _, m := range ml.Members {
 		addr := ""
