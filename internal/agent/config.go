@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/metrics/tsdb"
 )
 
 // Config is the agent's configuration. The zero value of each field is
@@ -89,6 +90,8 @@ type Config struct {
 	// EdgeCfg tunes the edge load balancer (certificates, panic threshold,
 	// access log, balancing strategy).
 	EdgeCfg *EdgeConfig `hcl:"edge_config,block"`
+	// Metrics sizes the per-second metrics' tiers (`metrics { ... }`).
+	Metrics *MetricsConfig `hcl:"metrics,block"`
 	// Audit is the audit log of writes and denials (default off).
 	Audit *AuditConfig `hcl:"audit,block"`
 	// NomadAddr also serves the Nomad-compatible API on this address
@@ -100,6 +103,7 @@ type Config struct {
 
 	leaseTTL      time.Duration
 	sessionTTLMin time.Duration
+	metrics       tsdb.Config     // from Metrics, by Defaults
 	admitter      *admitter       // built from Policy by Defaults
 	set           map[string]bool // flags given on the command line
 }
@@ -330,6 +334,15 @@ func (c *Config) Defaults() error {
 		}
 		c.sessionTTLMin = d
 	}
+	ms, err := c.Metrics.storage()
+	if err != nil {
+		return err
+	}
+	ms.Defaults()
+	if err := ms.Validate(); err != nil {
+		return fmt.Errorf("metrics block: %w", err)
+	}
+	c.metrics = ms
 	switch c.LogLevel {
 	case "", "debug", "info", "warn", "error":
 	default:
