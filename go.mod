@@ -3,6 +3,7 @@ module github.com/orbit/orbit
 go 1.26.8
 
 require (
+	github.com/anishathalye/porcupine v1.3.1 // tests only: checks histories of KV operations for linearizability (MIT)
 	// ACME for the edge (internal/acme): Caddy's engine. Chosen over lego (Traefik's) because its
 	// Storage interface with distributed locks lets the etcd store share one order, its account and
 	// its certificates with every edge node, it solves HTTP-01 and TLS-ALPN-01 from storage on any
