@@ -92,6 +92,7 @@ func (a *Agent) mounts() []api.Mount {
 		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: metrics},
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: metrics},
 	}
+	m = append(m, a.operatorMounts()...)
 	if a.cfg.Server && a.store.Embedded() {
 		m = append(m, api.Mount{Prefix: storeJoinPath, Resource: acl.Operator, Handler: a.storeJoinHandler()})
 	}

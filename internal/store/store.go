@@ -84,7 +84,9 @@ func openExternal(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 		Endpoints:   eps,
 		DialTimeout: 5 * time.Second,
 		Context:     context.WithoutCancel(ctx),
-		Logger:      nil,
+		// Room for a snapshot restore's one transaction (see Restore).
+		MaxCallSendMsgSize: maxRequestBytes,
+		Logger:             nil,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to etcd %v: %w", eps, err)
@@ -98,6 +100,13 @@ func openExternal(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 	log.Info("connected to external etcd", "endpoints", eps)
 	return &Store{client: c, clientURL: "http://" + eps[0], log: log}, nil
 }
+
+// Limits of one request to the embedded member, sized for a snapshot
+// restore (see Restore).
+const (
+	maxTxnOps       = 1 << 17
+	maxRequestBytes = 64 << 20
+)
 
 // ports are persisted so a restarted member keeps its advertised URLs.
 type ports struct {
@@ -167,6 +176,11 @@ func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, join bo
 		ec.SnapshotCount = 5000
 	}
 	ec.SnapshotCatchUpEntries = 1000
+	// A snapshot restore is one transaction (all or nothing) over the
+	// whole key space: etcd's defaults (128 operations, 1.5 MiB) are far
+	// below a real cluster's state.
+	ec.MaxTxnOps = maxTxnOps
+	ec.MaxRequestBytes = maxRequestBytes
 	ec.AutoCompactionMode = "revision"
 	ec.AutoCompactionRetention = "10000"
 	cu, _ := url.Parse("http://" + p.Client)

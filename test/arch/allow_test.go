@@ -58,6 +58,8 @@ var allow = map[string]rule{
 	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "view", "zone"), tests: list("orbittest", "routefeed", "store", "zoneapi")},
 	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
 	"identity": {kind: feature, imports: list("httpkit")},
+	"operator": {kind: feature, imports: list("acl", "httpkit", "store")},
+	"snapshot": {kind: feature, imports: list("acl", "httpkit", "store"), tests: list("orbittest")},
 	"nomadapi": {kind: feature, imports: list("httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
 	"pki":      {kind: feature, tests: list("orbittest", "store")},
 	"proxy":    {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
@@ -69,7 +71,7 @@ var allow = map[string]rule{
 
 	// The one place that wires everything, and the command line above it.
 	"agent": {kind: wiring, imports: list("acl", "api", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
-		"driver/rawexec", "health", "httpkit", "job", "nomadapi", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "store", "view", "zoneapi"),
+		"driver/rawexec", "health", "httpkit", "job", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "view", "zoneapi"),
 		tests: list("orbittest", "orbittest/testagent")},
 	"cli": {kind: cli, imports: list("agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
 		tests: list("orbittest", "orbittest/testagent", "report/reporttest")},
