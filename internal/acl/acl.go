@@ -3,8 +3,9 @@
 // core of Consul-compatible ACLs: policy documents in Consul's rule
 // language with Nomad's rules beside them (Parse, HCL or JSON), and the
 // authorizer compiled from a token's policies (Compile, Compiled.Allowed,
-// Consul's denial messages). Until ACLs are enabled the authorizer allows
-// everything (AllowAll).
+// Consul's denial messages), and the stored objects as Consul's API shows
+// them (Token, Role, Policy) with their validation and hashes. Until ACLs
+// are enabled the authorizer allows everything (AllowAll).
 //
 // It is plain types and pure logic: no I/O, no clock, nothing internal
 // imported (hcl parses the documents). It does not store or resolve

@@ -24,6 +24,10 @@ type Policy struct {
 	Name        string
 	Description string
 	Rules       string
+	Datacenters []string
+	Hash        []byte
+	CreateIndex uint64
+	ModifyIndex uint64
 }
 
 // Compiled is one token's authorizer: its policies' rules (the token's own

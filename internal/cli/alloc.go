@@ -178,12 +178,9 @@ func onlyTask(a *nomadwire.Allocation) (string, error) {
 // streamGet copies a GET answer to w as it arrives (followed logs have no
 // end), without the client's overall timeout.
 func streamGet(ctx context.Context, c *apiClient, path string, w io.Writer) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+	req, err := c.newRequest(ctx, "GET", path, nil)
 	if err != nil {
 		return err
-	}
-	if c.token != "" {
-		req.Header.Set("X-Consul-Token", c.token)
 	}
 	resp, err := (&http.Client{Transport: c.http.Transport}).Do(req)
 	if err != nil {

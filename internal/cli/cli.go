@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,9 @@ type Env struct {
 	Getenv func(string) string
 	// Stdin is read by commands that take a value from "-".
 	Stdin io.Reader
+	// Address and Token are the global -address and -token given before
+	// the command name; a command's own flags win over them.
+	Address, Token string
 }
 
 func stdin(e *Env) io.Reader {
@@ -49,7 +53,12 @@ func commands() map[string]command {
 
 // Main runs the command named by args[0] and returns the exit status.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	e := &Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}
+	return runEnv(ctx, &Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv}, args)
+}
+
+// runEnv is Main with its environment given.
+func runEnv(ctx context.Context, e *Env, args []string) int {
+	stdout, stderr := e.Stdout, e.Stderr
 	cmds := commands()
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout, cmds)
@@ -57,6 +66,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if args[0] == "-v" || args[0] == "--version" {
 		args[0] = "version"
+	}
+	args, ok := globalFlags(e, args)
+	if !ok {
+		return 2
+	}
+	if len(args) == 0 {
+		usage(stderr, cmds)
+		return 2
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
@@ -67,8 +84,21 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return c.run(ctx, e, args[1:])
 }
 
+// globalFlags parses the flags given before the command name (-address,
+// -token) into e and returns the rest; false after a bad flag, reported.
+func globalFlags(e *Env, args []string) ([]string, bool) {
+	fs := flag.NewFlagSet("orbit", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	fs.StringVar(&e.Address, "address", "", "agent API address, for every command")
+	fs.StringVar(&e.Token, "token", "", "ACL token sent with every request")
+	if err := fs.Parse(args); err != nil {
+		return nil, false
+	}
+	return fs.Args(), true
+}
+
 func usage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintln(w, "usage: orbit <command> [flags]\n\ncommands:")
+	fmt.Fprintln(w, "usage: orbit [-address ADDR] [-token TOKEN] <command> [flags]\n\ncommands:")
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
 		names = append(names, n)
@@ -78,6 +108,7 @@ func usage(w io.Writer, cmds map[string]command) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun `orbit <command> -h` for a command's flags.")
+	fmt.Fprintln(w, "The token comes from -token, else $ORBIT_TOKEN, $CONSUL_HTTP_TOKEN, $NOMAD_TOKEN.")
 }
 
 // subcommand dispatches args[0] among subs; it prints usage for unknown ones.

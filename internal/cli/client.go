@@ -22,28 +22,60 @@ type apiClient struct {
 	http  *http.Client
 }
 
-// addressFlags registers --address (and --token) on fs and returns a
+// addressFlags registers --address and --token on fs and returns a
 // constructor for the client once flags are parsed.
 func addressFlags(fs *flag.FlagSet, e *Env) func() *apiClient {
 	addr := fs.String("address", "", "agent API address (default $ORBIT_ADDR or "+DefaultAddress+")")
-	token := fs.String("token", "", "ACL token (default $ORBIT_TOKEN)")
+	token := fs.String("token", "", "ACL token (default $ORBIT_TOKEN, $CONSUL_HTTP_TOKEN, $NOMAD_TOKEN)")
 	return func() *apiClient {
-		a := *addr
-		if a == "" {
-			a = e.Getenv("ORBIT_ADDR")
-		}
-		if a == "" {
-			a = DefaultAddress
-		}
+		a := first(*addr, e.Address, e.Getenv("ORBIT_ADDR"), DefaultAddress)
 		if !strings.Contains(a, "://") {
 			a = "http://" + a
 		}
-		t := *token
-		if t == "" {
-			t = e.Getenv("ORBIT_TOKEN")
-		}
-		return &apiClient{base: strings.TrimRight(a, "/"), token: t, http: &http.Client{Timeout: 10 * time.Minute}}
+		return &apiClient{base: strings.TrimRight(a, "/"), token: resolveToken(*token, e), http: &http.Client{Timeout: 10 * time.Minute}}
 	}
+}
+
+// tokenEnv lists the variables a token is read from when no -token is
+// given, in order: orbit's own, then Consul's and Nomad's, so a shell set
+// up for their CLIs works unchanged.
+var tokenEnv = [...]string{"ORBIT_TOKEN", "CONSUL_HTTP_TOKEN", "NOMAD_TOKEN"}
+
+// resolveToken is the command's -token, else the global -token, else the
+// first of tokenEnv that is set; "" sends no token (anonymous).
+func resolveToken(flagValue string, e *Env) string {
+	if t := first(flagValue, e.Token); t != "" {
+		return t
+	}
+	for _, v := range tokenEnv {
+		if t := e.Getenv(v); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// first is the first non-empty string.
+func first(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// newRequest builds a request to the agent carrying the client's token
+// as X-Consul-Token: every request the CLI sends is built here.
+func (c *apiClient) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if c.token != "" {
+		req.Header.Set("X-Consul-Token", c.token)
+	}
+	return req, nil
 }
 
 // apiError is a non-2xx answer, with the agent's message.
@@ -53,7 +85,24 @@ type apiError struct {
 }
 
 func (e *apiError) Error() string {
-	return fmt.Sprintf("agent answered %d: %s", e.Status, strings.TrimSpace(e.Message))
+	msg := fmt.Sprintf("agent answered %d: %s", e.Status, strings.TrimSpace(e.Message))
+	if h := hint(e.Status, e.Message); h != "" {
+		msg += "\n" + h
+	}
+	return msg
+}
+
+// hint says what to do next after a refused request, or "".
+func hint(status int, msg string) string {
+	switch {
+	case status == http.StatusForbidden && strings.Contains(msg, "ACL not found"):
+		return "The token is unknown (deleted, expired or mistyped): pass another with -token or ORBIT_TOKEN."
+	case status == http.StatusForbidden && strings.Contains(msg, "ACL bootstrap"):
+		return "ACLs were bootstrapped already: use the management token it returned (or one made with it) via -token or ORBIT_TOKEN."
+	case status == http.StatusForbidden || status == http.StatusUnauthorized:
+		return "Pass a token that holds this permission with -token or ORBIT_TOKEN (`orbit acl token read -self` shows the token's policies)."
+	}
+	return ""
 }
 
 // do sends a request; body (when not nil and not []byte) is sent as JSON;
@@ -72,12 +121,9 @@ func (c *apiClient) do(ctx context.Context, method, path string, body, out any) 
 		}
 		rd = bytes.NewReader(j)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := c.newRequest(ctx, method, path, rd)
 	if err != nil {
 		return nil, err
-	}
-	if c.token != "" {
-		req.Header.Set("X-Consul-Token", c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -32,6 +32,8 @@ func (v *View) applyLocked(ev store.Event, live bool) {
 		// kept in every agent's memory.
 	case store.FamilyZones:
 		v.applyZone(parts, ev, rev)
+	case store.FamilyACL:
+		v.applyACL(parts, ev, rev)
 	default:
 		if !v.applyJobFamily(family, parts, ev, rev, live) {
 			// A family no reader needs yet (the election): only its

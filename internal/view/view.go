@@ -47,6 +47,7 @@ type View struct {
 	raw   map[string]map[string]store.KV // family → rest of key → value
 	jobs  jobTables
 	zones map[string]*zoneState // apex →
+	acl   aclTables
 	// dirtyZones are the zones changed in the batch being applied.
 	dirtyZones map[string]bool
 	journal    journal
@@ -79,6 +80,7 @@ func (v *View) reset() {
 	v.tomb = map[string]uint64{}
 	v.jobs = newJobTables()
 	v.zones = map[string]*zoneState{}
+	v.acl = newACLTables()
 	v.dirtyZones = map[string]bool{}
 	v.idx = map[Resource]uint64{}
 }

@@ -25,10 +25,11 @@ var allow = map[string]rule{
 	"nomadwire": {kind: wire, imports: list("job"), tests: list("jobspec", "orbittest/fixtures")},
 
 	// State: store is the only door to etcd; view is the typed cache over it.
-	"store": {kind: state, imports: list("catalog", "job", "zone"), tests: list("orbittest")},
-	"view":  {kind: state, imports: list("catalog", "job", "store", "zone"), tests: list("orbittest")},
+	"store": {kind: state, imports: list("acl", "catalog", "job", "zone"), tests: list("orbittest")},
+	"view":  {kind: state, imports: list("acl", "catalog", "job", "store", "zone"), tests: list("orbittest")},
 
 	// Pure logic: decisions from plain inputs.
+	"anomaly":     {kind: logic},
 	"audit":       {kind: logic, imports: list("catalog", "policy", "report"), tests: list("jobspec", "view")},
 	"doctor":      {kind: logic},
 	"filter":      {kind: logic},
@@ -36,8 +37,12 @@ var allow = map[string]rule{
 	"jobvalidate": {kind: logic, imports: list("job", "jobspec", "policy", "report"), tests: list("orbittest/fixtures", "report/reporttest")},
 	"policy": {kind: logic, imports: list("job", "routing"),
 		tests: list("audit", "jobspec", "jobvalidate", "orbittest/fixtures", "report", "report/reporttest")},
-	"report":  {kind: logic, tests: list("report/reporttest")},
-	"routing": {kind: logic},
+	"report": {kind: logic, tests: list("report/reporttest")},
+	// metrics/tsdb is the bounded in-memory store of per-second metrics.
+	"metrics/tsdb": {kind: logic},
+	// metrics/procfs parses /proc, /sys and cgroup files (contents in, values out).
+	"metrics/procfs": {kind: logic},
+	"routing":        {kind: logic},
 
 	// The HTTP kit every API uses (errors, status table, blocking query,
 	// serve-and-drain, authorizer); it maps store's and zone's sentinels.
@@ -53,16 +58,19 @@ var allow = map[string]rule{
 	// another feature only where listed: the client's run real checks with
 	// health, nomadapi's place allocations with the scheduler, dns's set zones
 	// up through zoneapi and zoneapi's check its writes in dns's answers.
-	"api":      {kind: feature, imports: list("acl", "catalog", "filter", "httpkit", "store", "view")},
-	"client":   {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
-	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "view", "zone"), tests: list("orbittest", "routefeed", "store", "zoneapi")},
-	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
-	"identity": {kind: feature, imports: list("httpkit")},
-	"operator": {kind: feature, imports: list("acl", "httpkit", "store")},
-	"snapshot": {kind: feature, imports: list("acl", "httpkit", "store"), tests: list("orbittest")},
-	"nomadapi": {kind: feature, imports: list("httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
-	"pki":      {kind: feature, tests: list("orbittest", "store")},
-	"proxy":    {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
+	// aclresolve turns a secret into its compiled authorizer (the agent
+	// hands it the view and the store's secrets).
+	"aclresolve": {kind: feature, imports: list("acl")},
+	"api":        {kind: feature, imports: list("acl", "catalog", "filter", "httpkit", "store", "view")},
+	"client":     {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
+	"dns":        {kind: feature, imports: list("catalog", "doctor", "routing", "view", "zone"), tests: list("orbittest", "routefeed", "store", "zoneapi")},
+	"health":     {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
+	"identity":   {kind: feature, imports: list("httpkit")},
+	"operator":   {kind: feature, imports: list("acl", "httpkit", "store")},
+	"snapshot":   {kind: feature, imports: list("acl", "httpkit", "store"), tests: list("orbittest")},
+	"nomadapi":   {kind: feature, imports: list("httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
+	"pki":        {kind: feature, tests: list("orbittest", "store")},
+	"proxy":      {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
 	// routefeed turns the view into the route table and hands it to the
 	// proxy and DNS (both declare nothing of it: they take a table).
 	"routefeed": {kind: feature, imports: list("catalog", "routing", "view"), tests: list("orbittest")},
