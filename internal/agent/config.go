@@ -93,6 +93,8 @@ type Config struct {
 	// Snapshot schedules a server's snapshots of the store (every 12h,
 	// keeping 5, in DATA_DIR/snapshots unless set otherwise).
 	Snapshot *SnapshotConfig `hcl:"snapshot,block"`
+	// Audit is the audit log of writes and denials (default off).
+	Audit *AuditConfig `hcl:"audit,block"`
 	// NomadAddr also serves the Nomad-compatible API on this address
 	// (default off; Nomad's port is 4646).
 	NomadAddr string `hcl:"nomad_addr,optional"`
@@ -348,6 +350,9 @@ func (c *Config) Defaults() error {
 		return err
 	}
 	if err := c.snapshotDefaults(); err != nil {
+		return err
+	}
+	if _, _, err := c.Audit.auditConfig(c.DataDir); err != nil {
 		return err
 	}
 	if c.Policy == nil {

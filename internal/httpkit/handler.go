@@ -3,6 +3,7 @@ package httpkit
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -80,7 +81,7 @@ func (k *Kit) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := StatusOf(err)
 	msg := Public(err, code)
 	if code >= 500 {
-		id := requestID()
+		id := RequestID(r)
 		k.log().Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", code, "err", err)
 		msg = fmt.Sprintf("%s (request id %s)", msg, id)
 	} else {
@@ -124,9 +125,24 @@ func (k *Kit) Authorize(r *http.Request, rule acl.Rule) error {
 		auth = acl.AllowAll{}
 	}
 	if err := auth.Authorize(r.Context(), Token(r), rule); err != nil {
-		return fmt.Errorf("%w: token lacks %s", err, rule)
+		return denial(err, rule)
 	}
 	return nil
+}
+
+// denial is the answer to a refused request: a compiled authorizer's
+// denial and an unknown token keep Consul's own wording ("Permission
+// denied: token with AccessorID '…' lacks permission 'key:read' on …",
+// "ACL not found"); a bare denial names the rule.
+func denial(err error, rule acl.Rule) error {
+	var d *acl.DeniedError
+	switch {
+	case errors.As(err, &d):
+		return &Error{Code: http.StatusForbidden, Public: d.Error(), Cause: err}
+	case errors.Is(err, acl.ErrNotFound):
+		return &Error{Code: http.StatusForbidden, Public: acl.ErrNotFound.Error(), Cause: err}
+	}
+	return fmt.Errorf("%w: token lacks %s", err, rule)
 }
 
 // AccessOf is the access a request needs: read for GET and HEAD, write

@@ -365,7 +365,7 @@ func TestServeDrains(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, "test", ln, h, nil) }()
+	go func() { served <- Serve(ctx, "test", ln, h, nil, Audit{}) }()
 	type answer struct {
 		body string
 		err  error
@@ -398,5 +398,35 @@ func TestServeDrains(t *testing.T) {
 	}
 	if err := <-served; err != nil {
 		t.Fatalf("Serve after drain: %v", err)
+	}
+}
+
+// compiledTokens resolves "" to the anonymous token under default deny and
+// nothing else.
+type compiledTokens struct{}
+
+func (compiledTokens) Resolve(_ context.Context, secret string) (*acl.Compiled, error) {
+	if secret == "" {
+		return acl.CompileRules(acl.AnonymousTokenID, acl.DefaultDeny), nil
+	}
+	return nil, acl.ErrNotFound
+}
+
+// TestAuthorizeKeepsConsulsWording: a compiled authorizer's denial and an
+// unknown token are answered 403 with Consul's text, nothing appended.
+func TestAuthorizeKeepsConsulsWording(t *testing.T) {
+	k := New(nil, acl.Enforcer{Tokens: compiledTokens{}}, nil)
+	h := k.Guard(acl.ACL, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	for _, tt := range []struct{ token, body string }{
+		{"", "Permission denied: anonymous token lacks permission 'acl:read'. The anonymous token is used implicitly when a request does not specify a token.\n"},
+		{"nope", "ACL not found\n"},
+	} {
+		req := httptest.NewRequest("GET", "/v1/acl/tokens", nil)
+		req.Header.Set("X-Consul-Token", tt.token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 403 || rec.Body.String() != tt.body {
+			t.Errorf("token %q: %d %q, want 403 %q", tt.token, rec.Code, rec.Body, tt.body)
+		}
 	}
 }

@@ -24,10 +24,10 @@ func StatusOf(err error) int {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
-	case errors.Is(err, ErrBadRequest), errors.Is(err, catalog.ErrInvalid), errors.Is(err, zone.ErrInvalid),
+	case errors.Is(err, ErrBadRequest), errors.Is(err, catalog.ErrInvalid), errors.Is(err, zone.ErrInvalid), errors.Is(err, acl.ErrInvalid),
 		errors.As(err, &syn), errors.As(err, &typ), errors.Is(err, store.ErrSnapshotInvalid):
 		return http.StatusBadRequest
-	case errors.Is(err, acl.ErrDenied):
+	case errors.Is(err, acl.ErrDenied), errors.Is(err, acl.ErrNotFound):
 		return http.StatusForbidden
 	case errors.Is(err, ErrNotFound), errors.Is(err, zone.ErrNotFound), errors.Is(err, store.ErrNotFound),
 		errors.Is(err, store.ErrJobNotFound), errors.Is(err, store.ErrMemberNotFound):

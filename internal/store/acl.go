@@ -335,3 +335,18 @@ func (s *Store) InitACL(ctx context.Context, builtins []acl.Policy, anonymous, m
 	}
 	return max(rev, r), nil
 }
+
+// ACLTokenSecrets reads every token's secret by accessor (one listing of
+// the server-only prefix, for token lists shown to acl:write holders).
+func (s *Store) ACLTokenSecrets(ctx context.Context) (map[string]string, error) {
+	prefix := ACLTokenSecretKey("")
+	kvs, _, err := s.List(ctx, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("list token secrets: %w", err)
+	}
+	out := make(map[string]string, len(kvs))
+	for _, kv := range kvs {
+		out[kv.Key[len(prefix):]] = string(kv.Value)
+	}
+	return out, nil
+}
