@@ -31,7 +31,10 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 		if err != nil {
 			return fmt.Errorf("scheduler: %w", err)
 		}
-		run("scheduler", a.sched.Run)
+		// The scheduler (with the deployment watcher and the garbage
+		// collector) leads from one server at a time under an etcd
+		// election, once the expected servers have joined.
+		run("scheduler", a.afterBootstrap(a.sched.Run))
 	}
 	if a.cfg.Client {
 		drivers := []driver.Driver{rawexec.New(), exec.New(exec.Options{}), docker.New(docker.Options{})}

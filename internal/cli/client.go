@@ -17,7 +17,8 @@ const DefaultAddress = "http://127.0.0.1:8500"
 
 // apiClient talks to an agent's HTTP API.
 type apiClient struct {
-	base  string
+	base  string   // the first agent's URL; requests are built against it
+	all   []string // every agent's URL when several are given
 	token string
 	http  *http.Client
 }
@@ -32,15 +33,42 @@ func addressFlags(fs *flag.FlagSet, e *Env) func() *apiClient {
 // for commands whose own -address means something else (Consul's CLI
 // calls it -http-addr).
 func addressFlagsAs(fs *flag.FlagSet, e *Env, name string) func() *apiClient {
-	addr := fs.String(name, "", "agent API address (default $ORBIT_ADDR or "+DefaultAddress+")")
+	addr := fs.String(name, "", "agent API `addresses`, comma-separated: the CLI fails over between them (default $ORBIT_ADDR or "+DefaultAddress+")")
 	token := fs.String("token", "", "ACL token (default $ORBIT_TOKEN, $CONSUL_HTTP_TOKEN, $NOMAD_TOKEN)")
 	return func() *apiClient {
-		a := first(*addr, e.Address, e.Getenv("ORBIT_ADDR"), DefaultAddress)
-		if !strings.Contains(a, "://") {
-			a = "http://" + a
-		}
-		return &apiClient{base: strings.TrimRight(a, "/"), token: resolveToken(*token, e), http: &http.Client{Timeout: 10 * time.Minute}}
+		return newAPIClient(first(*addr, e.Address, e.Getenv("ORBIT_ADDR"), DefaultAddress), resolveToken(*token, e))
 	}
+}
+
+// newAPIClient is a client of the agents listed in addrs (see
+// parseAddresses): requests go to the first and fail over to the others.
+// An unusable list is reported by the first request.
+func newAPIClient(addrs, token string) *apiClient {
+	us, err := parseAddresses(addrs)
+	if err != nil {
+		return &apiClient{base: addrs, token: token, http: &http.Client{Transport: badAddress{err}}}
+	}
+	c := &apiClient{base: us[0].String(), token: token, http: &http.Client{Timeout: 10 * time.Minute}}
+	if len(us) > 1 {
+		c.http.Transport = newFailover(us, nil)
+		for _, u := range us {
+			c.all = append(c.all, u.String())
+		}
+	}
+	return c
+}
+
+// badAddress answers every request with the address list's error.
+type badAddress struct{ err error }
+
+func (b badAddress) RoundTrip(*http.Request) (*http.Response, error) { return nil, b.err }
+
+// where names the agents the client talks to, for messages.
+func (c *apiClient) where() string {
+	if len(c.all) > 0 {
+		return strings.Join(c.all, ", ")
+	}
+	return c.base
 }
 
 // tokenEnv lists the variables a token is read from when no -token is
@@ -134,7 +162,7 @@ func (c *apiClient) do(ctx context.Context, method, path string, body, out any) 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach the orbit agent at %s (is `orbit agent` running? set --address or ORBIT_ADDR): %w", c.base, err)
+		return nil, fmt.Errorf("cannot reach the orbit agent at %s (is `orbit agent` running? set --address or ORBIT_ADDR): %w", c.where(), err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)

@@ -37,7 +37,8 @@ func StatusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, store.ErrSnapshotTooLarge):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+	case errors.Is(err, store.ErrNoQuorum), errors.Is(err, store.ErrLeaderChanged),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

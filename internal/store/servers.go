@@ -117,19 +117,23 @@ func joinServers(members []Member, records []KV, leader uint64) []Server {
 }
 
 // leaderID is the member etcd reports as leader, 0 when there is none.
+// With an external cluster the first endpoint that answers tells.
 func (s *Store) leaderID(ctx context.Context) (uint64, error) {
 	if s.etcd != nil {
 		return uint64(s.etcd.Server.Leader()), nil
 	}
-	eps := s.client.Endpoints()
-	if len(eps) == 0 {
-		return 0, nil
+	var errs []error
+	for _, ep := range s.client.Endpoints() {
+		sr, err := s.client.Status(ctx, ep)
+		if err == nil {
+			return sr.Leader, nil
+		}
+		errs = append(errs, err)
 	}
-	sr, err := s.client.Status(ctx, eps[0])
-	if err != nil {
-		return 0, fmt.Errorf("etcd status: %w", err)
+	if len(errs) > 0 {
+		return 0, fmt.Errorf("etcd status: %w", errors.Join(errs...))
 	}
-	return sr.Leader, nil
+	return 0, nil
 }
 
 // FindServer picks the server named by id (node ID, etcd member ID in hex,
