@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/metrics/tsdb"
 	"github.com/orbit/orbit/internal/snapshot"
 )
 
@@ -93,6 +94,8 @@ type Config struct {
 	// Snapshot schedules a server's snapshots of the store (every 12h,
 	// keeping 5, in DATA_DIR/snapshots unless set otherwise).
 	Snapshot *SnapshotConfig `hcl:"snapshot,block"`
+	// Metrics sizes the per-second metrics' tiers (`metrics { ... }`).
+	Metrics *MetricsConfig `hcl:"metrics,block"`
 	// Audit is the audit log of writes and denials (default off).
 	Audit *AuditConfig `hcl:"audit,block"`
 	// NomadAddr also serves the Nomad-compatible API on this address
@@ -104,6 +107,7 @@ type Config struct {
 
 	leaseTTL      time.Duration
 	sessionTTLMin time.Duration
+	metrics       tsdb.Config      // from Metrics, by Defaults
 	snapshots     *snapshot.Config // nil: no scheduled snapshots
 	admitter      *admitter        // built from Policy by Defaults
 	set           map[string]bool  // flags given on the command line
@@ -335,6 +339,15 @@ func (c *Config) Defaults() error {
 		}
 		c.sessionTTLMin = d
 	}
+	ms, err := c.Metrics.storage()
+	if err != nil {
+		return err
+	}
+	ms.Defaults()
+	if err := ms.Validate(); err != nil {
+		return fmt.Errorf("metrics block: %w", err)
+	}
+	c.metrics = ms
 	switch c.LogLevel {
 	case "", "debug", "info", "warn", "error":
 	default:

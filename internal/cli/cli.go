@@ -37,6 +37,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"agent":      {"run an orbit agent", cmdAgent},
+		"acl":        {"bootstrap ACLs; manage tokens, policies and roles (as consul acl)", cmdACL},
 		"version":    {"print the version", cmdVersion},
 		"members":    {"list the cluster's nodes and their liveness", cmdMembers},
 		"services":   {"list registered services", cmdServices},

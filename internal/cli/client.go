@@ -130,10 +130,13 @@ func (e *apiError) Error() string {
 // hint says what to do next after a refused request, or "".
 func hint(status int, msg string) string {
 	switch {
+	case strings.Contains(msg, "ACL support disabled"):
+		return "ACLs are off on this agent: turn them on with acl { enabled = true } in its configuration."
+	case strings.Contains(msg, "ACL bootstrap no longer allowed"):
+		return "ACLs were bootstrapped already: use the management token it returned (or one made with it) via -token or ORBIT_TOKEN;\n" +
+			"to bootstrap again, write the reset index above into the acl-bootstrap-reset file of a server's data directory."
 	case status == http.StatusForbidden && strings.Contains(msg, "ACL not found"):
-		return "The token is unknown (deleted, expired or mistyped): pass another with -token or ORBIT_TOKEN."
-	case status == http.StatusForbidden && strings.Contains(msg, "ACL bootstrap"):
-		return "ACLs were bootstrapped already: use the management token it returned (or one made with it) via -token or ORBIT_TOKEN."
+		return "Either the token sent (-token, ORBIT_TOKEN) is unknown (deleted, expired or mistyped), or what was asked for does not exist: check both."
 	case status == http.StatusForbidden || status == http.StatusUnauthorized:
 		return "Pass a token that holds this permission with -token or ORBIT_TOKEN (`orbit acl token read -self` shows the token's policies)."
 	}
