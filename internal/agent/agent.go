@@ -162,6 +162,14 @@ func (a *Agent) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w (is another agent running? choose another -http-addr)", a.cfg.HTTPAddr, err)
 	}
 	a.httpAddr = apiLn.Addr().String()
+	if err := a.publishServer(ctx); err != nil {
+		apiLn.Close()
+		return err
+	}
+	if err := a.startSnapshots(life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
+	}
 	if a.cfg.Client {
 		a.health, err = health.New(health.Config{Node: a.cfg.NodeName, EnableScriptChecks: a.cfg.EnableScriptChecks,
 			Logger: a.log, Registerer: a.registry, Clock: a.clock}, a.view, a.store)

@@ -42,6 +42,17 @@ type EdgeConfig struct {
 	Strategy string `hcl:"strategy,optional"`
 }
 
+// SnapshotConfig is the agent config's `snapshot { ... }` block: the
+// scheduled snapshots a server keeps of the store.
+type SnapshotConfig struct {
+	// Interval between snapshots ("12h", the default); "off" disables them.
+	Interval string `hcl:"interval,optional"`
+	// Retain is how many snapshot files to keep (default 5).
+	Retain int `hcl:"retain,optional"`
+	// Dir holds them (default DATA_DIR/snapshots).
+	Dir string `hcl:"dir,optional"`
+}
+
 // MetricsConfig is the agent config's `metrics { ... }` block: how long
 // each tier of the per-second metrics is kept in memory.
 type MetricsConfig struct {

@@ -107,6 +107,7 @@ func (a *Agent) mounts() []api.Mount {
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: a.metrics.PrometheusHandler()},
 		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: a.metrics.NetdataHandler(kit)},
 	}
+	m = append(m, a.operatorMounts()...)
 	if a.cfg.Server && a.store.Embedded() {
 		m = append(m, api.Mount{Prefix: storeJoinPath, Resource: acl.Operator, Handler: a.storeJoinHandler()})
 	}

@@ -89,6 +89,8 @@ func openExternal(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 		AutoSyncInterval: 30 * time.Second,
 		Context:          context.WithoutCancel(ctx),
 		Logger:           nil,
+		// Room for a snapshot restore's one transaction (see Restore).
+		MaxCallSendMsgSize: maxRequestBytes,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to etcd %v: %w", eps, err)
@@ -123,6 +125,13 @@ func anyAnswers(ctx context.Context, c *clientv3.Client, eps []string) error {
 	}
 	return fmt.Errorf("no etcd endpoint answers (is a server running?): %w", errors.Join(errs...))
 }
+
+// Limits of one request to the embedded member, sized for a snapshot
+// restore (see Restore).
+const (
+	maxTxnOps       = 1 << 17
+	maxRequestBytes = 64 << 20
+)
 
 // ports are persisted so a restarted member keeps its advertised URLs.
 type ports struct {
@@ -192,6 +201,11 @@ func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, join bo
 		ec.SnapshotCount = 5000
 	}
 	ec.SnapshotCatchUpEntries = 1000
+	// A snapshot restore is one transaction (all or nothing) over the
+	// whole key space: etcd's defaults (128 operations, 1.5 MiB) are far
+	// below a real cluster's state.
+	ec.MaxTxnOps = maxTxnOps
+	ec.MaxRequestBytes = maxRequestBytes
 	ec.AutoCompactionMode = "revision"
 	ec.AutoCompactionRetention = "10000"
 	cu, _ := url.Parse("http://" + p.Client)

@@ -76,6 +76,8 @@ var allow = map[string]rule{
 	// metrics collects the node and the registry every second and answers
 	// Netdata's v1 API and Consul's and Nomad's metrics JSON.
 	"metrics":  {kind: feature, imports: list("httpkit", "metrics/procfs", "metrics/tsdb")},
+	"operator": {kind: feature, imports: list("acl", "httpkit", "store")},
+	"snapshot": {kind: feature, imports: list("acl", "httpkit", "store"), tests: list("orbittest")},
 	"nomadapi": {kind: feature, imports: list("httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
 	"pki":      {kind: feature, tests: list("orbittest", "store")},
 	"proxy":    {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
@@ -88,7 +90,7 @@ var allow = map[string]rule{
 
 	// The one place that wires everything, and the command line above it.
 	"agent": {kind: wiring, imports: list("acl", "alert", "anomaly", "api", "auditlog", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
-		"driver/rawexec", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "store", "view", "webhook", "zoneapi"),
+		"driver/rawexec", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "view", "webhook", "zoneapi"),
 		tests: list("orbittest", "orbittest/testagent")},
 	"cli": {kind: cli, imports: list("acl", "agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
 		tests: list("orbittest", "orbittest/testagent", "report/reporttest")},
