@@ -168,13 +168,21 @@ func seed(t *testing.T, a *testagent.Agent) {
 var reconciled = map[string]bool{store.FamilyJobHead: true, store.FamilyAllocs: true, store.FamilyEvals: true,
 	store.FamilyDeployments: true, store.FamilyNodeSeq: true, store.FamilyAllocStatus: true}
 
+// family is a key's family read from its text: SplitKey refuses
+// "/orbit/nodeseq/", which the scheduler writes when it stops a restored
+// allocation that names no node, and which is still the scheduler's.
+func family(key string) string {
+	fam, _, _ := strings.Cut(strings.TrimPrefix(key, store.Prefix), "/")
+	return fam
+}
+
 // state is a store's durable keys, with the values of reconciled families
 // left out.
 func state(kvs []store.KV) map[string]string {
 	out := map[string]string{}
 	for _, kv := range kvs {
 		out[kv.Key] = string(kv.Value)
-		if fam, _, _ := store.SplitKey(kv.Key); reconciled[fam] {
+		if reconciled[family(kv.Key)] {
 			out[kv.Key] = "(reconciled)"
 		}
 	}
@@ -228,7 +236,7 @@ func TestSnapshotSaveRestoreWithConsulAPI(t *testing.T) {
 		}
 	}
 	for k := range got {
-		fam, _, _ := store.SplitKey(k)
+		fam := family(k)
 		if _, ok := want[k]; !ok && k != store.NodeKey("dst") && k != store.NodeInfoKey("dst") && !reconciled[fam] {
 			t.Errorf("after restore %s is there, not in the snapshot", k)
 		}
