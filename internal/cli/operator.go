@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"net/url"
+	"os"
 	"strconv"
 	"text/tabwriter"
 
