@@ -55,6 +55,7 @@ type Agent struct {
 	identity *identity.Signer // the workload identity signer (servers)
 	alerts   *alert.Engine    // the cluster's alerts (servers)
 	metrics  *metrics.Server  // per-second metrics and Netdata's API
+	tasks    clientTasks      // the client's tasks, for metrics (set once the client starts)
 	tempDir  string
 	dataDir  string
 	nodeID   string
