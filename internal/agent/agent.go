@@ -53,6 +53,7 @@ type Agent struct {
 	zones    *zoneapi.Handler // the zone API, with DNS
 	identity *identity.Signer // the workload identity signer (servers)
 	metrics  *metrics.Server  // per-second metrics and Netdata's API
+	tasks    clientTasks      // the client's tasks, for metrics (set once the client starts)
 	tempDir  string
 	dataDir  string
 	nodeID   string

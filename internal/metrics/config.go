@@ -54,4 +54,7 @@ type Deps struct {
 	// metrics go.
 	Registry *prometheus.Registry
 	Clock    clockwork.Clock
+	// Tasks lists the node's running tasks, whose cgroups are charted
+	// (nil: none, an agent without the client role).
+	Tasks TaskLister
 }

@@ -21,6 +21,7 @@ type Server struct {
 	clock clockwork.Clock
 	db    *tsdb.DB
 	node  *nodeCollector
+	tasks *cgroupCollector
 	prom  *promCollector
 	own   *ownMetrics
 	start time.Time
@@ -40,7 +41,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: deps.Logger, reg: deps.Registry, clock: deps.Clock, db: db,
-		node: &nodeCollector{root: cfg.Root}, defined: map[string]string{}}
+		node: &nodeCollector{root: cfg.Root}, tasks: &cgroupCollector{root: cfg.Root, tasks: deps.Tasks},
+		defined: map[string]string{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -92,6 +94,9 @@ func (s *Server) Collect(now time.Time) {
 	emit := func(c tsdb.Chart, values []float64) { s.emit(sec, c, values) }
 	var errs []string
 	if err := s.node.collect(emit); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if err := s.tasks.collect(emit); err != nil {
 		errs = append(errs, err.Error())
 	}
 	if err := s.prom.collect(emit); err != nil {

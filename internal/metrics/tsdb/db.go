@@ -35,7 +35,9 @@ type Chart struct {
 	// PercentOfRow shows each dimension's rate as a percentage of the
 	// row's total (Netdata's percentage-of-incremental-row: system.cpu).
 	PercentOfRow bool
-	Dims         []Dim
+	// Labels describe what the chart is of (job, group, task, alloc_id).
+	Labels map[string]string
+	Dims   []Dim
 }
 
 // Type is the chart id's part before the first dot.
