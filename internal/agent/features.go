@@ -112,7 +112,7 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 // startMetrics starts per-second collection (every role, -dev included).
 func (a *Agent) startMetrics(run func(string, func(context.Context) error)) error {
 	var err error
-	a.metrics, err = metrics.New(metrics.Config{Storage: a.cfg.metrics, Hostname: a.cfg.NodeName, Version: Version},
+	a.metrics, err = metrics.New(metrics.Config{Storage: a.cfg.metrics, ML: a.cfg.ml, Hostname: a.cfg.NodeName, Version: Version},
 		metrics.Deps{Logger: a.log.With("component", "metrics"), Registry: a.registry, Clock: a.clock, Tasks: &a.tasks})
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
