@@ -25,6 +25,7 @@ import (
 	"github.com/orbit/orbit/internal/health"
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
+	"github.com/orbit/orbit/internal/metrics"
 	"github.com/orbit/orbit/internal/nomadapi"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
@@ -51,6 +52,8 @@ type Agent struct {
 	dns      *dns.Server
 	zones    *zoneapi.Handler // the zone API, with DNS
 	identity *identity.Signer // the workload identity signer (servers)
+	metrics  *metrics.Server  // per-second metrics and Netdata's API
+	tasks    clientTasks      // the client's tasks, for metrics (set once the client starts)
 	tempDir  string
 	dataDir  string
 	nodeID   string
@@ -158,6 +161,14 @@ func (a *Agent) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w (is another agent running? choose another -http-addr)", a.cfg.HTTPAddr, err)
 	}
 	a.httpAddr = apiLn.Addr().String()
+	if err := a.publishServer(ctx); err != nil {
+		apiLn.Close()
+		return err
+	}
+	if err := a.startSnapshots(life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
+	}
 	if a.cfg.Client {
 		a.health, err = health.New(health.Config{Node: a.cfg.NodeName, EnableScriptChecks: a.cfg.EnableScriptChecks,
 			Logger: a.log, Registerer: a.registry, Clock: a.clock}, a.view, a.store)
@@ -165,6 +176,10 @@ func (a *Agent) Run(ctx context.Context) error {
 			return fmt.Errorf("health: %w", err)
 		}
 		life.run(workers, "health", a.health.Run)
+	}
+	if err := a.startMetrics(life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
 	}
 	if err := a.startIdentity(ctx, life.runner(workers)); err != nil {
 		apiLn.Close()

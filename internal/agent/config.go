@@ -14,6 +14,9 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/anomaly"
+	"github.com/orbit/orbit/internal/metrics/tsdb"
+	"github.com/orbit/orbit/internal/snapshot"
 )
 
 // Config is the agent's configuration. The zero value of each field is
@@ -89,6 +92,11 @@ type Config struct {
 	// EdgeCfg tunes the edge load balancer (certificates, panic threshold,
 	// access log, balancing strategy).
 	EdgeCfg *EdgeConfig `hcl:"edge_config,block"`
+	// Snapshot schedules a server's snapshots of the store (every 12h,
+	// keeping 5, in DATA_DIR/snapshots unless set otherwise).
+	Snapshot *SnapshotConfig `hcl:"snapshot,block"`
+	// Metrics sizes the per-second metrics' tiers (`metrics { ... }`).
+	Metrics *MetricsConfig `hcl:"metrics,block"`
 	// Audit is the audit log of writes and denials (default off).
 	Audit *AuditConfig `hcl:"audit,block"`
 	// NomadAddr also serves the Nomad-compatible API on this address
@@ -100,8 +108,11 @@ type Config struct {
 
 	leaseTTL      time.Duration
 	sessionTTLMin time.Duration
-	admitter      *admitter       // built from Policy by Defaults
-	set           map[string]bool // flags given on the command line
+	metrics       tsdb.Config      // from Metrics, by Defaults
+	ml            anomaly.Config   // from Metrics.ML, by Defaults
+	snapshots     *snapshot.Config // nil: no scheduled snapshots
+	admitter      *admitter        // built from Policy by Defaults
+	set           map[string]bool  // flags given on the command line
 }
 
 // ParseFlags reads the agent's flags (-x and --x) from args, and the HCL file
@@ -330,6 +341,15 @@ func (c *Config) Defaults() error {
 		}
 		c.sessionTTLMin = d
 	}
+	ms, ml, err := c.Metrics.storage()
+	if err != nil {
+		return err
+	}
+	ms.Defaults()
+	if err := ms.Validate(); err != nil {
+		return fmt.Errorf("metrics block: %w", err)
+	}
+	c.metrics, c.ml = ms, ml
 	switch c.LogLevel {
 	case "", "debug", "info", "warn", "error":
 	default:
@@ -342,6 +362,9 @@ func (c *Config) Defaults() error {
 		return errors.New("-servers joins as a client; a further server joins with -retry-join: drop -server or use -retry-join")
 	}
 	if err := c.serversDefaults(); err != nil {
+		return err
+	}
+	if err := c.snapshotDefaults(); err != nil {
 		return err
 	}
 	if _, _, err := c.Audit.auditConfig(c.DataDir); err != nil {
@@ -384,6 +407,38 @@ func (c *Config) serversDefaults() error {
 	if c.StoreClientAddr == "" {
 		c.StoreClientAddr = net.JoinHostPort(c.BindAddr, "8301")
 	}
+	return nil
+}
+
+// snapshotDefaults schedules a server's snapshots: on by default except in
+// dev mode (whose data dir is temporary) unless a snapshot block asks.
+func (c *Config) snapshotDefaults() error {
+	c.snapshots = nil
+	sc := c.Snapshot
+	if !c.Server || (sc == nil && c.Dev) {
+		return nil
+	}
+	if sc == nil {
+		sc = &SnapshotConfig{}
+	}
+	if sc.Interval == "off" {
+		return nil
+	}
+	cfg := snapshot.Config{Dir: sc.Dir, Retain: sc.Retain}
+	if sc.Interval != "" {
+		d, err := time.ParseDuration(sc.Interval)
+		if err != nil {
+			return fmt.Errorf("snapshot interval %q: want a duration such as \"12h\", or \"off\"", sc.Interval)
+		}
+		cfg.Interval = d
+	}
+	if cfg.Dir == "" {
+		cfg.Dir = "snapshots" // under the data dir, resolved when it is known
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	c.snapshots = &cfg
 	return nil
 }
 

@@ -6,14 +6,16 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"sort"
+	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/api"
+	"github.com/orbit/orbit/internal/client"
 	"github.com/orbit/orbit/internal/dns"
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
+	"github.com/orbit/orbit/internal/metrics"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
 	"github.com/orbit/orbit/internal/routefeed"
@@ -85,13 +87,52 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	return nil
 }
 
+// startMetrics starts per-second collection (every role, -dev included).
+func (a *Agent) startMetrics(run func(string, func(context.Context) error)) error {
+	var err error
+	a.metrics, err = metrics.New(metrics.Config{Storage: a.cfg.metrics, ML: a.cfg.ml, Hostname: a.cfg.NodeName, Version: Version},
+		metrics.Deps{Logger: a.log.With("component", "metrics"), Registry: a.registry, Clock: a.clock, Tasks: &a.tasks})
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	run("metrics", a.metrics.Run)
+	return nil
+}
+
+// clientTasks lists the client's running tasks for metrics; the client
+// starts after metrics, so it is set then.
+type clientTasks struct{ c atomic.Pointer[client.Client] }
+
+func (t *clientTasks) set(c *client.Client) { t.c.Store(c) }
+
+// RunningTasks implements metrics.TaskLister.
+func (t *clientTasks) RunningTasks() []metrics.Task {
+	c := t.c.Load()
+	if c == nil {
+		return nil
+	}
+	rts := c.RunningTasks()
+	out := make([]metrics.Task, len(rts))
+	for i, rt := range rts {
+		out[i] = metrics.Task{AllocID: rt.AllocID, Job: rt.Job, Group: rt.Group, Task: rt.Task,
+			Driver: rt.Handle.Driver, PID: rt.Handle.PID, ContainerID: rt.Handle.ContainerID}
+	}
+	return out
+}
+
+var _ metrics.TaskLister = (*clientTasks)(nil)
+
 // mounts are the handlers other features serve on the API listener.
 func (a *Agent) mounts() []api.Mount {
-	metrics := promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{})
+	kit := httpkit.New(a.log.With("component", "metrics"), a.cfg.Authorizer, a.clock)
+	gm := a.metrics.GoMetricsHandler(kit)
 	m := []api.Mount{
-		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: metrics},
-		{Prefix: "/metrics", Resource: acl.Agent, Handler: metrics},
+		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: gm},
+		{Prefix: "/v1/metrics", Resource: acl.Agent, Handler: gm},
+		{Prefix: "/metrics", Resource: acl.Agent, Handler: a.metrics.PrometheusHandler()},
+		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: a.metrics.NetdataHandler(kit)},
 	}
+	m = append(m, a.operatorMounts()...)
 	if a.cfg.Server && a.store.Embedded() {
 		m = append(m, api.Mount{Prefix: storeJoinPath, Resource: acl.Operator, Handler: a.storeJoinHandler()})
 	}

@@ -50,6 +50,7 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 		if err != nil {
 			return fmt.Errorf("client: %w", err)
 		}
+		a.tasks.set(a.client)
 		run("client", a.client.Run)
 	}
 	nc := nomadapi.Config{NodeName: a.cfg.NodeName, Datacenter: a.cfg.Datacenter, Admitter: a.cfg.admitter,
@@ -97,13 +98,13 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 	a.nomadAddr = ln.Addr()
 	log := a.log.With("component", "nomadapi")
 	kit := httpkit.New(log, a.cfg.Authorizer, a.clock)
-	var h http.Handler = kit.Guard(acl.Job, a.nomad)
+	mux := http.NewServeMux()
+	mux.Handle("/", kit.Guard(acl.Job, a.nomad))
+	mux.Handle("/v1/metrics", kit.Guard(acl.Agent, a.metrics.GoMetricsHandler(kit)))
 	if a.identity != nil {
-		mux := http.NewServeMux()
 		mux.Handle(identity.WellKnownPrefix, a.identity.Handler())
-		mux.Handle("/", h)
-		h = mux
 	}
+	var h http.Handler = mux
 	run("nomad-api", func(ctx context.Context) error { return httpkit.Serve(ctx, "nomad-api", ln, h, log, a.audit) })
 	return nil
 }

@@ -49,6 +49,8 @@ func commands() map[string]command {
 		"deployment": {"inspect deployments and promote their canaries", cmdDeployment},
 		"node":       {"list the client nodes", cmdNode},
 		"lock":       {"run a command while holding a KV lock (as consul lock)", cmdLock},
+		"operator":   {"list and remove the servers of the store cluster (operator raft)", cmdOperator},
+		"snapshot":   {"save and restore the whole state (snapshot save|restore FILE)", cmdSnapshot},
 	}
 }
 

@@ -26,7 +26,14 @@ type apiClient struct {
 // addressFlags registers --address and --token on fs and returns a
 // constructor for the client once flags are parsed.
 func addressFlags(fs *flag.FlagSet, e *Env) func() *apiClient {
-	addr := fs.String("address", "", "agent API `addresses`, comma-separated: the CLI fails over between them (default $ORBIT_ADDR or "+DefaultAddress+")")
+	return addressFlagsAs(fs, e, "address")
+}
+
+// addressFlagsAs is addressFlags with the agent's address flag named name,
+// for commands whose own -address means something else (Consul's CLI
+// calls it -http-addr).
+func addressFlagsAs(fs *flag.FlagSet, e *Env, name string) func() *apiClient {
+	addr := fs.String(name, "", "agent API `addresses`, comma-separated: the CLI fails over between them (default $ORBIT_ADDR or "+DefaultAddress+")")
 	token := fs.String("token", "", "ACL token (default $ORBIT_TOKEN, $CONSUL_HTTP_TOKEN, $NOMAD_TOKEN)")
 	return func() *apiClient {
 		return newAPIClient(first(*addr, e.Address, e.Getenv("ORBIT_ADDR"), DefaultAddress), resolveToken(*token, e))

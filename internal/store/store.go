@@ -46,8 +46,12 @@ type Config struct {
 	// through it (as a learner, promoted once caught up) instead of forming
 	// a one-member cluster. A member whose data directory holds a WAL
 	// restarts into the cluster it belongs to and ignores Join.
-	Join   Joiner
-	Logger *slog.Logger
+	Join Joiner
+	// ForceNewCluster restarts the member in DataDir as the only member of
+	// a new cluster that keeps its data (etcd's --force-new-cluster): the
+	// recovery of a cluster that lost its quorum for good. See ResetCluster.
+	ForceNewCluster bool
+	Logger          *slog.Logger
 }
 
 // Store is an open connection to etcd, embedded or external.
@@ -89,6 +93,8 @@ func openExternal(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 		AutoSyncInterval: 30 * time.Second,
 		Context:          context.WithoutCancel(ctx),
 		Logger:           nil,
+		// Room for a snapshot restore's one transaction (see Restore).
+		MaxCallSendMsgSize: maxRequestBytes,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to etcd %v: %w", eps, err)
@@ -124,6 +130,13 @@ func anyAnswers(ctx context.Context, c *clientv3.Client, eps []string) error {
 	return fmt.Errorf("no etcd endpoint answers (is a server running?): %w", errors.Join(errs...))
 }
 
+// Limits of one request to the embedded member, sized for a snapshot
+// restore (see Restore).
+const (
+	maxTxnOps       = 1 << 17
+	maxRequestBytes = 64 << 20
+)
+
 // ports are persisted so a restarted member keeps its advertised URLs.
 type ports struct {
 	Client string `json:"client"`
@@ -146,6 +159,9 @@ func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 	file := portsFile(cfg)
 	_, statErr := os.Stat(file)
 	restart := hasWAL(dir)
+	if cfg.ForceNewCluster && !restart {
+		return nil, fmt.Errorf("%w: no store member in %s", ErrNothingToReset, dir)
+	}
 	join := cfg.Join != nil && !restart
 	picked := errors.Is(statErr, fs.ErrNotExist) && cfg.ClientAddr == "" && cfg.PeerAddr == "" && !join
 	for attempt := 1; ; attempt++ {
@@ -192,6 +208,11 @@ func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, join bo
 		ec.SnapshotCount = 5000
 	}
 	ec.SnapshotCatchUpEntries = 1000
+	// A snapshot restore is one transaction (all or nothing) over the
+	// whole key space: etcd's defaults (128 operations, 1.5 MiB) are far
+	// below a real cluster's state.
+	ec.MaxTxnOps = maxTxnOps
+	ec.MaxRequestBytes = maxRequestBytes
 	ec.AutoCompactionMode = "revision"
 	ec.AutoCompactionRetention = "10000"
 	cu, _ := url.Parse("http://" + p.Client)
@@ -201,6 +222,7 @@ func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, join bo
 	ec.ListenPeerUrls = []url.URL{*pu}
 	ec.AdvertisePeerUrls = []url.URL{advertised(*pu, cfg.AdvertiseHost)}
 	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
+	ec.ForceNewCluster = cfg.ForceNewCluster
 	if join {
 		peerURL := ec.AdvertisePeerUrls[0].String()
 		initial, err := joinCluster(ctx, cfg.Join, ec.Name, peerURL, log)

@@ -42,6 +42,7 @@ func TestMain(m *testing.M) {
 type server struct {
 	name, dir, http, peer, client string
 	join                          string // -retry-join, "" for the first
+	bin                           string // the command; "" is orbitBin
 	proc                          *orbittest.Process
 }
 
@@ -68,7 +69,11 @@ func (s *server) start(t *testing.T, expect int) func() {
 	if s.join != "" {
 		args = append(args, "-retry-join", s.join)
 	}
-	wait := orbittest.StartAgentProcessAsync(t, orbitBin, args...)
+	bin := s.bin
+	if bin == "" {
+		bin = orbitBin
+	}
+	wait := orbittest.StartAgentProcessAsync(t, bin, args...)
 	return func() { s.proc = wait() }
 }
 
@@ -102,8 +107,7 @@ func schedulerLeads(s *server) bool {
 	if s.proc == nil {
 		return false
 	}
-	c := &http.Client{Timeout: 2 * time.Second}
-	resp, err := c.Get(s.url() + "/metrics")
+	resp, err := httpClient.Get(s.url() + "/metrics")
 	if err != nil {
 		return false
 	}
@@ -212,14 +216,17 @@ func call(t *testing.T, method, url, body string) (int, string) {
 	return code, b
 }
 
+// httpClient reaches the servers, in their network namespaces when they
+// run in one.
+var httpClient = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: dialContext}}
+
 // do sends one request with a short timeout.
 func do(method, url, body string) (int, http.Header, string, error) {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		return 0, nil, "", err
 	}
-	c := &http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		return 0, nil, "", err
 	}

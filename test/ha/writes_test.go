@@ -15,7 +15,7 @@ import (
 )
 
 // storeLeader is the server whose etcd member leads, as /v1/status/leader
-// tells (the leader's peer address).
+// tells (the leader's API address).
 func storeLeader(t *testing.T, ss []*server) *server {
 	t.Helper()
 	var leader *server
@@ -30,7 +30,7 @@ func storeLeader(t *testing.T, ss []*server) *server {
 				continue
 			}
 			for _, c := range ss {
-				if addr != "" && (addr == c.peer || strings.HasSuffix(c.peer, ":"+portOf(addr))) {
+				if addr != "" && addr == c.http {
 					leader = c
 					return true
 				}
@@ -39,11 +39,6 @@ func storeLeader(t *testing.T, ss []*server) *server {
 		return false
 	})
 	return leader
-}
-
-func portOf(addr string) string {
-	i := strings.LastIndex(addr, ":")
-	return addr[i+1:]
 }
 
 // ack is an acknowledged write.
