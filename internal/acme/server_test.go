@@ -89,7 +89,7 @@ func (e *env) resolver(ch string) Resolver {
 func (e *env) manager(t *testing.T, files Files, r Resolver) *Manager {
 	t.Helper()
 	m, err := New(Config{Resolvers: []Resolver{r}, HTTPAddr: e.web.Addr().String(), TLSAddr: e.tls.Addr().String(),
-		DNSServers: []string{e.dnsAddr}, LockTTL: 2 * time.Second, DNSPropagationTimeout: 30 * time.Second},
+		DNSServers: []string{e.dnsAddr}, DNSPropagationTimeout: 30 * time.Second},
 		Deps{Files: files, Zones: e.st, Logger: orbittest.Logger(t), Registry: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
