@@ -40,6 +40,42 @@ type EdgeConfig struct {
 	AccessLog bool `hcl:"access_log,optional"`
 	// Strategy is p2c (default) or wrr.
 	Strategy string `hcl:"strategy,optional"`
+	// Resolvers are certificate resolvers by name, as Traefik's
+	// certificatesResolvers: routers pick one with tls.certresolver.
+	Resolvers []ResolverConfig `hcl:"certificate_resolver,block"`
+	// EntryPoints set per-entry-point behaviour (redirect, HSTS).
+	EntryPoints []EntryPointConfig `hcl:"entrypoint,block"`
+}
+
+// ResolverConfig is `certificate_resolver "NAME" { acme { ... } }`.
+type ResolverConfig struct {
+	Name string      `hcl:"name,label"`
+	ACME *ACMEConfig `hcl:"acme,block"`
+}
+
+// ACMEConfig is a resolver's ACME account and challenge.
+type ACMEConfig struct {
+	// Email is the account's contact.
+	Email string `hcl:"email,optional"`
+	// CAServer is the directory URL (default Let's Encrypt's production).
+	CAServer string `hcl:"ca_server,optional"`
+	// CARoot is a PEM file of roots to trust for CAServer's HTTPS.
+	CARoot string `hcl:"ca_root,optional"`
+	// Challenge is http-01 (default), tls-alpn-01 or dns-01.
+	Challenge string `hcl:"challenge,optional"`
+	// KeyType is ec256 (default), ec384, rsa2048, rsa4096 or ed25519.
+	KeyType string `hcl:"key_type,optional"`
+}
+
+// EntryPointConfig is `entrypoint "NAME" { ... }` in edge_config.
+type EntryPointConfig struct {
+	Name string `hcl:"name,label"`
+	// RedirectTo redirects every request on this (plain) entry point to
+	// https on the named TLS entry point, except ACME challenges.
+	RedirectTo string `hcl:"redirect_to,optional"`
+	// HSTS is a duration ("8760h"): a TLS entry point's answers carry
+	// Strict-Transport-Security with that max-age.
+	HSTS string `hcl:"hsts,optional"`
 }
 
 // SnapshotConfig is the agent config's `snapshot { ... }` block: the
@@ -64,11 +100,13 @@ type MetricsConfig struct {
 	ML *anomaly.Block `hcl:"ml,block"`
 }
 
-// storage parses the retention settings into the store's configuration.
-func (m *MetricsConfig) storage() (tsdb.Config, error) {
+// storage parses the retention settings into the store's configuration
+// and the ml block into anomaly detection's.
+func (m *MetricsConfig) storage() (tsdb.Config, anomaly.Config, error) {
 	var c tsdb.Config
 	if m == nil {
-		return c, nil
+		ml, err := (*anomaly.Block)(nil).Config()
+		return c, ml, err
 	}
 	for _, t := range []struct {
 		name, v string
@@ -79,14 +117,15 @@ func (m *MetricsConfig) storage() (tsdb.Config, error) {
 		}
 		d, err := time.ParseDuration(t.v)
 		if err != nil || d <= 0 {
-			return c, fmt.Errorf("metrics %s %q: want a duration such as \"1h\"", t.name, t.v)
+			return c, anomaly.Config{}, fmt.Errorf("metrics %s %q: want a duration such as \"1h\"", t.name, t.v)
 		}
 		*t.dst = d
 	}
-	if _, err := m.ML.Config(); err != nil {
-		return c, fmt.Errorf("metrics: %w", err)
+	ml, err := m.ML.Config()
+	if err != nil {
+		return c, ml, fmt.Errorf("metrics: %w", err)
 	}
-	return c, nil
+	return c, ml, nil
 }
 
 // CertConfig names a certificate and its key.

@@ -75,7 +75,7 @@ var allow = map[string]rule{
 	"identity": {kind: feature, imports: list("httpkit")},
 	// metrics collects the node and the registry every second and answers
 	// Netdata's v1 API and Consul's and Nomad's metrics JSON.
-	"metrics":  {kind: feature, imports: list("httpkit", "metrics/procfs", "metrics/tsdb")},
+	"metrics":  {kind: feature, imports: list("anomaly", "httpkit", "metrics/procfs", "metrics/tsdb")},
 	"operator": {kind: feature, imports: list("acl", "httpkit", "store")},
 	"snapshot": {kind: feature, imports: list("acl", "httpkit", "store"), tests: list("orbittest")},
 	"nomadapi": {kind: feature, imports: list("httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
@@ -89,7 +89,7 @@ var allow = map[string]rule{
 	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
 
 	// The one place that wires everything, and the command line above it.
-	"agent": {kind: wiring, imports: list("acl", "anomaly", "api", "auditlog", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
+	"agent": {kind: wiring, imports: list("acl", "acme", "anomaly", "api", "auditlog", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
 		"driver/rawexec", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "view", "zoneapi"),
 		tests: list("orbittest", "orbittest/testagent")},
 	"cli": {kind: cli, imports: list("acl", "agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
