@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/orbit/orbit/internal/alert"
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/client"
@@ -52,6 +53,7 @@ type Agent struct {
 	dns      *dns.Server
 	zones    *zoneapi.Handler // the zone API, with DNS
 	identity *identity.Signer // the workload identity signer (servers)
+	alerts   *alert.Engine    // the cluster's alerts (servers)
 	metrics  *metrics.Server  // per-second metrics and Netdata's API
 	tasks    clientTasks      // the client's tasks, for metrics (set once the client starts)
 	tempDir  string
@@ -186,6 +188,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	if err := a.startFeatures(ctx, life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
+	}
+	if err := a.startAlerts(life.runner(workers)); err != nil {
 		apiLn.Close()
 		return err
 	}
