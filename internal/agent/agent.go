@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -53,7 +54,7 @@ type Agent struct {
 	dns      *dns.Server
 	zones    *zoneapi.Handler // the zone API, with DNS
 	identity *identity.Signer // the workload identity signer (servers)
-	alerts   *alert.Engine    // the cluster's alerts (servers)
+	alerts   *alert.Engine    // this node's alerts, and the cluster's while it leads
 	metrics  *metrics.Server  // per-second metrics and Netdata's API
 	tasks    clientTasks      // the client's tasks, for metrics (set once the client starts)
 	tempDir  string
@@ -68,6 +69,10 @@ type Agent struct {
 
 	// audit records every listener's writes and denials (zero: off).
 	audit httpkit.Audit
+
+	// alertsLeader: this server leads the alerts election and evaluates
+	// the cluster's alerts (set by leadAlerts, read by evaluateAlerts).
+	alertsLeader atomic.Bool
 
 	// clock is the one clock every component tells time and waits with.
 	clock clockwork.Clock
