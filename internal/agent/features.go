@@ -158,11 +158,13 @@ func (a *Agent) alarmSource() metrics.AlarmSource {
 func (a *Agent) mounts() []api.Mount {
 	kit := httpkit.New(a.log.With("component", "metrics"), a.cfg.Authorizer, a.clock)
 	gm := a.metrics.GoMetricsHandler(kit)
+	nd := a.metrics.NetdataHandler(kit, a.alarmSource())
 	m := []api.Mount{
 		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/v1/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: a.metrics.PrometheusHandler()},
-		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: a.metrics.NetdataHandler(kit, a.alarmSource())},
+		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: nd},
+		{Prefix: metrics.HostPrefix, Resource: acl.Agent, Handler: a.metrics.HostHandler(kit, nd)},
 	}
 	m = append(m, a.operatorMounts()...)
 	if a.cfg.Server && a.store.Embedded() {
