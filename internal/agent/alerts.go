@@ -136,6 +136,7 @@ func (a *Agent) evaluateAlerts(ctx context.Context, eng *alert.Engine, n *webhoo
 		if a.alertsLeader.Load() {
 			c := alertInput(a.view)
 			in.Nodes, in.Services, in.Checks = c.Nodes, c.Services, c.Checks
+			in.Certificates = a.edgeCertificates()
 		}
 		for _, ev := range eng.Evaluate(a.clock.Now(), in) {
 			log.Warn("alert", "kind", ev.Kind, "alert", ev.Key.ID(), "node", ev.Key.Node, "summary", ev.Summary)
@@ -147,6 +148,23 @@ func (a *Agent) evaluateAlerts(ctx context.Context, eng *alert.Engine, n *webhoo
 		case <-a.clock.After(eng.Config().Every):
 		}
 	}
+}
+
+// edgeCertificates are the certificates this agent's edge serves, for the
+// certificate expiry rule (evaluated by the alerts leader only: the ACME
+// certificates are the same on every edge node). Without the edge role
+// there are none.
+func (a *Agent) edgeCertificates() []alert.Certificate {
+	if a.proxy == nil {
+		return nil
+	}
+	var out []alert.Certificate
+	for _, c := range a.proxy.Certificates() {
+		if !c.NotAfter.IsZero() {
+			out = append(out, alert.Certificate{Name: c.Name, NotAfter: c.NotAfter})
+		}
+	}
+	return out
 }
 
 // nodeAlertInput is what the node's own metrics say for the rules: its

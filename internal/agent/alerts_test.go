@@ -14,6 +14,7 @@ import (
 
 	"github.com/orbit/orbit/internal/alert"
 	"github.com/orbit/orbit/internal/metrics/tsdb"
+	"github.com/orbit/orbit/internal/orbittest"
 	"github.com/orbit/orbit/internal/webhook"
 )
 
@@ -80,6 +81,37 @@ func TestAlertDeliveredAndResolved(t *testing.T) {
 	}
 	if len(entries) != 2 || entries[0].Status != "CLEAR" || entries[1].Status != "CRITICAL" || !entries[1].Processed || entries[1].ExecFailed {
 		t.Errorf("alert log for web: %+v", entries)
+	}
+}
+
+// TestCertificateExpiryAlert: a certificate the edge serves that expires
+// within the alert's window raises a critical notice.
+func TestCertificateExpiryAlert(t *testing.T) {
+	got := make(chan webhook.Message, 16)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m webhook.Message
+		json.NewDecoder(r.Body).Decode(&m)
+		got <- m
+	}))
+	defer recv.Close()
+	cf, kf := orbittest.WriteCert(t, "soon.lab.test", 2*24*time.Hour)
+	startAgent(t, &Config{Dev: true, DataDir: t.TempDir(), NodeName: "node1", HTTPAddr: "127.0.0.1:0", DNSAddr: "off",
+		LeaseTTL: "2s", EntryPoints: map[string]string{"web": "127.0.0.1:0", "websecure": "127.0.0.1:0"},
+		EdgeCfg: &EdgeConfig{Certificates: []CertConfig{{CertFile: cf, KeyFile: kf}}},
+		Alerts:  &AlertsConfig{Every: "100ms", Webhooks: []webhook.Hook{{Name: "test", URL: recv.URL}}}})
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case m := <-got:
+			if m.Alert == "certificate_expiry" && m.Chart == "orbit.cert_soon.lab.test" {
+				if m.Kind != alert.KindCritical {
+					t.Errorf("notice %+v, want critical", m)
+				}
+				return
+			}
+		case <-timeout:
+			t.Fatal("no certificate_expiry notice in 30s")
+		}
 	}
 }
 
