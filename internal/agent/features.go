@@ -146,6 +146,15 @@ func (t *clientTasks) RunningTasks() []metrics.Task {
 
 var _ metrics.TaskLister = (*clientTasks)(nil)
 
+// alarmSource is the alert engine for Netdata's alarms API (nil when the
+// alerts did not start).
+func (a *Agent) alarmSource() metrics.AlarmSource {
+	if a.alerts == nil {
+		return nil
+	}
+	return a.alerts
+}
+
 // mounts are the handlers other features serve on the API listener.
 func (a *Agent) mounts() []api.Mount {
 	kit := httpkit.New(a.log.With("component", "metrics"), a.cfg.Authorizer, a.clock)
@@ -154,7 +163,7 @@ func (a *Agent) mounts() []api.Mount {
 		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/v1/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: a.metrics.PrometheusHandler()},
-		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: a.metrics.NetdataHandler(kit)},
+		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: a.metrics.NetdataHandler(kit, a.alarmSource())},
 	}
 	m = append(m, a.operatorMounts()...)
 	if a.cfg.Server && a.store.Embedded() {

@@ -35,7 +35,7 @@ func newTestServer(t *testing.T, root string, n int) (*Server, *httptest.Server,
 	}
 	kit := httpkit.New(nil, nil, clock)
 	mux := http.NewServeMux()
-	mux.Handle(NetdataPrefix, s.NetdataHandler(kit))
+	mux.Handle(NetdataPrefix, s.NetdataHandler(kit, nil))
 	mux.Handle("/v1/agent/metrics", s.GoMetricsHandler(kit))
 	mux.Handle("/v1/metrics", s.GoMetricsHandler(kit))
 	mux.Handle("/metrics", s.PrometheusHandler())
