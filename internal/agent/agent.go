@@ -236,7 +236,7 @@ func (a *Agent) storeDesc() string {
 	if a.store.Embedded() {
 		return "embedded " + a.store.ClientURL()
 	}
-	return "external " + a.cfg.Store
+	return "external " + strings.Join(a.store.Endpoints(), ",")
 }
 
 func (a *Agent) openStore(ctx context.Context) error {

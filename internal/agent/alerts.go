@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"time"
 
@@ -135,7 +136,7 @@ func (a *Agent) evaluateAlerts(ctx context.Context, eng *alert.Engine, n *webhoo
 		}
 		if a.alertsLeader.Load() {
 			c := alertInput(a.view)
-			in.Nodes, in.Services, in.Checks = c.Nodes, c.Services, c.Checks
+			in.Nodes, in.Services, in.Checks, in.Allocations = c.Nodes, c.Services, c.Checks, c.Allocations
 			in.Certificates = a.edgeCertificates()
 		}
 		for _, ev := range eng.Evaluate(a.clock.Now(), in) {
@@ -226,7 +227,9 @@ func nodeAlertInput(node string, db *tsdb.DB) alert.Input {
 
 // alertInput is what the view knows for the rules: agent nodes and their
 // liveness, services and how many instances pass, checks and whether they
-// are critical (the liveness check is node_down's business).
+// are critical (the liveness check is node_down's business), and the tasks
+// of running allocations with their restarts and OOM kills (from the task
+// events the client keeps).
 func alertInput(v *view.View) alert.Input {
 	var in alert.Input
 	for _, nd := range v.Nodes() {
@@ -250,6 +253,29 @@ func alertInput(v *view.View) alert.Input {
 		}
 		in.Checks = append(in.Checks, alert.Check{Node: c.Node, ID: c.CheckID, Name: c.Name, Service: c.ServiceName,
 			Critical: c.Status == catalog.Critical})
+	}
+	for _, as := range v.Allocs() {
+		al, st := as.Alloc.V, as.Status.V
+		if al == nil || st == nil || st.Terminal() || al.Lost {
+			continue
+		}
+		tasks := make([]string, 0, len(st.TaskStates))
+		for name := range st.TaskStates {
+			tasks = append(tasks, name)
+		}
+		sort.Strings(tasks)
+		for _, name := range tasks {
+			a := alert.Allocation{ID: al.ID, Node: al.Node, Job: al.JobID, Group: al.TaskGroup, Task: name}
+			for _, e := range st.TaskStates[name].Events {
+				if e.Type == "Restarting" {
+					a.Restarts = append(a.Restarts, e.Time)
+				}
+				if e.OOM {
+					a.OOMKilled = e.Time
+				}
+			}
+			in.Allocations = append(in.Allocations, a)
+		}
 	}
 	return in
 }

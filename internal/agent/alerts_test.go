@@ -13,8 +13,10 @@ import (
 	consul "github.com/hashicorp/consul/api"
 
 	"github.com/orbit/orbit/internal/alert"
+	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/metrics/tsdb"
 	"github.com/orbit/orbit/internal/orbittest"
+	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/webhook"
 )
 
@@ -226,5 +228,59 @@ func TestNodeAlertInput(t *testing.T) {
 	}
 	if len(in.Disks) != 2 || in.Disks[0].Mount != "/" || in.Memory[0].AvailablePercent != 3 {
 		t.Errorf("input %+v", in)
+	}
+}
+
+// The cluster's input carries each running task's restarts and OOM kills
+// from the task events its client stored; finished and lost allocations
+// are left out.
+func TestAlertInputAllocations(t *testing.T) {
+	st := orbittest.NewStore(t)
+	v := orbittest.NewView(t, st)
+	ctx := t.Context()
+	now := time.Now().Truncate(time.Second)
+	put := func(a job.Allocation, s job.AllocStatus) {
+		b, _ := json.Marshal(a)
+		if _, _, err := st.Txn(ctx, nil, []store.Op{store.Put(store.AllocKey(a.ID), b)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.PutAllocStatus(ctx, &s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restarting := func(ago ...time.Duration) []job.TaskEvent {
+		var evs []job.TaskEvent
+		for _, d := range ago {
+			evs = append(evs, job.TaskEvent{Type: "Terminated", Time: now.Add(-d - time.Second), ExitCode: 1},
+				job.TaskEvent{Type: "Restarting", Time: now.Add(-d)})
+		}
+		return evs
+	}
+	put(job.Allocation{ID: "a1", Node: "n1", JobID: "web", TaskGroup: "g"}, job.AllocStatus{ID: "a1", Node: "n1", ClientStatus: "running",
+		TaskStates: map[string]*job.TaskState{
+			"server":  {State: "running", Events: restarting(3*time.Minute, 2*time.Minute, time.Minute)},
+			"sidecar": {State: "running", Events: []job.TaskEvent{{Type: "Terminated", Time: now.Add(-time.Minute), OOM: true}}},
+		}})
+	put(job.Allocation{ID: "a2", Node: "n1", JobID: "old", TaskGroup: "g"}, job.AllocStatus{ID: "a2", Node: "n1", ClientStatus: "failed",
+		TaskStates: map[string]*job.TaskState{"t": {State: "dead", Events: restarting(time.Minute, time.Minute, time.Minute)}}})
+	put(job.Allocation{ID: "a3", Node: "gone", JobID: "web", TaskGroup: "g", Lost: true}, job.AllocStatus{ID: "a3", Node: "gone", ClientStatus: "running",
+		TaskStates: map[string]*job.TaskState{"t": {State: "running"}}})
+
+	var in alert.Input
+	orbittest.Eventually(t, 10*time.Second, "the allocations in the view", func() bool {
+		return len(v.Allocs()) == 3
+	})
+	in = alertInput(v)
+	if len(in.Allocations) != 2 {
+		t.Fatalf("allocation input %+v, want a1's two tasks", in.Allocations)
+	}
+	crit := map[string]bool{}
+	for _, f := range alert.Rules(alert.Config{}.WithDefaults(), in, now) {
+		if f.Critical {
+			crit[f.Key.ID()] = true
+		}
+	}
+	if !crit["orbit.alloc_a1_server.alloc_restart_loop"] || !crit["orbit.alloc_a1_sidecar.alloc_oom_killed"] || len(crit) != 2 {
+		t.Errorf("critical alerts %v, want a1's server restart loop and its sidecar's OOM kill", crit)
 	}
 }
