@@ -11,6 +11,7 @@ import (
 	"github.com/orbit/orbit/internal/alert"
 	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/metrics/tsdb"
+	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/view"
 	"github.com/orbit/orbit/internal/webhook"
 )
@@ -134,6 +135,7 @@ func (a *Agent) evaluateAlerts(ctx context.Context, eng *alert.Engine, n *webhoo
 		if a.metrics != nil {
 			in = nodeAlertInput(a.cfg.NodeName, a.metrics.DB())
 		}
+		in.Etcd = etcdAlertInput(a.cfg.NodeName, a.store)
 		if a.alertsLeader.Load() {
 			c := alertInput(a.view)
 			in.Nodes, in.Services, in.Checks, in.Allocations = c.Nodes, c.Services, c.Checks, c.Allocations
@@ -223,6 +225,23 @@ func nodeAlertInput(node string, db *tsdb.DB) alert.Input {
 		in.Anomaly = append(in.Anomaly, alert.NodeAnomaly{Node: node, Rate: r[0]})
 	}
 	return in
+}
+
+// dbUsage is the store member's database size and quota (*store.Store).
+type dbUsage interface {
+	DBUsage() (size, quota int64, ok bool)
+}
+
+var _ dbUsage = (*store.Store)(nil)
+
+// etcdAlertInput is this node's embedded store member's database against
+// its quota (nothing for an external cluster).
+func etcdAlertInput(node string, s dbUsage) []alert.Etcd {
+	size, quota, ok := s.DBUsage()
+	if !ok {
+		return nil
+	}
+	return []alert.Etcd{{Member: node, DBSize: size, DBQuota: quota}}
 }
 
 // alertInput is what the view knows for the rules: agent nodes and their

@@ -284,3 +284,21 @@ func TestAlertInputAllocations(t *testing.T) {
 		t.Errorf("critical alerts %v, want a1's server restart loop and its sidecar's OOM kill", crit)
 	}
 }
+
+type usage struct {
+	size, quota int64
+	ok          bool
+}
+
+func (u usage) DBUsage() (int64, int64, bool) { return u.size, u.quota, u.ok }
+
+func TestEtcdAlertInput(t *testing.T) {
+	if got := etcdAlertInput("s1", usage{ok: false}); got != nil {
+		t.Errorf("external store: %+v, want nothing", got)
+	}
+	got := etcdAlertInput("s1", usage{470 << 20, 512 << 20, true})
+	fs := alert.Rules(alert.Config{}.WithDefaults(), alert.Input{Etcd: got}, time.Unix(0, 0))
+	if len(fs) != 1 || !fs[0].Critical || fs[0].Key != (alert.Key{Node: "s1", Chart: "orbit.etcd", Name: "etcd_db_quota"}) {
+		t.Errorf("470 of 512 MiB: %+v, want a critical etcd_db_quota on s1", fs)
+	}
+}
