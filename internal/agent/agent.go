@@ -55,6 +55,7 @@ type Agent struct {
 	zones    *zoneapi.Handler // the zone API, with DNS
 	identity *identity.Signer // the workload identity signer (servers)
 	alerts   *alert.Engine    // this node's alerts, and the cluster's while it leads
+	certs    proxy.CertLister // the edge's ACME certificates (edge role)
 	metrics  *metrics.Server  // per-second metrics and Netdata's API
 	tasks    clientTasks      // the client's tasks, for metrics (set once the client starts)
 	tempDir  string
