@@ -47,8 +47,10 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	pc := proxy.Config{EntryPoints: eps}
 	bridge := &acmeBridge{}
 	a.certs = bridge
-	deps := proxy.Deps{CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock,
-		Resolvers: bridge, Challenges: bridge, Certs: bridge}
+	deps := proxy.Deps{CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
+	if len(resolvers) > 0 { // else no acme-tls/1, no challenge path
+		deps.Resolvers, deps.Challenges, deps.Certs = bridge, bridge, bridge
+	}
 	if ec := a.cfg.EdgeCfg; ec != nil {
 		pc.PanicThreshold, pc.AccessLog, pc.Strategy = ec.PanicThreshold, ec.AccessLog, ec.Strategy
 		for _, c := range ec.Certificates {
@@ -158,11 +160,13 @@ func (a *Agent) alarmSource() metrics.AlarmSource {
 func (a *Agent) mounts() []api.Mount {
 	kit := httpkit.New(a.log.With("component", "metrics"), a.cfg.Authorizer, a.clock)
 	gm := a.metrics.GoMetricsHandler(kit)
+	nd := a.metrics.NetdataHandler(kit, a.alarmSource())
 	m := []api.Mount{
 		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/v1/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: a.metrics.PrometheusHandler()},
-		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: a.metrics.NetdataHandler(kit, a.alarmSource())},
+		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: nd},
+		{Prefix: metrics.HostPrefix, Resource: acl.Agent, Handler: a.metrics.HostHandler(kit, nd)},
 	}
 	m = append(m, a.operatorMounts()...)
 	if a.cfg.Server && a.store.Embedded() {
