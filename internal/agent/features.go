@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/aclapi"
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/dns"
 	"github.com/orbit/orbit/internal/identity"
@@ -86,11 +87,18 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 }
 
 // mounts are the handlers other features serve on the API listener.
-func (a *Agent) mounts() []api.Mount {
+func (a *Agent) mounts() ([]api.Mount, error) {
 	metrics := promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{})
+	acls, err := a.aclHandler()
+	if err != nil {
+		return nil, err
+	}
 	m := []api.Mount{
 		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: metrics},
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: metrics},
+		// Each ACL endpoint asks acl:read or acl:write itself (bootstrap
+		// and token/self need no permission).
+		{Prefix: aclapi.Prefix, Public: true, Handler: acls},
 	}
 	if a.cfg.Server && a.store.Embedded() {
 		m = append(m, api.Mount{Prefix: storeJoinPath, Resource: acl.Operator, Handler: a.storeJoinHandler()})
@@ -107,7 +115,7 @@ func (a *Agent) mounts() []api.Mount {
 	if a.cfg.EnableDebug {
 		m = append(m, api.Mount{Prefix: "/debug/pprof/", Resource: acl.Operator, Handler: pprofHandler()})
 	}
-	return append(m, a.nomadMounts()...)
+	return append(m, a.nomadMounts()...), nil
 }
 
 // pprofHandler serves net/http/pprof without touching http.DefaultServeMux.

@@ -93,7 +93,7 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 	}
 	a.nomadAddr = ln.Addr()
 	log := a.log.With("component", "nomadapi")
-	kit := httpkit.New(log, a.cfg.Authorizer, a.clock)
+	kit := httpkit.New(log, a.auth, a.clock)
 	var h http.Handler = kit.Guard(acl.Job, a.nomad)
 	if a.identity != nil {
 		mux := http.NewServeMux()
