@@ -3,6 +3,11 @@ module github.com/orbit/orbit
 go 1.26.8
 
 require (
+	// ACME for the edge (internal/acme): Caddy's engine. Chosen over lego (Traefik's) because its
+	// Storage interface with distributed locks lets the etcd store share one order, its account and
+	// its certificates with every edge node, it solves HTTP-01 and TLS-ALPN-01 from storage on any
+	// node, renews at a third of the lifetime left and staples OCSP; lego is a client library only.
+	github.com/caddyserver/certmagic v0.25.6 // Apache-2.0
 	github.com/docker/docker v28.5.2+incompatible // the Docker Engine API client (docker driver)
 	github.com/docker/go-connections v0.5.0
 	github.com/google/uuid v1.6.0
@@ -10,13 +15,16 @@ require (
 	github.com/hashicorp/hcl/v2 v2.25.0 // job files and agent/policy config
 	github.com/hashicorp/nomad/api v0.0.0-20261016150620-df630b26e78a // tests and CLI: the real Nomad client (MPL-2.0); never the BSL server modules
 	github.com/jonboulle/clockwork v0.5.0 // a fake clock for intervals, leases and back-offs in tests
+	github.com/libdns/libdns v1.1.1 // the record types certmagic's DNS-01 solver hands orbit's zone provider
 	github.com/mattn/go-isatty v0.0.22 // job run redraws progress in place only on a terminal
+	github.com/mholt/acmez/v3 v3.1.7 // certmagic's ACME client (the acme-tls/1 protocol name)
 	github.com/miekg/dns v1.1.73 // DNS server and client
 	github.com/prometheus/client_golang v1.25.0
 	github.com/zclconf/go-cty v1.19.0
 	go.etcd.io/etcd/api/v3 v3.6.16
 	go.etcd.io/etcd/client/v3 v3.6.16
 	go.etcd.io/etcd/server/v3 v3.6.16 // the embedded store; only internal/store imports etcd
+	go.uber.org/zap v1.28.0 // certmagic logs through zap; internal/acme forwards it to log/slog
 	golang.org/x/crypto v0.58.0 // bcrypt for the basicauth middleware
 	golang.org/x/net v0.62.0
 	golang.org/x/sys v0.49.0
@@ -30,6 +38,7 @@ require (
 	github.com/apparentlymart/go-textseg/v17 v17.0.1 // indirect
 	github.com/armon/go-metrics v0.4.1 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
+	github.com/caddyserver/zerossl v0.1.6 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/containerd/errdefs v1.0.0 // indirect
@@ -42,6 +51,7 @@ require (
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/fatih/color v1.19.0 // indirect
 	github.com/felixge/httpsnoop v1.1.0 // indirect
+	github.com/go-jose/go-jose/v4 v4.1.8 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/go-viper/mapstructure/v2 v2.5.0 // indirect
@@ -64,6 +74,10 @@ require (
 	github.com/hashicorp/go-rootcerts v1.0.2 // indirect
 	github.com/hashicorp/golang-lru v1.0.2 // indirect
 	github.com/hashicorp/serf v0.10.4 // indirect
+	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
+	github.com/kylelemons/godebug v1.1.0 // indirect
+	github.com/letsencrypt/challtestsrv v1.4.2 // indirect
+	github.com/letsencrypt/pebble/v2 v2.10.3 // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect
 	github.com/mitchellh/go-homedir v1.1.0 // indirect
 	github.com/mitchellh/go-wordwrap v1.0.1 // indirect
@@ -83,6 +97,7 @@ require (
 	github.com/spf13/pflag v1.0.10 // indirect
 	github.com/tmc/grpc-websocket-proxy v0.0.0-20201229170055-e5319fda7802 // indirect
 	github.com/xiang90/probing v0.0.0-20190116061207-43a291ad63a2 // indirect
+	github.com/zeebo/blake3 v0.2.4 // indirect
 	go.etcd.io/bbolt v1.4.3 // indirect
 	go.etcd.io/etcd/client/pkg/v3 v3.6.16 // indirect
 	go.etcd.io/etcd/pkg/v3 v3.6.16 // indirect
@@ -100,7 +115,7 @@ require (
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	go.opentelemetry.io/proto/otlp v1.11.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
-	go.uber.org/zap v1.27.0 // indirect
+	go.uber.org/zap/exp v0.3.0 // indirect
 	golang.org/x/exp v0.0.0-20260218203240-3dfff04db8fa // indirect
 	golang.org/x/mod v0.41.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
@@ -115,3 +130,6 @@ require (
 	sigs.k8s.io/json v0.0.0-20211020170558-c049b76a60c6 // indirect
 	sigs.k8s.io/yaml v1.4.0 // indirect
 )
+
+// Let's Encrypt's test ACME server (MPL-2.0), built by the ACME tests (`go tool pebble` runs it).
+tool github.com/letsencrypt/pebble/v2/cmd/pebble

@@ -25,6 +25,7 @@ import (
 	"github.com/orbit/orbit/internal/client"
 	"github.com/orbit/orbit/internal/dns"
 	"github.com/orbit/orbit/internal/health"
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/nomadapi"
 	"github.com/orbit/orbit/internal/pki"
@@ -65,6 +66,9 @@ type Agent struct {
 	client    *client.Client
 	nomad     *nomadapi.Handler
 	nomadAddr net.Addr
+
+	// audit records every listener's writes and denials (zero: off).
+	audit httpkit.Audit
 
 	// clock is the one clock every component tells time and waits with.
 	clock clockwork.Clock
@@ -126,6 +130,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	defer a.closeStore()
+	closeAudit, err := a.openAudit()
+	if err != nil {
+		return err
+	}
+	defer closeAudit() // after the listeners stopped (life.stop runs first)
 
 	// Stages stop in reverse: the listeners stop accepting and drain, then
 	// the workers, the node's lease, the view; the store closes last.
@@ -191,7 +200,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		NodeID: a.nodeID, Address: a.cfg.BindAddr, Version: Version, Server: a.cfg.Server,
 		StoreEndpoints:     []string{a.store.ClientURL()},
 		EnableScriptChecks: a.cfg.EnableScriptChecks, Mounts: mounts, Logger: a.log.With("component", "api"),
-		Authorizer: a.auth, Clock: a.clock, Registry: a.registry, SessionTTLMin: a.cfg.sessionTTLMin}, a.view, a.store, ttl)
+		Authorizer: a.auth, Audit: a.audit, Clock: a.clock, Registry: a.registry, SessionTTLMin: a.cfg.sessionTTLMin}, a.view, a.store, ttl)
 	if err != nil {
 		return err
 	}

@@ -90,6 +90,8 @@ type Config struct {
 	// EdgeCfg tunes the edge load balancer (certificates, panic threshold,
 	// access log, balancing strategy).
 	EdgeCfg *EdgeConfig `hcl:"edge_config,block"`
+	// Audit is the audit log of writes and denials (default off).
+	Audit *AuditConfig `hcl:"audit,block"`
 	// NomadAddr also serves the Nomad-compatible API on this address
 	// (default off; Nomad's port is 4646).
 	NomadAddr string `hcl:"nomad_addr,optional"`
@@ -350,6 +352,9 @@ func (c *Config) Defaults() error {
 		return err
 	}
 	if err := c.aclDefaults(); err != nil {
+		return err
+	}
+	if _, _, err := c.Audit.auditConfig(c.DataDir); err != nil {
 		return err
 	}
 	if c.Policy == nil {

@@ -55,3 +55,18 @@ func parseTTL(name, v string) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// AuditConfig is the agent config's `audit { ... }` block: the audit log
+// of every write and every denied request on every HTTP listener.
+type AuditConfig struct {
+	// Enabled turns the audit log on (default off).
+	Enabled bool `hcl:"enabled,optional"`
+	// Path is the log file; default audit/audit.log in the data directory.
+	Path string `hcl:"path,optional"`
+	// MaxSizeMB is the size in MiB a file reaches before rotation
+	// (default 64).
+	MaxSizeMB int `hcl:"max_size_mb,optional"`
+	// MaxFiles is how many files are kept, the current one included
+	// (default 5).
+	MaxFiles int `hcl:"max_files,optional"`
+}

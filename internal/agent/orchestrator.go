@@ -101,7 +101,7 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 		mux.Handle("/", h)
 		h = mux
 	}
-	run("nomad-api", func(ctx context.Context) error { return httpkit.Serve(ctx, "nomad-api", ln, h, log) })
+	run("nomad-api", func(ctx context.Context) error { return httpkit.Serve(ctx, "nomad-api", ln, h, log, a.audit) })
 	return nil
 }
 

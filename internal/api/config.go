@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/httpkit"
 )
 
 // Config configures the API server.
@@ -41,6 +42,9 @@ type Config struct {
 	Mounts []Mount
 	// Authorizer decides access; nil allows everything.
 	Authorizer acl.Authorizer
+	// Audit records the listener's writes and denials (httpkit.Serve);
+	// the zero value records nothing.
+	Audit httpkit.Audit
 	// SessionTTLMin is the shortest session TTL accepted; 0 means
 	// Consul's 10s (catalog.SessionTTLMin).
 	SessionTTLMin time.Duration

@@ -104,7 +104,7 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() { defer wg.Done(); s.reap(rctx) }()
 		go func() { defer wg.Done(); s.invalidateBroken(rctx) }()
 	}
-	err := httpkit.Serve(ctx, "api", s.ln, s, s.log)
+	err := httpkit.Serve(ctx, "api", s.ln, s, s.log, s.cfg.Audit)
 	cancel()
 	wg.Wait()
 	return err

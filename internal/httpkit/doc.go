@@ -15,7 +15,9 @@
 //   - ParseQuery, Kit.Block and SetMeta, the one blocking query with
 //     Consul's and Nomad's index headers;
 //   - Kit.Authorize and Kit.Guard, the acl.Authorizer every listener asks;
-//   - Serve, the one serve-and-drain of an http.Server.
+//   - Serve, the one serve-and-drain of an http.Server, which offers every
+//     request to the audit (Audited: writes and denials, with the token
+//     named by a TokenAccessor, never by its secret).
 //
 // It is not a router or a framework: handlers use net/http's ServeMux.
 // Features import it; it imports only plain-type packages and store's

@@ -81,7 +81,7 @@ func (k *Kit) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := StatusOf(err)
 	msg := Public(err, code)
 	if code >= 500 {
-		id := requestID()
+		id := RequestID(r)
 		k.log().Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", code, "err", err)
 		msg = fmt.Sprintf("%s (request id %s)", msg, id)
 	} else {

@@ -365,7 +365,7 @@ func TestServeDrains(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, "test", ln, h, nil) }()
+	go func() { served <- Serve(ctx, "test", ln, h, nil, Audit{}) }()
 	type answer struct {
 		body string
 		err  error

@@ -17,13 +17,14 @@ const DrainTimeout = 5 * time.Second
 // Serve serves h on ln until ctx ends, then stops accepting and drains
 // in-flight requests for up to DrainTimeout. Request contexts derive from
 // ctx, so blocking queries end at once when it does. name labels the log
-// lines ("api", "nomad-api"). It returns nil after a drain, or the error
-// that stopped serving.
-func Serve(ctx context.Context, name string, ln net.Listener, h http.Handler, log *slog.Logger) error {
+// lines and audit records ("api", "nomad-api"); every request is offered
+// to audit (Audited). It returns nil after a drain, or the error that
+// stopped serving.
+func Serve(ctx context.Context, name string, ln net.Listener, h http.Handler, log *slog.Logger, audit Audit) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+	hs := &http.Server{Handler: Audited(name, h, audit), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		BaseContext: func(net.Listener) context.Context { return ctx },
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	errc := make(chan error, 1)

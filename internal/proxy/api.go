@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/routing"
@@ -15,6 +17,7 @@ import (
 //	GET /v1/edge/routers[/NAME]
 //	GET /v1/edge/services[/NAME]
 //	GET /v1/edge/middlewares[/NAME]
+//	GET /v1/edge/certs (orbit's own: the certificates served by name)
 //
 // Disabled elements are listed with status "disabled" and their errors.
 // The agent mounts it on the API listener, behind the authorizer.
@@ -40,6 +43,9 @@ func (s *Server) API() http.Handler {
 	mux.Handle("GET /v1/edge/routers", all(s.routersJSON))
 	mux.Handle("GET /v1/edge/services", all(s.servicesJSON))
 	mux.Handle("GET /v1/edge/middlewares", all(s.middlewaresJSON))
+	mux.Handle("GET /v1/edge/certs", kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		return httpkit.WriteJSON(w, r, http.StatusOK, s.certsJSON())
+	}))
 	mux.Handle("GET /v1/edge/routers/{name}", one("router", s.routersJSON))
 	mux.Handle("GET /v1/edge/services/{name}", one("service", s.servicesJSON))
 	mux.Handle("GET /v1/edge/middlewares/{name}", one("middleware", s.middlewaresJSON))
@@ -181,4 +187,48 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return slices.Clone(s)
+}
+
+// CertInfo is one certificate as GET /v1/edge/certs lists it.
+type CertInfo struct {
+	// Resolver is the tls.certresolver it comes from, or "file" for a
+	// configured certificate file.
+	Resolver string `json:"resolver"`
+	// Name is the managed name (for files: the first name covered).
+	Name string `json:"name"`
+	// Names are the names the served certificate covers; empty while a
+	// resolver has none yet.
+	Names       []string  `json:"names"`
+	Issuer      string    `json:"issuer,omitempty"`
+	Serial      string    `json:"serial,omitempty"`
+	NotAfter    time.Time `json:"notAfter,omitzero"`
+	Obtaining   bool      `json:"obtaining,omitempty"`
+	LastError   string    `json:"lastError,omitempty"`
+	LastErrorAt time.Time `json:"lastErrorAt,omitzero"`
+}
+
+// CertLister lists the certificates of the certificate resolvers.
+type CertLister interface {
+	Certificates() []CertInfo
+}
+
+func (s *Server) certsJSON() []CertInfo {
+	out := []CertInfo{}
+	for _, c := range s.certs.all {
+		leaf := c.Leaf
+		names := nonNil(leaf.DNSNames)
+		name := leaf.Subject.CommonName
+		if name == "" && len(names) > 0 {
+			name = names[0]
+		}
+		out = append(out, CertInfo{Resolver: "file", Name: name, Names: names, Issuer: leaf.Issuer.CommonName,
+			Serial: strings.ToLower(leaf.SerialNumber.Text(16)), NotAfter: leaf.NotAfter})
+	}
+	if s.certList != nil {
+		for _, c := range s.certList.Certificates() {
+			c.Names = nonNil(c.Names)
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,6 +76,9 @@ type entryHandler struct {
 func (h *entryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.s.handlers.Add(1)
 	defer h.s.handlers.Done()
+	if h.s.chal != nil && !h.ep.TLS && strings.HasPrefix(r.URL.Path, acmeChallengePath) && h.s.chal.HandleHTTPChallenge(w, r) {
+		return
+	}
 	t := h.s.table.Load()
 	ip := clientIP(r.RemoteAddr)
 	router := t.rt.Match(h.ep.Name, r, ip)

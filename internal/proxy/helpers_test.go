@@ -49,6 +49,13 @@ func startEdge(t testing.TB, cfg Config, clock clockwork.Clock) *edge {
 // for damping (negative: off).
 func startEdgeWith(t testing.TB, cfg Config, exposed bool, damping time.Duration, clock clockwork.Clock) *edge {
 	t.Helper()
+	return startEdgeDeps(t, cfg, exposed, damping, clock, nil)
+}
+
+// startEdgeDeps is startEdgeWith with the proxy's Deps adjusted by deps
+// (when not nil) before it is created.
+func startEdgeDeps(t testing.TB, cfg Config, exposed bool, damping time.Duration, clock clockwork.Clock, deps func(*Deps)) *edge {
+	t.Helper()
 	st := orbittest.NewStore(t)
 	v := orbittest.NewView(t, st)
 	ca, err := pki.New(context.Background(), pki.Config{}, st)
@@ -59,7 +66,11 @@ func startEdgeWith(t testing.TB, cfg Config, exposed bool, damping time.Duration
 		cfg.EntryPoints = []EntryPoint{{Name: "web", Addr: "127.0.0.1:0"}, {Name: "websecure", Addr: "127.0.0.1:0", TLS: true}}
 	}
 	reg := prometheus.NewRegistry()
-	srv, err := New(cfg, Deps{CA: ca, Logger: orbittest.Logger(t), Registry: reg, Clock: clock})
+	d := Deps{CA: ca, Logger: orbittest.Logger(t), Registry: reg, Clock: clock}
+	if deps != nil {
+		deps(&d)
+	}
+	srv, err := New(cfg, d)
 	if err != nil {
 		t.Fatal(err)
 	}

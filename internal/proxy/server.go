@@ -27,12 +27,36 @@ type CertIssuer interface {
 	ServerCertificate(name string) (*tls.Certificate, error)
 }
 
+// CertResolver serves certificates of named resolvers (the ACME engine,
+// internal/acme): resolver is a router's tls.certresolver. It answers a
+// TLS-ALPN-01 challenge hello (ALPN acme-tls/1) whatever the resolver,
+// and returns nil without error when it has no certificate for the name,
+// so the proxy falls back to the internal CA.
+type CertResolver interface {
+	Certificate(resolver string, hello *tls.ClientHelloInfo) (*tls.Certificate, error)
+}
+
+// ChallengeHandler answers ACME HTTP-01 validation requests
+// (/.well-known/acme-challenge/) on the plain entry points, before any
+// router or redirect; it reports whether it answered.
+type ChallengeHandler interface {
+	HandleHTTPChallenge(w http.ResponseWriter, r *http.Request) bool
+}
+
 // Deps are the proxy's collaborators. The route table comes in through
 // SetRoutes.
 type Deps struct {
 	// CA issues certificates for TLS routers' hosts; nil serves only
 	// Config.Certificates.
 	CA CertIssuer
+	// Resolvers serves the certificates of routers whose tls.certresolver
+	// it knows; nil leaves every router to CA.
+	Resolvers CertResolver
+	// Challenges answers ACME HTTP-01 challenges; nil answers none.
+	Challenges ChallengeHandler
+	// Certs lists the resolvers' certificates for the edge API; nil lists
+	// only the certificate files.
+	Certs CertLister
 	// RootCAs verify https backends; nil means the system roots.
 	RootCAs *x509.CertPool
 	Logger  *slog.Logger
@@ -50,6 +74,9 @@ type Deps struct {
 type Server struct {
 	cfg      Config
 	ca       CertIssuer
+	resolv   CertResolver
+	chal     ChallengeHandler
+	certList CertLister
 	rootPool *x509.CertPool
 	log      *slog.Logger
 	access   *slog.Logger
@@ -87,7 +114,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg: cfg, ca: deps.CA, rootPool: deps.RootCAs, log: deps.Logger, clock: deps.Clock,
+		cfg: cfg, ca: deps.CA, resolv: deps.Resolvers, chal: deps.Challenges, certList: deps.Certs, rootPool: deps.RootCAs, log: deps.Logger, clock: deps.Clock,
 		eject:     ejectPolicy{after: int32(cfg.EjectAfter), base: cfg.EjectBase, max: cfg.EjectMax},
 		listeners: map[string]net.Listener{}, ports: map[string]string{}, up: newUpdater(), edge: newEdgeConns(),
 	}
@@ -251,6 +278,10 @@ func (s *Server) httpServer(ep EntryPoint) *http.Server {
 	}
 	if ep.TLS {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: s.getCertificate, NextProtos: []string{"h2", "http/1.1"}}
+		if s.resolv != nil {
+			// TLS-ALPN-01 validation negotiates this protocol and stops.
+			srv.TLSConfig.NextProtos = append(srv.TLSConfig.NextProtos, acmeTLSProtocol)
+		}
 	}
 	return srv
 }

@@ -17,7 +17,10 @@ type table struct {
 	tlsHosts map[string]bool
 	// tlsWild are the parents of "*.parent" tls.domains.
 	tlsWild map[string]bool
-	hosts   map[string]bool
+	// resolvers maps a TLS router's host, or the parent of a "*.parent"
+	// tls.domain, to its tls.certresolver.
+	resolvers, wildResolvers map[string]string
+	hosts                    map[string]bool
 }
 
 // route is one enabled router ready to serve.
@@ -33,7 +36,8 @@ type route struct {
 // metric children from earlier tables.
 func (s *Server) compile(rt *routing.Table) *table {
 	u := s.up
-	t := &table{rt: rt, routes: map[*routing.Router]*route{}, tlsHosts: map[string]bool{}, tlsWild: map[string]bool{}, hosts: rt.Hosts()}
+	t := &table{rt: rt, routes: map[*routing.Router]*route{}, tlsHosts: map[string]bool{}, tlsWild: map[string]bool{},
+		resolvers: map[string]string{}, wildResolvers: map[string]string{}, hosts: rt.Hosts()}
 	pools := map[*routing.Service]*pool{}
 	liveStates := map[string]*backendState{}
 	state := func(srv *routing.Server) *backendState {
@@ -82,21 +86,7 @@ func (s *Server) compile(rt *routing.Table) *table {
 		liveMetrics[mkey] = rte.m
 		t.routes[r] = rte
 		if r.TLS != nil || anyTLS(r.EntryPoints, tlsEP) {
-			for _, h := range r.Rule.Hosts() {
-				t.tlsHosts[h] = true
-			}
-			if r.TLS != nil {
-				for _, d := range r.TLS.Domains {
-					for _, n := range append([]string{d.Main}, d.SANs...) {
-						n = strings.ToLower(n)
-						if parent, ok := strings.CutPrefix(n, "*."); ok {
-							t.tlsWild[parent] = true
-						} else if n != "" {
-							t.tlsHosts[n] = true
-						}
-					}
-				}
-			}
+			t.addTLSNames(r)
 		}
 	}
 	for key, m := range u.metrics {
@@ -107,6 +97,52 @@ func (s *Server) compile(rt *routing.Table) *table {
 	s.h1.retain(liveHosts)
 	u.states, u.mws, u.metrics = liveStates, liveMWs, liveMetrics
 	return t
+}
+
+// addTLSNames records the names TLS router r serves: its rule's hosts and
+// its tls.domains, with its certificate resolver.
+func (t *table) addTLSNames(r *routing.Router) {
+	res := ""
+	if r.TLS != nil {
+		res = r.TLS.CertResolver
+	}
+	for _, h := range r.Rule.Hosts() {
+		t.tlsHosts[h] = true
+		if res != "" {
+			t.resolvers[h] = res
+		}
+	}
+	if r.TLS == nil {
+		return
+	}
+	for _, d := range r.TLS.Domains {
+		for _, n := range append([]string{d.Main}, d.SANs...) {
+			n = strings.ToLower(n)
+			if parent, ok := strings.CutPrefix(n, "*."); ok {
+				t.tlsWild[parent] = true
+				if res != "" {
+					t.wildResolvers[parent] = res
+				}
+			} else if n != "" {
+				t.tlsHosts[n] = true
+				if res != "" {
+					t.resolvers[n] = res
+				}
+			}
+		}
+	}
+}
+
+// resolverOf returns the certificate resolver of name: its router's, or
+// that of a wildcard tls.domain covering it; "" when none.
+func (t *table) resolverOf(name string) string {
+	if res := t.resolvers[name]; res != "" {
+		return res
+	}
+	if _, parent, ok := strings.Cut(name, "."); ok {
+		return t.wildResolvers[parent]
+	}
+	return ""
 }
 
 func anyTLS(eps []string, tlsEP map[string]bool) bool {

@@ -13,6 +13,7 @@ type certStore struct {
 	exact map[string]*tls.Certificate
 	wild  map[string]*tls.Certificate // "*.example.com" under "example.com"
 	first *tls.Certificate
+	all   []*tls.Certificate // in file order
 }
 
 func loadCertFiles(files []CertFile) (*certStore, error) {
@@ -38,6 +39,7 @@ func loadCertFiles(files []CertFile) (*certStore, error) {
 		if cs.first == nil {
 			cs.first = &c
 		}
+		cs.all = append(cs.all, &c)
 	}
 	return cs, nil
 }
@@ -60,15 +62,37 @@ var errNoCertificate = errors.New("no certificate for this server name")
 // sends no usable server name, like Traefik's "TRAEFIK DEFAULT CERT".
 const defaultCertName = "orbit-default.invalid"
 
-// getCertificate chooses a certificate by SNI: a file certificate covering
-// the name; else, for a host of a TLS router, one issued by the internal
-// CA; else the first file certificate or a default issued one.
+// acmeTLSProtocol is the ALPN protocol of ACME's TLS-ALPN-01 challenge
+// (RFC 8737).
+const acmeTLSProtocol = "acme-tls/1"
+
+// acmeChallengePath is where ACME's HTTP-01 challenge is fetched.
+const acmeChallengePath = "/.well-known/acme-challenge/"
+
+// getCertificate chooses a certificate by SNI: a TLS-ALPN-01 challenge's
+// answer; a file certificate covering the name; for a host of a router
+// with a tls.certresolver, the resolver's certificate once it has one;
+// else, for a host of a TLS router, one issued by the internal CA; else
+// the first file certificate or a default issued one.
 func (s *Server) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	if s.resolv != nil && len(hello.SupportedProtos) == 1 && hello.SupportedProtos[0] == acmeTLSProtocol {
+		return s.resolv.Certificate("", hello)
+	}
 	name := strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))
 	if c := s.certs.lookup(name); c != nil {
 		return c, nil
 	}
-	if s.ca != nil && name != "" && s.table.Load().tlsAllowed(name) {
+	t := s.table.Load()
+	if res := t.resolverOf(name); res != "" && s.resolv != nil {
+		c, err := s.resolv.Certificate(res, hello)
+		if err != nil {
+			s.log.Warn("certificate from resolver", "name", name, "resolver", res, "err", err)
+		}
+		if c != nil {
+			return c, nil
+		}
+	}
+	if s.ca != nil && name != "" && t.tlsAllowed(name) {
 		c, err := s.ca.ServerCertificate(name)
 		if err != nil {
 			s.log.Warn("issue certificate", "name", name, "err", err)

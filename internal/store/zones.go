@@ -50,8 +50,20 @@ func ZonePrefix(name string) string { return FamilyKey(FamilyZones, name+"/") }
 // nobody changed the zone meanwhile, retrying a few times. It returns the
 // new settings and the store revision.
 func (s *Store) ChangeZone(ctx context.Context, name string, ch zone.Change, now time.Time) (*zone.Zone, int64, error) {
+	return s.EditZone(ctx, name, func(*zone.Detail) (zone.Change, error) { return ch, nil }, now)
+}
+
+// EditZone is ChangeZone with the change decided from the zone as read
+// (nil when it does not exist): edit runs again on every retry, so a
+// change that merges with the current records (adding a value to a TXT
+// set) loses nobody's concurrent write.
+func (s *Store) EditZone(ctx context.Context, name string, edit func(cur *zone.Detail) (zone.Change, error), now time.Time) (*zone.Zone, int64, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		cur, rev, err := s.readZoneDetail(ctx, name)
+		if err != nil {
+			return nil, 0, err
+		}
+		ch, err := edit(cur)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -59,27 +59,32 @@ var allow = map[string]rule{
 	// another feature only where listed: the client's run real checks with
 	// health, nomadapi's place allocations with the scheduler, dns's set zones
 	// up through zoneapi and zoneapi's check its writes in dns's answers.
+	// acme's tests run the ACME server's validations against orbit's own DNS.
+	"acme": {kind: feature, imports: list("routing", "zone"), tests: list("dns", "orbittest", "store")},
 	// aclapi serves /v1/acl/*; its tests enforce with the real resolver.
 	"aclapi": {kind: feature, imports: list("acl", "httpkit", "store", "view"), tests: list("aclresolve", "orbittest")},
 	// aclresolve turns a secret into its compiled authorizer (the agent
 	// hands it the view and the store's secrets).
 	"aclresolve": {kind: feature, imports: list("acl")},
-	"api":        {kind: feature, imports: list("acl", "catalog", "filter", "httpkit", "store", "view")},
-	"client":     {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
-	"dns":        {kind: feature, imports: list("catalog", "doctor", "routing", "view", "zone"), tests: list("orbittest", "routefeed", "store", "zoneapi")},
-	"health":     {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
-	"identity":   {kind: feature, imports: list("httpkit")},
-	"nomadapi":   {kind: feature, imports: list("httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
-	"pki":        {kind: feature, tests: list("orbittest", "store")},
-	"proxy":      {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
+	// auditlog writes the audit log httpkit.Serve records into.
+	"auditlog": {kind: feature, imports: list("httpkit")},
+	"api":      {kind: feature, imports: list("acl", "catalog", "filter", "httpkit", "store", "view")},
+	"client":   {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
+	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "view", "zone"), tests: list("orbittest", "routefeed", "store", "zoneapi")},
+	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
+	"identity": {kind: feature, imports: list("httpkit")},
+	"nomadapi": {kind: feature, imports: list("httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
+	"pki":      {kind: feature, tests: list("orbittest", "store")},
+	"proxy":    {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
 	// routefeed turns the view into the route table and hands it to the
 	// proxy and DNS (both declare nothing of it: they take a table).
 	"routefeed": {kind: feature, imports: list("catalog", "routing", "view"), tests: list("orbittest")},
 	"scheduler": {kind: feature, imports: list("job", "store", "view"), tests: list("catalog", "orbittest")},
+	"webhook":   {kind: feature, imports: list("alert")},
 	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
 
 	// The one place that wires everything, and the command line above it.
-	"agent": {kind: wiring, imports: list("acl", "api", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
+	"agent": {kind: wiring, imports: list("acl", "api", "auditlog", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
 		"driver/rawexec", "health", "httpkit", "job", "nomadapi", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "store", "view", "zoneapi"),
 		tests: list("orbittest", "orbittest/testagent")},
 	"cli": {kind: cli, imports: list("agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
