@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,9 +58,9 @@ func statusOf(err error) int {
 func TestACLsOnOutsideDev(t *testing.T) {
 	a := aclAgent(t)
 	anon := consul(t, a, "")
-	_, _, err := anon.Catalog().Services(nil)
-	if statusOf(err) != 403 || !strings.Contains(err.Error(), "anonymous token lacks permission 'service:read'") {
-		t.Fatalf("anonymous catalog read: %v", err)
+	_, _, err := anon.KV().Get("x", nil)
+	if statusOf(err) != 403 || !strings.Contains(err.Error(), `anonymous token lacks permission 'key:read' on "x"`) {
+		t.Fatalf("anonymous key read: %v", err)
 	}
 	_, _, err = anon.ACL().Bootstrap()
 	if statusOf(err) != 403 || !strings.Contains(err.Error(), "ACL bootstrap no longer allowed (reset index: ") {
@@ -224,5 +226,71 @@ func TestACLConfigErrors(t *testing.T) {
 		if _, err := agent.New(cfg, nil); err == nil || !strings.Contains(err.Error(), "acl ") {
 			t.Errorf("%+v: %v, want an error naming the acl setting", c, err)
 		}
+	}
+}
+
+// TestListsFilteredByACLs: catalog, health and KV lists keep what the
+// token may read and say so with X-Consul-Results-Filtered-By-ACLs, as
+// Consul does, instead of refusing the whole list.
+func TestListsFilteredByACLs(t *testing.T) {
+	a := aclAgent(t)
+	root := consul(t, a, rootToken)
+	for _, svc := range []string{"web", "db"} {
+		if err := root.Agent().ServiceRegister(&capi.AgentServiceRegistration{ID: svc, Name: svc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range []string{"app/a", "app/b", "other/c"} {
+		if _, err := root.KV().Put(&capi.KVPair{Key: k, Value: []byte("v")}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pol, _, err := root.ACL().PolicyCreate(&capi.ACLPolicy{Name: "narrow", Rules: `service "web" { policy = "read" }
+node "elsewhere" { policy = "read" }
+key_prefix "app/" { policy = "read" }`}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := root.ACL().TokenCreate(&capi.ACLToken{Policies: []*capi.ACLTokenPolicyLink{{ID: pol.ID}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(token, path string) (int, string, string) {
+		req, _ := http.NewRequest("GET", a.URL+path, nil)
+		req.Header.Set("X-Consul-Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, strings.TrimSpace(string(b)), resp.Header.Get("X-Consul-Results-Filtered-By-ACLs")
+	}
+	cases := []struct {
+		name, token, path string
+		code              int
+		body, filtered    string
+	}{
+		{"services, narrow", tok.SecretID, "/v1/catalog/services", 200, `{"web":[]}`, "true"},
+		{"services, management", rootToken, "/v1/catalog/services", 200, `{"db":[],"web":[]}`, ""},
+		{"services, anonymous", "", "/v1/catalog/services", 200, `{}`, "true"},
+		{"nodes, narrow", tok.SecretID, "/v1/catalog/nodes", 200, `[]`, "true"},
+		{"health of web, its node unreadable", tok.SecretID, "/v1/health/service/web", 200, `[]`, "true"},
+		{"kv recurse, narrow", tok.SecretID, "/v1/kv/?recurse", 200, "", "true"},
+		{"kv keys, narrow", tok.SecretID, "/v1/kv/?keys", 200, `["app/a","app/b"]`, "true"},
+		{"kv keys, management", rootToken, "/v1/kv/?keys", 200, `["app/a","app/b","other/c"]`, ""},
+		{"kv keys, nothing readable", tok.SecretID, "/v1/kv/other/?keys", 404, "", "true"},
+		{"unknown token", "0b7f0000-0000-4000-8000-000000000000", "/v1/catalog/services", 403, "ACL not found", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, body, filtered := get(c.token, c.path)
+			if code != c.code || (c.body != "" && body != c.body) || filtered != c.filtered {
+				t.Fatalf("%d %s (filtered %q), want %d %s (filtered %q)", code, body, filtered, c.code, c.body, c.filtered)
+			}
+			if strings.Contains(c.path, "recurse") && (strings.Contains(body, "other/c") || !strings.Contains(body, "app/b")) {
+				t.Fatalf("recurse answer %s", body)
+			}
+		})
 	}
 }
