@@ -3,6 +3,7 @@ module github.com/orbit/orbit
 go 1.26.8
 
 require (
+	github.com/anishathalye/porcupine v1.3.1 // tests only: checks histories of KV operations for linearizability (MIT)
 	// ACME for the edge (internal/acme): Caddy's engine. Chosen over lego (Traefik's) because its
 	// Storage interface with distributed locks lets the etcd store share one order, its account and
 	// its certificates with every edge node, it solves HTTP-01 and TLS-ALPN-01 from storage on any
@@ -30,6 +31,8 @@ require (
 	golang.org/x/sys v0.49.0
 	google.golang.org/grpc v1.85.0
 )
+
+require github.com/prometheus/client_model v0.6.3
 
 require (
 	github.com/Microsoft/go-winio v0.6.2 // indirect
@@ -89,7 +92,6 @@ require (
 	github.com/opencontainers/go-digest v1.0.0 // indirect
 	github.com/opencontainers/image-spec v1.1.1 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
-	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/sirupsen/logrus v1.10.2 // indirect

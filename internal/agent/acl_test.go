@@ -34,7 +34,7 @@ func aclAgent(t *testing.T) *testagent.Agent {
 	})
 }
 
-func consul(t *testing.T, a *testagent.Agent, token string) *capi.Client {
+func consulAs(t *testing.T, a *testagent.Agent, token string) *capi.Client {
 	t.Helper()
 	c, err := capi.NewClient(&capi.Config{Address: a.Addr, Token: token})
 	if err != nil {
@@ -57,7 +57,7 @@ func statusOf(err error) int {
 // say, exact key rules beating prefixes.
 func TestACLsOnOutsideDev(t *testing.T) {
 	a := aclAgent(t)
-	anon := consul(t, a, "")
+	anon := consulAs(t, a, "")
 	_, _, err := anon.KV().Get("x", nil)
 	if statusOf(err) != 403 || !strings.Contains(err.Error(), `anonymous token lacks permission 'key:read' on "x"`) {
 		t.Fatalf("anonymous key read: %v", err)
@@ -66,7 +66,7 @@ func TestACLsOnOutsideDev(t *testing.T) {
 	if statusOf(err) != 403 || !strings.Contains(err.Error(), "ACL bootstrap no longer allowed (reset index: ") {
 		t.Fatalf("bootstrap after initial_management: %v", err)
 	}
-	root := consul(t, a, rootToken).ACL()
+	root := consulAs(t, a, rootToken).ACL()
 	self, _, err := root.TokenReadSelf(nil)
 	if err != nil || len(self.Policies) != 1 || self.Policies[0].ID != acl.GlobalManagementID {
 		t.Fatalf("initial management token: %+v %v", self, err)
@@ -86,11 +86,11 @@ key_prefix "app/ro/" { policy = "read" }`}, nil)
 		t.Fatal(err)
 	}
 	put := func(token, key string) int {
-		_, err := consul(t, a, token).KV().Put(&capi.KVPair{Key: key, Value: []byte("v")}, nil)
+		_, err := consulAs(t, a, token).KV().Put(&capi.KVPair{Key: key, Value: []byte("v")}, nil)
 		return statusOf(err)
 	}
 	get := func(token, key string) int {
-		_, _, err := consul(t, a, token).KV().Get(key, nil)
+		_, _, err := consulAs(t, a, token).KV().Get(key, nil)
 		return statusOf(err)
 	}
 	cases := []struct {
@@ -135,7 +135,7 @@ key_prefix "app/ro/" { policy = "read" }`}, nil)
 // configured; /v1/acl/* says so.
 func TestDevKeepsACLsOff(t *testing.T) {
 	a := testagent.Start(t)
-	c := consul(t, a, "")
+	c := consulAs(t, a, "")
 	if _, err := c.KV().Put(&capi.KVPair{Key: "k", Value: []byte("v")}, nil); err != nil {
 		t.Fatalf("dev write without a token: %v", err)
 	}
@@ -206,7 +206,7 @@ acl {
 			cancel()
 			t.Fatal("agent did not start in 60s")
 		}
-		_, err = consul(t, &testagent.Agent{Addr: a.HTTPAddr().String()}, "").KV().Put(&capi.KVPair{Key: "k"}, nil)
+		_, err = consulAs(t, &testagent.Agent{Addr: a.HTTPAddr().String()}, "").KV().Put(&capi.KVPair{Key: "k"}, nil)
 		cancel()
 		if rerr := <-done; rerr != nil {
 			t.Fatal(rerr)
@@ -234,7 +234,7 @@ func TestACLConfigErrors(t *testing.T) {
 // Consul does, instead of refusing the whole list.
 func TestListsFilteredByACLs(t *testing.T) {
 	a := aclAgent(t)
-	root := consul(t, a, rootToken)
+	root := consulAs(t, a, rootToken)
 	for _, svc := range []string{"web", "db"} {
 		if err := root.Agent().ServiceRegister(&capi.AgentServiceRegistration{ID: svc, Name: svc}); err != nil {
 			t.Fatal(err)

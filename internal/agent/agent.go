@@ -27,6 +27,7 @@ import (
 	"github.com/orbit/orbit/internal/health"
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
+	"github.com/orbit/orbit/internal/metrics"
 	"github.com/orbit/orbit/internal/nomadapi"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
@@ -57,6 +58,7 @@ type Agent struct {
 	// auth decides every request: the configured Authorizer, the ACL
 	// system's enforcer, or nil (allow all) with ACLs off.
 	auth     acl.Authorizer
+	metrics  *metrics.Server // per-second metrics and Netdata's API
 	tempDir  string
 	dataDir  string
 	nodeID   string
@@ -167,6 +169,14 @@ func (a *Agent) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w (is another agent running? choose another -http-addr)", a.cfg.HTTPAddr, err)
 	}
 	a.httpAddr = apiLn.Addr().String()
+	if err := a.publishServer(ctx); err != nil {
+		apiLn.Close()
+		return err
+	}
+	if err := a.startSnapshots(life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
+	}
 	if a.cfg.Client {
 		a.health, err = health.New(health.Config{Node: a.cfg.NodeName, EnableScriptChecks: a.cfg.EnableScriptChecks,
 			Logger: a.log, Registerer: a.registry, Clock: a.clock}, a.view, a.store)
@@ -174,6 +184,10 @@ func (a *Agent) Run(ctx context.Context) error {
 			return fmt.Errorf("health: %w", err)
 		}
 		life.run(workers, "health", a.health.Run)
+	}
+	if err := a.startMetrics(life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
 	}
 	if err := a.startIdentity(ctx, life.runner(workers)); err != nil {
 		apiLn.Close()

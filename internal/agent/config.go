@@ -15,6 +15,8 @@ import (
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/aclresolve"
+	"github.com/orbit/orbit/internal/metrics/tsdb"
+	"github.com/orbit/orbit/internal/snapshot"
 )
 
 // Config is the agent's configuration. The zero value of each field is
@@ -90,6 +92,11 @@ type Config struct {
 	// EdgeCfg tunes the edge load balancer (certificates, panic threshold,
 	// access log, balancing strategy).
 	EdgeCfg *EdgeConfig `hcl:"edge_config,block"`
+	// Snapshot schedules a server's snapshots of the store (every 12h,
+	// keeping 5, in DATA_DIR/snapshots unless set otherwise).
+	Snapshot *SnapshotConfig `hcl:"snapshot,block"`
+	// Metrics sizes the per-second metrics' tiers (`metrics { ... }`).
+	Metrics *MetricsConfig `hcl:"metrics,block"`
 	// Audit is the audit log of writes and denials (default off).
 	Audit *AuditConfig `hcl:"audit,block"`
 	// NomadAddr also serves the Nomad-compatible API on this address
@@ -107,6 +114,8 @@ type Config struct {
 	sessionTTLMin time.Duration
 	aclEnabled    bool              // from ACL and Dev by Defaults
 	resolver      aclresolve.Config // from ACL by Defaults
+	metrics       tsdb.Config       // from Metrics, by Defaults
+	snapshots     *snapshot.Config  // nil: no scheduled snapshots
 	admitter      *admitter         // built from Policy by Defaults
 	set           map[string]bool   // flags given on the command line
 }
@@ -337,6 +346,15 @@ func (c *Config) Defaults() error {
 		}
 		c.sessionTTLMin = d
 	}
+	ms, err := c.Metrics.storage()
+	if err != nil {
+		return err
+	}
+	ms.Defaults()
+	if err := ms.Validate(); err != nil {
+		return fmt.Errorf("metrics block: %w", err)
+	}
+	c.metrics = ms
 	switch c.LogLevel {
 	case "", "debug", "info", "warn", "error":
 	default:
@@ -352,6 +370,9 @@ func (c *Config) Defaults() error {
 		return err
 	}
 	if err := c.aclDefaults(); err != nil {
+		return err
+	}
+	if err := c.snapshotDefaults(); err != nil {
 		return err
 	}
 	if _, _, err := c.Audit.auditConfig(c.DataDir); err != nil {
@@ -394,6 +415,38 @@ func (c *Config) serversDefaults() error {
 	if c.StoreClientAddr == "" {
 		c.StoreClientAddr = net.JoinHostPort(c.BindAddr, "8301")
 	}
+	return nil
+}
+
+// snapshotDefaults schedules a server's snapshots: on by default except in
+// dev mode (whose data dir is temporary) unless a snapshot block asks.
+func (c *Config) snapshotDefaults() error {
+	c.snapshots = nil
+	sc := c.Snapshot
+	if !c.Server || (sc == nil && c.Dev) {
+		return nil
+	}
+	if sc == nil {
+		sc = &SnapshotConfig{}
+	}
+	if sc.Interval == "off" {
+		return nil
+	}
+	cfg := snapshot.Config{Dir: sc.Dir, Retain: sc.Retain}
+	if sc.Interval != "" {
+		d, err := time.ParseDuration(sc.Interval)
+		if err != nil {
+			return fmt.Errorf("snapshot interval %q: want a duration such as \"12h\", or \"off\"", sc.Interval)
+		}
+		cfg.Interval = d
+	}
+	if cfg.Dir == "" {
+		cfg.Dir = "snapshots" // under the data dir, resolved when it is known
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	c.snapshots = &cfg
 	return nil
 }
 

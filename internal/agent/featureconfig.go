@@ -3,6 +3,9 @@ package agent
 import (
 	"fmt"
 	"time"
+
+	"github.com/orbit/orbit/internal/anomaly"
+	"github.com/orbit/orbit/internal/metrics/tsdb"
 )
 
 // DNSConfig is the agent config's `dns { ... }` block.
@@ -37,6 +40,53 @@ type EdgeConfig struct {
 	AccessLog bool `hcl:"access_log,optional"`
 	// Strategy is p2c (default) or wrr.
 	Strategy string `hcl:"strategy,optional"`
+}
+
+// SnapshotConfig is the agent config's `snapshot { ... }` block: the
+// scheduled snapshots a server keeps of the store.
+type SnapshotConfig struct {
+	// Interval between snapshots ("12h", the default); "off" disables them.
+	Interval string `hcl:"interval,optional"`
+	// Retain is how many snapshot files to keep (default 5).
+	Retain int `hcl:"retain,optional"`
+	// Dir holds them (default DATA_DIR/snapshots).
+	Dir string `hcl:"dir,optional"`
+}
+
+// MetricsConfig is the agent config's `metrics { ... }` block: how long
+// each tier of the per-second metrics is kept in memory.
+type MetricsConfig struct {
+	// PerSecond, PerMinute and PerHour are durations ("1h", "24h", "720h").
+	PerSecond string `hcl:"per_second,optional"`
+	PerMinute string `hcl:"per_minute,optional"`
+	PerHour   string `hcl:"per_hour,optional"`
+	// ML tunes anomaly detection (`ml { training_window = "6h" }`).
+	ML *anomaly.Block `hcl:"ml,block"`
+}
+
+// storage parses the retention settings into the store's configuration.
+func (m *MetricsConfig) storage() (tsdb.Config, error) {
+	var c tsdb.Config
+	if m == nil {
+		return c, nil
+	}
+	for _, t := range []struct {
+		name, v string
+		dst     *time.Duration
+	}{{"per_second", m.PerSecond, &c.Seconds}, {"per_minute", m.PerMinute, &c.Minutes}, {"per_hour", m.PerHour, &c.Hours}} {
+		if t.v == "" {
+			continue
+		}
+		d, err := time.ParseDuration(t.v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("metrics %s %q: want a duration such as \"1h\"", t.name, t.v)
+		}
+		*t.dst = d
+	}
+	if _, err := m.ML.Config(); err != nil {
+		return c, fmt.Errorf("metrics: %w", err)
+	}
+	return c, nil
 }
 
 // CertConfig names a certificate and its key.

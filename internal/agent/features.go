@@ -8,13 +8,13 @@ import (
 	"sort"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/aclapi"
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/dns"
+	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
+	"github.com/orbit/orbit/internal/metrics"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
 	"github.com/orbit/orbit/internal/routefeed"
@@ -86,20 +86,36 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	return nil
 }
 
+// startMetrics starts per-second collection (every role, -dev included).
+func (a *Agent) startMetrics(run func(string, func(context.Context) error)) error {
+	var err error
+	a.metrics, err = metrics.New(metrics.Config{Storage: a.cfg.metrics, Hostname: a.cfg.NodeName, Version: Version},
+		metrics.Deps{Logger: a.log.With("component", "metrics"), Registry: a.registry, Clock: a.clock})
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	run("metrics", a.metrics.Run)
+	return nil
+}
+
 // mounts are the handlers other features serve on the API listener.
 func (a *Agent) mounts() ([]api.Mount, error) {
-	metrics := promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{})
+	kit := httpkit.New(a.log.With("component", "metrics"), a.auth, a.clock)
+	gm := a.metrics.GoMetricsHandler(kit)
 	acls, err := a.aclHandler()
 	if err != nil {
 		return nil, err
 	}
 	m := []api.Mount{
-		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: metrics},
-		{Prefix: "/metrics", Resource: acl.Agent, Handler: metrics},
+		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: gm},
+		{Prefix: "/v1/metrics", Resource: acl.Agent, Handler: gm},
+		{Prefix: "/metrics", Resource: acl.Agent, Handler: a.metrics.PrometheusHandler()},
+		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: a.metrics.NetdataHandler(kit)},
 		// Each ACL endpoint asks acl:read or acl:write itself (bootstrap
 		// and token/self need no permission).
 		{Prefix: aclapi.Prefix, Public: true, Handler: acls},
 	}
+	m = append(m, a.operatorMounts()...)
 	if a.cfg.Server && a.store.Embedded() {
 		m = append(m, api.Mount{Prefix: storeJoinPath, Resource: acl.Operator, Handler: a.storeJoinHandler()})
 	}

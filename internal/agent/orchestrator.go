@@ -31,7 +31,10 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 		if err != nil {
 			return fmt.Errorf("scheduler: %w", err)
 		}
-		run("scheduler", a.sched.Run)
+		// The scheduler (with the deployment watcher and the garbage
+		// collector) leads from one server at a time under an etcd
+		// election, once the expected servers have joined.
+		run("scheduler", a.afterBootstrap(a.sched.Run))
 	}
 	if a.cfg.Client {
 		drivers := []driver.Driver{rawexec.New(), exec.New(exec.Options{}), docker.New(docker.Options{})}
@@ -94,13 +97,13 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 	a.nomadAddr = ln.Addr()
 	log := a.log.With("component", "nomadapi")
 	kit := httpkit.New(log, a.auth, a.clock)
-	var h http.Handler = kit.Guard(acl.Job, a.nomad)
+	mux := http.NewServeMux()
+	mux.Handle("/", kit.Guard(acl.Job, a.nomad))
+	mux.Handle("/v1/metrics", kit.Guard(acl.Agent, a.metrics.GoMetricsHandler(kit)))
 	if a.identity != nil {
-		mux := http.NewServeMux()
 		mux.Handle(identity.WellKnownPrefix, a.identity.Handler())
-		mux.Handle("/", h)
-		h = mux
 	}
+	var h http.Handler = mux
 	run("nomad-api", func(ctx context.Context) error { return httpkit.Serve(ctx, "nomad-api", ln, h, log, a.audit) })
 	return nil
 }

@@ -48,6 +48,7 @@ type Writer interface {
 	KVPut(ctx context.Context, key string, flags uint64, value []byte, cas *uint64) (bool, int64, error)
 	KVDelete(ctx context.Context, key string, recurse bool, cas *uint64) (bool, int64, error)
 	ClusterStatus(ctx context.Context) (store.Status, error)
+	KnownLeader(ctx context.Context) bool
 	Sessions
 }
 

@@ -81,8 +81,7 @@ func (s *Server) knownLeader(ctx context.Context) bool {
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	st, err := s.store.ClusterStatus(ctx)
-	known := err == nil && st.KnownLeader
+	known := s.store.KnownLeader(ctx)
 	s.leader.Store(&leaderCache{known: known, at: time.Now()})
 	return known
 }

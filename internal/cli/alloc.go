@@ -184,7 +184,7 @@ func streamGet(ctx context.Context, c *apiClient, path string, w io.Writer) erro
 	}
 	resp, err := (&http.Client{Transport: c.http.Transport}).Do(req)
 	if err != nil {
-		return fmt.Errorf("cannot reach the orbit agent at %s: %w", c.base, err)
+		return fmt.Errorf("cannot reach the orbit agent at %s: %w", c.where(), err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {

@@ -37,6 +37,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"agent":      {"run an orbit agent", cmdAgent},
+		"acl":        {"bootstrap ACLs; manage tokens, policies and roles (as consul acl)", cmdACL},
 		"version":    {"print the version", cmdVersion},
 		"members":    {"list the cluster's nodes and their liveness", cmdMembers},
 		"services":   {"list registered services", cmdServices},
@@ -48,6 +49,8 @@ func commands() map[string]command {
 		"deployment": {"inspect deployments and promote their canaries", cmdDeployment},
 		"node":       {"list the client nodes", cmdNode},
 		"lock":       {"run a command while holding a KV lock (as consul lock)", cmdLock},
+		"operator":   {"list and remove the servers of the store cluster (operator raft)", cmdOperator},
+		"snapshot":   {"save and restore the whole state (snapshot save|restore FILE)", cmdSnapshot},
 	}
 }
 

@@ -17,7 +17,8 @@ const DefaultAddress = "http://127.0.0.1:8500"
 
 // apiClient talks to an agent's HTTP API.
 type apiClient struct {
-	base  string
+	base  string   // the first agent's URL; requests are built against it
+	all   []string // every agent's URL when several are given
 	token string
 	http  *http.Client
 }
@@ -25,15 +26,49 @@ type apiClient struct {
 // addressFlags registers --address and --token on fs and returns a
 // constructor for the client once flags are parsed.
 func addressFlags(fs *flag.FlagSet, e *Env) func() *apiClient {
-	addr := fs.String("address", "", "agent API address (default $ORBIT_ADDR or "+DefaultAddress+")")
+	return addressFlagsAs(fs, e, "address")
+}
+
+// addressFlagsAs is addressFlags with the agent's address flag named name,
+// for commands whose own -address means something else (Consul's CLI
+// calls it -http-addr).
+func addressFlagsAs(fs *flag.FlagSet, e *Env, name string) func() *apiClient {
+	addr := fs.String(name, "", "agent API `addresses`, comma-separated: the CLI fails over between them (default $ORBIT_ADDR or "+DefaultAddress+")")
 	token := fs.String("token", "", "ACL token (default $ORBIT_TOKEN, $CONSUL_HTTP_TOKEN, $NOMAD_TOKEN)")
 	return func() *apiClient {
-		a := first(*addr, e.Address, e.Getenv("ORBIT_ADDR"), DefaultAddress)
-		if !strings.Contains(a, "://") {
-			a = "http://" + a
-		}
-		return &apiClient{base: strings.TrimRight(a, "/"), token: resolveToken(*token, e), http: &http.Client{Timeout: 10 * time.Minute}}
+		return newAPIClient(first(*addr, e.Address, e.Getenv("ORBIT_ADDR"), DefaultAddress), resolveToken(*token, e))
 	}
+}
+
+// newAPIClient is a client of the agents listed in addrs (see
+// parseAddresses): requests go to the first and fail over to the others.
+// An unusable list is reported by the first request.
+func newAPIClient(addrs, token string) *apiClient {
+	us, err := parseAddresses(addrs)
+	if err != nil {
+		return &apiClient{base: addrs, token: token, http: &http.Client{Transport: badAddress{err}}}
+	}
+	c := &apiClient{base: us[0].String(), token: token, http: &http.Client{Timeout: 10 * time.Minute}}
+	if len(us) > 1 {
+		c.http.Transport = newFailover(us, nil)
+		for _, u := range us {
+			c.all = append(c.all, u.String())
+		}
+	}
+	return c
+}
+
+// badAddress answers every request with the address list's error.
+type badAddress struct{ err error }
+
+func (b badAddress) RoundTrip(*http.Request) (*http.Response, error) { return nil, b.err }
+
+// where names the agents the client talks to, for messages.
+func (c *apiClient) where() string {
+	if len(c.all) > 0 {
+		return strings.Join(c.all, ", ")
+	}
+	return c.base
 }
 
 // tokenEnv lists the variables a token is read from when no -token is
@@ -95,10 +130,13 @@ func (e *apiError) Error() string {
 // hint says what to do next after a refused request, or "".
 func hint(status int, msg string) string {
 	switch {
+	case strings.Contains(msg, "ACL support disabled"):
+		return "ACLs are off on this agent: turn them on with acl { enabled = true } in its configuration."
+	case strings.Contains(msg, "ACL bootstrap no longer allowed"):
+		return "ACLs were bootstrapped already: use the management token it returned (or one made with it) via -token or ORBIT_TOKEN;\n" +
+			"to bootstrap again, write the reset index above into the acl-bootstrap-reset file of a server's data directory."
 	case status == http.StatusForbidden && strings.Contains(msg, "ACL not found"):
-		return "The token is unknown (deleted, expired or mistyped): pass another with -token or ORBIT_TOKEN."
-	case status == http.StatusForbidden && strings.Contains(msg, "ACL bootstrap"):
-		return "ACLs were bootstrapped already: use the management token it returned (or one made with it) via -token or ORBIT_TOKEN."
+		return "Either the token sent (-token, ORBIT_TOKEN) is unknown (deleted, expired or mistyped), or what was asked for does not exist: check both."
 	case status == http.StatusForbidden || status == http.StatusUnauthorized:
 		return "Pass a token that holds this permission with -token or ORBIT_TOKEN (`orbit acl token read -self` shows the token's policies)."
 	}
@@ -127,7 +165,7 @@ func (c *apiClient) do(ctx context.Context, method, path string, body, out any) 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach the orbit agent at %s (is `orbit agent` running? set --address or ORBIT_ADDR): %w", c.base, err)
+		return nil, fmt.Errorf("cannot reach the orbit agent at %s (is `orbit agent` running? set --address or ORBIT_ADDR): %w", c.where(), err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)

@@ -3,6 +3,8 @@ package httpkit
 import (
 	"errors"
 	"fmt"
+
+	"github.com/orbit/orbit/internal/store"
 )
 
 // Generic sentinels for conditions no other package owns (a malformed query
@@ -69,6 +71,11 @@ func Public(err error, code int) string {
 		return err.Error()
 	}
 	if code == 503 {
+		for _, s := range []error{store.ErrNoQuorum, store.ErrLeaderChanged} {
+			if errors.Is(err, s) {
+				return s.Error()
+			}
+		}
 		return "unavailable: the request was cancelled or timed out"
 	}
 	return "internal error"

@@ -48,6 +48,8 @@ func TestStatusOf(t *testing.T) {
 		{"store conflict", fmt.Errorf("put: %w", store.ErrConflict), 409},
 		{"deadline", fmt.Errorf("wait: %w", context.DeadlineExceeded), 503},
 		{"cancelled", context.Canceled, 503},
+		{"no quorum", fmt.Errorf("kv put: %w", store.ErrNoQuorum), 503},
+		{"leader changed", fmt.Errorf("kv put: %w", store.ErrLeaderChanged), 503},
 		{"explicit code wins", &Error{Code: 422, Cause: store.ErrNotFound}, 422},
 		{"Errorf", Errorf(http.StatusMethodNotAllowed, "no %s here", "PATCH"), 405},
 		{"wrapped Error with code", fmt.Errorf("op: %w", &Error{Code: 404, Cause: errors.New("unknown check")}), 404},
@@ -73,6 +75,8 @@ func TestPublic(t *testing.T) {
 		{"5xx hides the cause", fmt.Errorf("read etcd: %w", errors.New("10.0.0.3:2379 connection refused")), "internal error"},
 		{"5xx Errorf hides the text", Errorf(500, "decode %s: bad byte", "/orbit/jobs/x"), "internal error"},
 		{"503", fmt.Errorf("wait for write 5: %w", context.DeadlineExceeded), "unavailable: the request was cancelled or timed out"},
+		{"no quorum is named", fmt.Errorf("kv put: %w: etcdserver: no leader", store.ErrNoQuorum), store.ErrNoQuorum.Error()},
+		{"leader change is named", fmt.Errorf("kv put: %w", store.ErrLeaderChanged), store.ErrLeaderChanged.Error()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,16 +25,20 @@ func StatusOf(err error) int {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, ErrBadRequest), errors.Is(err, catalog.ErrInvalid), errors.Is(err, zone.ErrInvalid), errors.Is(err, acl.ErrInvalid),
-		errors.As(err, &syn), errors.As(err, &typ):
+		errors.As(err, &syn), errors.As(err, &typ), errors.Is(err, store.ErrSnapshotInvalid):
 		return http.StatusBadRequest
 	case errors.Is(err, acl.ErrDenied), errors.Is(err, acl.ErrNotFound):
 		return http.StatusForbidden
 	case errors.Is(err, ErrNotFound), errors.Is(err, zone.ErrNotFound), errors.Is(err, store.ErrNotFound),
-		errors.Is(err, store.ErrJobNotFound):
+		errors.Is(err, store.ErrJobNotFound), errors.Is(err, store.ErrMemberNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, ErrConflict), errors.Is(err, zone.ErrExists), errors.Is(err, store.ErrConflict):
+	case errors.Is(err, ErrConflict), errors.Is(err, zone.ErrExists), errors.Is(err, store.ErrConflict),
+		errors.Is(err, store.ErrLastVoter):
 		return http.StatusConflict
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+	case errors.Is(err, store.ErrSnapshotTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, store.ErrNoQuorum), errors.Is(err, store.ErrLeaderChanged),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

@@ -1,6 +1,7 @@
 package orbittest
 
 import (
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -11,13 +12,23 @@ import (
 // the binary's path.
 func Build(t testing.TB, pkg string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), filepath.Base(pkg))
+	bin, err := BuildTo(t.TempDir(), pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// BuildTo compiles a main package of this module into dir and returns the
+// binary's path; TestMain uses it to build once for a whole test package.
+func BuildTo(dir, pkg string) (string, error) {
+	bin := filepath.Join(dir, filepath.Base(pkg))
 	cmd := exec.Command("go", "build", "-o", bin, pkg)
 	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", pkg, err, out)
+		return "", fmt.Errorf("build %s: %v\n%s", pkg, err, out)
 	}
-	return bin
+	return bin, nil
 }
 
 // Webapp builds the small HTTP server that driver, client and job tests run

@@ -17,7 +17,11 @@ import (
 type Process struct {
 	Cmd  *exec.Cmd
 	Addr string // the HTTP API's host:port
+	log  func() string
 }
+
+// Log is what the agent logged last (up to 500 lines).
+func (p *Process) Log() string { return p.log() }
 
 // FreeAddr returns a free loopback host:port.
 func FreeAddr(t testing.TB) string {
@@ -36,6 +40,15 @@ func FreeAddr(t testing.TB) string {
 // is the API address from that line. The process is killed at cleanup. If
 // it exits first, the test fails at once with what it logged.
 func StartAgentProcess(t testing.TB, bin string, args ...string) *Process {
+	t.Helper()
+	return StartAgentProcessAsync(t, bin, args...)()
+}
+
+// StartAgentProcessAsync starts the agent as StartAgentProcess does and
+// returns at once; the function it returns waits until the agent started
+// (call it from the test's goroutine). Agents that need each other to start
+// (servers restarting into a cluster that needs a quorum) start this way.
+func StartAgentProcessAsync(t testing.TB, bin string, args ...string) (wait func() *Process) {
 	t.Helper()
 	args = append([]string{"agent", "-http-addr", "127.0.0.1:0", "-dns-addr", "off",
 		"-entrypoint", "web=127.0.0.1:0,websecure=127.0.0.1:0", "-lease-ttl", "2s"}, args...)
@@ -68,7 +81,7 @@ func StartAgentProcess(t testing.TB, bin string, args ...string) *Process {
 		for sc.Scan() {
 			line := sc.Text()
 			mu.Lock()
-			logged = append(logged[max(0, len(logged)-49):], line)
+			logged = append(logged[max(0, len(logged)-499):], line)
 			mu.Unlock()
 			if m := apiInLog.FindStringSubmatch(line); m != nil && strings.Contains(line, "orbit agent started") {
 				select {
@@ -78,21 +91,29 @@ func StartAgentProcess(t testing.TB, bin string, args ...string) *Process {
 			}
 		}
 	}()
-	tail := func() string { mu.Lock(); defer mu.Unlock(); return strings.Join(logged, "\n") }
-	select {
-	case addr := <-started:
-		return &Process{Cmd: cmd, Addr: addr}
-	case <-ended:
-		select {
-		case addr := <-started: // it started, then exited at once
-			return &Process{Cmd: cmd, Addr: addr}
-		default:
-		}
-		t.Fatalf("orbit agent %v exited before it started:\n%s", args, tail())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("orbit agent %v did not start in 60s:\n%s", args, tail())
+	all := func() string { mu.Lock(); defer mu.Unlock(); return strings.Join(logged, "\n") }
+	tail := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(logged[max(0, len(logged)-50):], "\n")
 	}
-	return nil
+	return func() *Process {
+		t.Helper()
+		select {
+		case addr := <-started:
+			return &Process{Cmd: cmd, Addr: addr, log: all}
+		case <-ended:
+			select {
+			case addr := <-started: // it started, then exited at once
+				return &Process{Cmd: cmd, Addr: addr, log: all}
+			default:
+			}
+			t.Fatalf("orbit agent %v exited before it started:\n%s", args, tail())
+		case <-time.After(60 * time.Second):
+			t.Fatalf("orbit agent %v did not start in 60s:\n%s", args, tail())
+		}
+		return nil
+	}
 }
 
 // RootToken is the initial management token of the agents ACLConfigFile

@@ -198,38 +198,24 @@ func (s *Store) RevokeLease(ctx context.Context, id int64) error {
 
 // Status is what the cluster says about its leadership.
 type Status struct {
-	Leader      string   // leader's peer address host:port, "" when none
+	Leader      string   // leader's API address host:port (see Server.APIAddress), "" when none
 	KnownLeader bool     // a leader is elected
-	Peers       []string // every member's peer address host:port
+	Peers       []string // every voting server's API address host:port
 }
 
 // ClusterStatus asks etcd for its members and leader.
 func (s *Store) ClusterStatus(ctx context.Context) (Status, error) {
-	ml, err := s.client.MemberList(ctx)
+	servers, _, err := s.Servers(ctx)
 	if err != nil {
-		return Status{}, fmt.Errorf("etcd member list: %w", err)
+		return Status{}, err
 	}
 	var st Status
-	var leaderID uint64
-	if s.etcd != nil {
-		leaderID = uint64(s.etcd.Server.Leader())
-	} else if len(s.client.Endpoints()) > 0 {
-		sr, err := s.client.Status(ctx, s.client.Endpoints()[0])
-		if err != nil {
-			return Status{}, fmt.Errorf("etcd status: %w", err)
+	for _, sv := range servers {
+		if sv.Voter() {
+			st.Peers = append(st.Peers, sv.APIAddress())
 		}
-		leaderID = sr.Leader
-	}
-	for _, m := range ml.Members {
-		addr := ""
-		if len(m.PeerURLs) > 0 {
-			if u, err := parseHostPort(m.PeerURLs[0]); err == nil {
-				addr = u
-			}
-		}
-		st.Peers = append(st.Peers, addr)
-		if m.ID == leaderID && leaderID != 0 {
-			st.Leader, st.KnownLeader = addr, true
+		if sv.Leader {
+			st.Leader, st.KnownLeader = sv.APIAddress(), true
 		}
 	}
 	return st, nil

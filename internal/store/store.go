@@ -56,6 +56,7 @@ type Store struct {
 	etcd      *embed.Etcd // nil when external
 	clientURL string
 	log       *slog.Logger
+	guard     *guard // bounds requests while there is no quorum
 	closeOnce sync.Once
 }
 
@@ -83,21 +84,54 @@ func openExternal(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 	c, err := clientv3.New(clientv3.Config{
 		Endpoints:   eps,
 		DialTimeout: 5 * time.Second,
-		Context:     context.WithoutCancel(ctx),
-		Logger:      nil,
+		// The client follows the cluster's membership, so it holds every
+		// server's client URL and fails over between them.
+		AutoSyncInterval: 30 * time.Second,
+		Context:          context.WithoutCancel(ctx),
+		Logger:           nil,
+		// Room for a snapshot restore's one transaction (see Restore).
+		MaxCallSendMsgSize: maxRequestBytes,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to etcd %v: %w", eps, err)
 	}
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if _, err := c.Status(sctx, eps[0]); err != nil {
+	if err := anyAnswers(ctx, c, eps); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("etcd at %s does not answer (is it running?): %w", eps[0], err)
+		return nil, err
 	}
-	log.Info("connected to external etcd", "endpoints", eps)
-	return &Store{client: c, clientURL: "http://" + eps[0], log: log}, nil
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := c.Sync(sctx); err != nil {
+		log.Warn("etcd endpoints not synced with the member list yet; using the given ones", "endpoints", eps, "err", err)
+	}
+	log.Info("connected to external etcd", "endpoints", c.Endpoints())
+	g := newGuard(nil, 0)
+	guardClient(c, g)
+	return &Store{client: c, clientURL: "http://" + eps[0], log: log, guard: g}, nil
 }
+
+// anyAnswers waits until one of eps answers a status request: a client of
+// several servers starts while any one of them is up.
+func anyAnswers(ctx context.Context, c *clientv3.Client, eps []string) error {
+	var errs []error
+	for _, ep := range eps {
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := c.Status(sctx, ep)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", ep, err))
+	}
+	return fmt.Errorf("no etcd endpoint answers (is a server running?): %w", errors.Join(errs...))
+}
+
+// Limits of one request to the embedded member, sized for a snapshot
+// restore (see Restore).
+const (
+	maxTxnOps       = 1 << 17
+	maxRequestBytes = 64 << 20
+)
 
 // ports are persisted so a restarted member keeps its advertised URLs.
 type ports struct {
@@ -167,6 +201,11 @@ func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, join bo
 		ec.SnapshotCount = 5000
 	}
 	ec.SnapshotCatchUpEntries = 1000
+	// A snapshot restore is one transaction (all or nothing) over the
+	// whole key space: etcd's defaults (128 operations, 1.5 MiB) are far
+	// below a real cluster's state.
+	ec.MaxTxnOps = maxTxnOps
+	ec.MaxRequestBytes = maxRequestBytes
 	ec.AutoCompactionMode = "revision"
 	ec.AutoCompactionRetention = "10000"
 	cu, _ := url.Parse("http://" + p.Client)
@@ -190,21 +229,16 @@ func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, join bo
 	if err != nil {
 		return nil, fmt.Errorf("start embedded etcd in %s: %w", dir, err)
 	}
-	select {
-	case <-e.Server.ReadyNotify():
-	case err := <-e.Err():
+	if err := awaitReady(ctx, e, log); err != nil {
 		e.Close()
-		return nil, fmt.Errorf("embedded etcd: %w", err)
-	case <-ctx.Done():
-		e.Close()
-		return nil, ctx.Err()
-	case <-time.After(60 * time.Second):
-		e.Close()
-		return nil, errors.New("embedded etcd did not become ready in 60s")
+		return nil, err
 	}
 	log.Info("embedded etcd ready", "dir", dir, "client", p.Client, "peer", p.Peer)
 	adv := advertised(*cu, cfg.AdvertiseHost)
-	s := &Store{client: v3client.New(e.Server), etcd: e, clientURL: adv.String(), log: log}
+	g := newGuard(e.Server, time.Duration(ec.ElectionMs)*time.Millisecond)
+	c := v3client.New(e.Server)
+	guardClient(c, g)
+	s := &Store{client: c, etcd: e, clientURL: adv.String(), log: log, guard: g}
 	// A learner (just joined, or restarted before its promotion) becomes a
 	// voter before the store is handed out.
 	if err := s.promote(ctx); err != nil {
@@ -212,6 +246,35 @@ func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, join bo
 		return nil, err
 	}
 	return s, nil
+}
+
+// awaitReady waits until the member serves, logging every 10 s while it
+// waits. A member restarting into a cluster of several serves once a
+// quorum of them is up, whichever they are and in whatever order they
+// start, so it waits for as long as that takes rather than giving up.
+func awaitReady(ctx context.Context, e *embed.Etcd, log *slog.Logger) error {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	start := time.Now()
+	for {
+		select {
+		case <-e.Server.ReadyNotify():
+			return nil
+		case err := <-e.Err():
+			return fmt.Errorf("embedded etcd: %w", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			var peers []string
+			for _, m := range e.Server.Cluster().Members() {
+				if m.ID != e.Server.MemberID() {
+					peers = append(peers, m.Name+"="+strings.Join(m.PeerURLs, ","))
+				}
+			}
+			log.Warn("embedded etcd waiting for a quorum of its members to be up", "waited", time.Since(start).Round(time.Second),
+				"members", len(peers)+1, "peers", peers)
+		}
+	}
 }
 
 // advertised replaces an unspecified host in u with host.
@@ -285,6 +348,7 @@ func (s *Store) Close() error {
 		if errors.Is(err, context.Canceled) {
 			err = nil // the in-process client reports its own cancellation
 		}
+		s.guard.close()
 		if s.etcd != nil {
 			s.etcd.Close()
 		}

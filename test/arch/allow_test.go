@@ -73,6 +73,11 @@ var allow = map[string]rule{
 	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "view", "zone"), tests: list("orbittest", "routefeed", "store", "zoneapi")},
 	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
 	"identity": {kind: feature, imports: list("httpkit")},
+	// metrics collects the node and the registry every second and answers
+	// Netdata's v1 API and Consul's and Nomad's metrics JSON.
+	"metrics":  {kind: feature, imports: list("httpkit", "metrics/procfs", "metrics/tsdb")},
+	"operator": {kind: feature, imports: list("acl", "httpkit", "store")},
+	"snapshot": {kind: feature, imports: list("acl", "httpkit", "store"), tests: list("orbittest")},
 	"nomadapi": {kind: feature, imports: list("httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
 	"pki":      {kind: feature, tests: list("orbittest", "store")},
 	"proxy":    {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
@@ -84,10 +89,10 @@ var allow = map[string]rule{
 	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
 
 	// The one place that wires everything, and the command line above it.
-	"agent": {kind: wiring, imports: list("acl", "aclapi", "aclresolve", "api", "auditlog", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
-		"driver/rawexec", "health", "httpkit", "job", "nomadapi", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "store", "view", "zoneapi"),
+	"agent": {kind: wiring, imports: list("acl", "aclapi", "aclresolve", "anomaly", "api", "auditlog", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
+		"driver/rawexec", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "view", "zoneapi"),
 		tests: list("orbittest", "orbittest/testagent")},
-	"cli": {kind: cli, imports: list("agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
+	"cli": {kind: cli, imports: list("acl", "agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
 		tests: list("orbittest", "orbittest/testagent", "report/reporttest")},
 
 	// Test harnesses: imported by tests only; they may start anything.

@@ -18,6 +18,9 @@ type Dim struct {
 	Enc  Encoding
 	// Multiplier and Divisor scale stored values when read (default 1).
 	Multiplier, Divisor int64
+	// Hidden dimensions are answered only when asked for by name; they
+	// still count in a PercentOfRow chart's total (system.cpu's idle).
+	Hidden bool
 }
 
 // Chart describes a chart and its dimensions, as Netdata does.
@@ -268,15 +271,19 @@ func (db *DB) Stats() Stats {
 	return st
 }
 
-// Latest returns a chart's newest per-second values (NaN where a
-// dimension has none yet), scaled, with their second.
+// Latest returns a chart's newest per-second values of every dimension,
+// hidden ones too (NaN where a dimension has none yet), scaled.
 func (db *DB) Latest(id string) (Info, []float64, error) {
 	cd := db.chart(id)
 	if cd == nil {
 		return Info{}, nil, fmt.Errorf("chart %q: %w", id, ErrNoChart)
 	}
 	in := cd.info()
-	r, err := db.Query(Query{Chart: id, After: in.Last, Before: in.Last, Points: 1})
+	all := make([]string, len(in.Dims))
+	for i, d := range in.Dims {
+		all[i] = d.ID
+	}
+	r, err := db.Query(Query{Chart: id, After: in.Last, Before: in.Last, Points: 1, Dims: all})
 	if err != nil {
 		return in, nil, err
 	}

@@ -20,7 +20,7 @@ const t0 = 1_700_000_040 // a minute boundary
 
 func cpuChart() Chart {
 	return Chart{ID: "system.cpu", Units: "percentage", ChartType: "stacked", PercentOfRow: true,
-		Dims: []Dim{{ID: "user", Enc: Counter}, {ID: "idle", Enc: Counter}}}
+		Dims: []Dim{{ID: "user", Enc: Counter}, {ID: "idle", Enc: Counter, Hidden: true}}}
 }
 
 func TestQueryCountersAsRates(t *testing.T) {
@@ -111,6 +111,10 @@ func TestPercentOfRow(t *testing.T) {
 	_, v, err := db.Latest("system.cpu")
 	if err != nil || v[0] != 25 || v[1] != 75 {
 		t.Fatalf("latest %v %v: want 25 and 75 percent", v, err)
+	}
+	r, err := db.Query(Query{Chart: "system.cpu", After: t0 + 4, Before: t0 + 4})
+	if err != nil || len(r.Dims) != 1 || r.Rows[0].V[0] != 25 {
+		t.Fatalf("without the hidden idle: %+v %v, want user alone at 25 %%", r, err)
 	}
 }
 

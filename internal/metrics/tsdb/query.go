@@ -63,12 +63,20 @@ func (db *DB) Query(q Query) (Result, error) {
 
 	var idx []int
 	for i, d := range in.Dims {
-		if len(q.Dims) == 0 || slices.Contains(q.Dims, d.ID) || slices.Contains(q.Dims, d.Name) {
+		if (len(q.Dims) == 0 && !d.Hidden) || slices.Contains(q.Dims, d.ID) || slices.Contains(q.Dims, d.Name) {
 			idx = append(idx, i)
 		}
 	}
 	if len(idx) == 0 {
 		return Result{}, fmt.Errorf("chart %q has none of the dimensions %v", q.Chart, q.Dims)
+	}
+	// A percentage of the row needs every dimension's value.
+	need := idx
+	if in.PercentOfRow && !q.Anomaly {
+		need = make([]int, len(in.Dims))
+		for i := range need {
+			need[i] = i
+		}
 	}
 	res := Result{Info: in}
 	for _, i := range idx {
@@ -90,20 +98,24 @@ func (db *DB) Query(q Query) (Result, error) {
 	after := before - int64(n)*group + 1
 	res.After, res.Before, res.Group = after, before, group
 
-	acc := make([][]bucket, len(idx))
-	for j, i := range idx {
-		acc[j] = make([]bucket, n)
-		cd.collect(cd.series[i], res.Step, after, before, group, acc[j], q.Group == "median")
+	acc := make([][]bucket, len(in.Dims))
+	for _, i := range need {
+		acc[i] = make([]bucket, n)
+		cd.collect(cd.series[i], res.Step, after, before, group, acc[i], q.Group == "median")
 	}
 	res.Rows = make([]Row, n)
+	all := make([]float64, len(in.Dims))
 	for r := 0; r < n; r++ {
 		k := n - 1 - r // newest first
-		row := Row{T: after + int64(k+1)*group - 1, V: make([]float64, len(idx))}
-		for j := range idx {
-			row.V[j] = acc[j][k].value(q.Group, q.Anomaly)
+		for _, i := range need {
+			all[i] = acc[i][k].value(q.Group, q.Anomaly)
 		}
 		if !q.Anomaly {
-			cd.scale(row.V, res.Dims)
+			scale(all, need, in)
+		}
+		row := Row{T: after + int64(k+1)*group - 1, V: make([]float64, len(idx))}
+		for j, i := range idx {
+			row.V[j] = all[i]
 		}
 		res.Rows[r] = row
 	}
@@ -157,27 +169,27 @@ func (cd *chartData) collect(s *series, step, after, before, group int64, b []bu
 	}
 }
 
-// scale applies the dimensions' multipliers, or makes each value a
-// percentage of the row for PercentOfRow charts.
-func (cd *chartData) scale(v []float64, dims []Dim) {
-	if cd.def.PercentOfRow {
-		total := 0.0
-		for _, x := range v {
-			if !math.IsNaN(x) {
-				total += x
-			}
-		}
-		for i, x := range v {
-			if total > 0 && !math.IsNaN(x) {
-				v[i] = x / total * 100
-			} else if !math.IsNaN(x) {
-				v[i] = 0
-			}
+// scale applies the dimensions' multipliers to the values at need, or
+// makes each a percentage of the row for PercentOfRow charts.
+func scale(v []float64, need []int, in Info) {
+	if !in.PercentOfRow {
+		for _, i := range need {
+			v[i] *= in.Dims[i].scale()
 		}
 		return
 	}
-	for i := range v {
-		v[i] *= dims[i].scale()
+	total := 0.0
+	for _, i := range need {
+		if !math.IsNaN(v[i]) {
+			total += v[i]
+		}
+	}
+	for _, i := range need {
+		if total > 0 && !math.IsNaN(v[i]) {
+			v[i] = v[i] / total * 100
+		} else if !math.IsNaN(v[i]) {
+			v[i] = 0
+		}
 	}
 }
 

@@ -1,0 +1,70 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"time"
+
+	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/api"
+	"github.com/orbit/orbit/internal/operator"
+	"github.com/orbit/orbit/internal/snapshot"
+	"github.com/orbit/orbit/internal/store"
+)
+
+// publishServer records this server's node and API address beside its
+// store member, so the leader, the peers and the raft configuration name
+// it by its API address.
+func (a *Agent) publishServer(ctx context.Context) error {
+	if !a.cfg.Server || !a.store.Embedded() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	info := store.ServerInfo{Node: a.cfg.NodeName, NodeID: a.nodeID, Address: advertisedAPI(a.httpAddr, a.cfg.BindAddr)}
+	if err := a.store.PublishServer(ctx, info); err != nil {
+		return err
+	}
+	return nil
+}
+
+// advertisedAPI replaces an unspecified listen host with the bind address.
+func advertisedAPI(listen, bind string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return net.JoinHostPort(bind, port)
+	}
+	return listen
+}
+
+// operatorMounts serve the raft operator API and snapshots on every agent
+// (a client agent reaches the servers' store as they do).
+func (a *Agent) operatorMounts() []api.Mount {
+	log := a.log.With("component", "operator")
+	return []api.Mount{
+		{Prefix: operator.PathPrefix, Resource: acl.Operator, Handler: operator.NewHandler(a.store, a.auth, a.clock, log)},
+		{Prefix: snapshot.Path, Resource: acl.Operator, Handler: snapshot.NewHandler(a.store, a.auth, a.clock, log)},
+	}
+}
+
+// startSnapshots runs the scheduled snapshots of a server.
+func (a *Agent) startSnapshots(run func(string, func(context.Context) error)) error {
+	if a.cfg.snapshots == nil {
+		return nil
+	}
+	cfg := *a.cfg.snapshots
+	if !filepath.IsAbs(cfg.Dir) {
+		cfg.Dir = filepath.Join(a.dataDir, cfg.Dir)
+	}
+	s, err := snapshot.NewSchedule(cfg, a.store, a.clock, a.log.With("component", "snapshot"))
+	if err != nil {
+		return fmt.Errorf("scheduled snapshots: %w", err)
+	}
+	run("snapshots", s.Run)
+	return nil
+}

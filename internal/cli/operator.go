@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"text/tabwriter"
+)
+
+// raftServer and raftConfiguration are consul/api's shapes of
+// GET /v1/operator/raft/configuration.
+type raftServer struct {
+	ID              string
+	Node            string
+	Address         string
+	Leader          bool
+	Voter           bool
+	ProtocolVersion string
+}
+
+type raftConfiguration struct {
+	Servers []raftServer
+	Index   uint64
+}
+
+// role is a server's part in the store cluster.
+func (s raftServer) role() string {
+	switch {
+	case s.Leader:
+		return "leader"
+	case s.Voter:
+		return "follower"
+	}
+	return "learner"
+}
+
+func raftConfig(ctx context.Context, c *apiClient) (raftConfiguration, error) {
+	var cfg raftConfiguration
+	_, err := c.do(ctx, "GET", "/v1/operator/raft/configuration", nil, &cfg)
+	return cfg, err
+}
+
+func cmdOperator(ctx context.Context, e *Env, args []string) int {
+	return subcommand(ctx, e, "operator", args, map[string]func(context.Context, *Env, []string) int{
+		"raft": cmdOperatorRaft,
+	})
+}
+
+func cmdOperatorRaft(ctx context.Context, e *Env, args []string) int {
+	return subcommand(ctx, e, "operator raft", args, map[string]func(context.Context, *Env, []string) int{
+		"list-peers":  cmdRaftListPeers,
+		"remove-peer": cmdRaftRemovePeer,
+	})
+}
+
+// cmdRaftListPeers prints the servers as `consul operator raft list-peers`.
+func cmdRaftListPeers(ctx context.Context, e *Env, args []string) int {
+	fs := newFlagSet(e, "operator raft list-peers")
+	client := addressFlags(fs, e)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := raftConfig(ctx, client())
+	if err != nil {
+		return fail(e, err)
+	}
+	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "Node\tID\tAddress\tState\tVoter\tRaftProtocol")
+	for _, s := range cfg.Servers {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%s\n", s.Node, s.ID, s.Address, s.role(), s.Voter, s.ProtocolVersion)
+	}
+	tw.Flush()
+	return 0
+}
+
+// cmdRaftRemovePeer removes a server as `consul operator raft remove-peer`.
+func cmdRaftRemovePeer(ctx context.Context, e *Env, args []string) int {
+	fs := newFlagSet(e, "operator raft remove-peer")
+	client := addressFlagsAs(fs, e, "http-addr") // -address names the peer, as in Consul
+	id := fs.String("id", "", "the server's `ID` (as list-peers shows it), etcd member ID or node name")
+	addr := fs.String("address", "", "the server's `address` (host:port, as list-peers shows it)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if (*id == "") == (*addr == "") {
+		fmt.Fprintln(e.Stderr, "orbit operator raft remove-peer: give exactly one of -id and -address")
+		return 2
+	}
+	q, what, which := url.Values{}, "id", *id
+	if *addr != "" {
+		what, which = "address", *addr
+	}
+	q.Set(what, which)
+	if _, err := client().do(ctx, "DELETE", "/v1/operator/raft/peer?"+q.Encode(), nil, nil); err != nil {
+		return fail(e, err)
+	}
+	fmt.Fprintf(e.Stdout, "Removed peer with %s %s\n", what, strconv.Quote(which))
+	return 0
+}

@@ -1,0 +1,57 @@
+package metrics
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/orbit/orbit/internal/metrics/tsdb"
+)
+
+// Config is the metrics feature's configuration; the zero value collects
+// every second from / with tsdb's default retention.
+type Config struct {
+	// Storage sizes the tiers (zero fields: 1h per second, 24h per minute,
+	// 30 days per hour).
+	Storage tsdb.Config
+	// Root is where /proc and /sys are found (default "/"; tests point it
+	// elsewhere).
+	Root string
+	// Interval is the collection period (default 1s).
+	Interval time.Duration
+	// Hostname names the node in the answers.
+	Hostname string
+	// Version is orbit's version, shown in /api/v1/info.
+	Version string
+}
+
+// Validate fills defaults and reports a setting that cannot work.
+func (c *Config) Validate() error {
+	if c.Root == "" {
+		c.Root = "/"
+	}
+	if c.Interval == 0 {
+		c.Interval = time.Second
+	}
+	if c.Interval < 100*time.Millisecond || c.Interval > time.Minute {
+		return fmt.Errorf("metrics interval %s: want between 100ms and 1m", c.Interval)
+	}
+	c.Storage.Defaults()
+	if err := c.Storage.Validate(); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return nil
+}
+
+// Deps are what the feature is given.
+type Deps struct {
+	Logger *slog.Logger
+	// Registry is the agent's one Prometheus registry: sampled into charts
+	// every second, served on /metrics, and where this feature's own
+	// metrics go.
+	Registry *prometheus.Registry
+	Clock    clockwork.Clock
+}

@@ -1,0 +1,264 @@
+package metrics
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/orbit/orbit/internal/httpkit"
+	"github.com/orbit/orbit/internal/metrics/procfs"
+	"github.com/orbit/orbit/internal/metrics/tsdb"
+)
+
+// NetdataPrefix is where Netdata's v1 API is served.
+const NetdataPrefix = "/api/v1/"
+
+// NetdataHandler serves Netdata's v1 API under /api/v1/ (the caller
+// guards it with the agent's authorizer).
+func (s *Server) NetdataHandler(kit *httpkit.Kit) http.Handler {
+	mux := http.NewServeMux()
+	for path, h := range map[string]httpkit.HandlerFunc{
+		"info": s.info, "charts": s.charts, "chart": s.chart, "data": s.data,
+		"allmetrics": s.allmetrics, "alarms": s.alarms, "alarm_log": s.alarmLog,
+	} {
+		mux.Handle("GET "+NetdataPrefix+path, kit.Handle(h))
+	}
+	return mux
+}
+
+// jnum is a number that encodes NaN as null, as Netdata does.
+type jnum float64
+
+func (n jnum) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(n)) || math.IsInf(float64(n), 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, float64(n), 'f', -1, 64), nil
+}
+
+func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
+	st := s.db.Stats()
+	read := func(p string) string {
+		b, err := os.ReadFile(filepath.Join(s.cfg.Root, p))
+		if err != nil {
+			return "unknown"
+		}
+		return strings.TrimSpace(string(b))
+	}
+	ram := "unknown"
+	if b, err := os.ReadFile(filepath.Join(s.cfg.Root, "proc/meminfo")); err == nil {
+		ram = strconv.FormatUint(procfs.ParseKeyValues(b)["MemTotal"]*1024, 10)
+	}
+	host := s.cfg.Hostname
+	status := []map[string]any{{"guid": host, "hostname": host, "reachable": true, "hops": 0, "claim_id": nil, "node_id": nil}}
+	v := map[string]any{
+		"version": "v" + s.cfg.Version, "uid": host, "mirrored_hosts": []string{host}, "mirrored_hosts_status": status,
+		"alarms":      map[string]int{"normal": 0, "warning": 0, "critical": 0},
+		"cores_total": strconv.Itoa(runtime.NumCPU()), "total_disk_space": "unknown", "cpu_freq": "unknown", "ram_total": ram,
+		"is_k8s_node": "false", "kernel_name": strings.ToUpper(runtime.GOOS[:1]) + runtime.GOOS[1:],
+		"kernel_version": read("proc/sys/kernel/osrelease"), "architecture": goarchName(), "host_labels": map[string]string{},
+		"functions": map[string]any{}, "collectors": collectorList(), "cloud-enabled": false, "cloud-available": false,
+		"agent-claimed": false, "aclk-available": false, "memory-mode": "ram", "multidb-disk-quota": 0, "page-cache-size": 0,
+		"stream-enabled": false, "stream-compression": nil, "hosts-available": 1, "https-enabled": false,
+		"buildinfo": "orbit", "release-channel": "stable", "web-enabled": true, "notification-methods": nil,
+		"exporting-enabled": false, "exporting-connectors": nil, "allmetrics-prometheus-used": nil, "allmetrics-shell-used": nil,
+		"allmetrics-json-used": nil, "dashboard-used": nil, "charts-count": st.Charts, "metrics-count": st.Dims,
+	}
+	for _, k := range []string{"os_name", "os_id", "os_id_like", "os_version", "os_version_id", "os_detection",
+		"container_os_name", "container_os_id", "container_os_id_like", "container_os_version", "container_os_version_id",
+		"container_os_detection", "virtualization", "virt_detection", "container", "container_detection",
+		"cloud_provider_type", "cloud_instance_type", "cloud_instance_region"} {
+		v[k] = "unknown"
+	}
+	return httpkit.WriteJSON(w, r, http.StatusOK, v)
+}
+
+func goarchName() string {
+	if runtime.GOARCH == "amd64" {
+		return "x86_64"
+	}
+	return runtime.GOARCH
+}
+
+func collectorList() []map[string]string {
+	var out []map[string]string
+	for _, m := range []string{"/proc/stat", "/proc/loadavg", "/proc/meminfo", "/proc/vmstat", "/proc/pressure",
+		"/proc/diskstats", "/proc/net/dev", "/proc/sys/fs/file-nr", "statfs"} {
+		out = append(out, map[string]string{"plugin": "proc.plugin", "module": m})
+	}
+	return append(out, map[string]string{"plugin": "orbit", "module": "prometheus"})
+}
+
+// chartJSON is one chart as /api/v1/charts and /api/v1/chart show it.
+type chartJSON struct {
+	ID             string                    `json:"id"`
+	Name           string                    `json:"name"`
+	Type           string                    `json:"type"`
+	Family         string                    `json:"family"`
+	Context        string                    `json:"context"`
+	Title          string                    `json:"title"`
+	Priority       int                       `json:"priority"`
+	Plugin         string                    `json:"plugin"`
+	Module         string                    `json:"module"`
+	Units          string                    `json:"units"`
+	DataURL        string                    `json:"data_url"`
+	ChartType      string                    `json:"chart_type"`
+	Duration       int64                     `json:"duration"`
+	FirstEntry     int64                     `json:"first_entry"`
+	LastEntry      int64                     `json:"last_entry"`
+	UpdateEvery    int                       `json:"update_every"`
+	Dimensions     map[string]map[string]any `json:"dimensions"`
+	ChartVariables map[string]any            `json:"chart_variables"`
+	Green          any                       `json:"green"`
+	Red            any                       `json:"red"`
+	Alarms         map[string]any            `json:"alarms"`
+	ChartLabels    map[string]string         `json:"chart_labels"`
+	Functions      map[string]any            `json:"functions"`
+}
+
+func (s *Server) chartJSON(in tsdb.Info) chartJSON {
+	c := chartJSON{ID: in.ID, Name: in.ID, Type: in.Type(), Family: in.Family, Context: in.Context,
+		Title: fmt.Sprintf("%s (%s)", in.Title, in.ID), Priority: in.Priority, Plugin: "orbit", Module: in.Type(),
+		Units: in.Units, DataURL: "/api/v1/data?chart=" + in.ID, ChartType: in.ChartType,
+		FirstEntry: in.First, LastEntry: in.Last, UpdateEvery: int(s.cfg.Interval.Seconds()),
+		Dimensions: map[string]map[string]any{}, ChartVariables: map[string]any{}, Alarms: map[string]any{},
+		ChartLabels: map[string]string{"_collect_plugin": "orbit"}, Functions: map[string]any{}}
+	if c.UpdateEvery < 1 {
+		c.UpdateEvery = 1
+	}
+	if in.Last > 0 {
+		c.Duration = in.Last - in.First + 1
+	}
+	for _, d := range in.Dims {
+		if !d.Hidden {
+			c.Dimensions[d.ID] = map[string]any{"name": d.Name}
+		}
+	}
+	return c
+}
+
+func (s *Server) charts(w http.ResponseWriter, r *http.Request) error {
+	infos := s.db.Charts()
+	charts := make(map[string]chartJSON, len(infos))
+	dims := 0
+	for _, in := range infos {
+		charts[in.ID] = s.chartJSON(in)
+		dims += len(in.Dims)
+	}
+	st := s.db.Stats()
+	return httpkit.WriteJSON(w, r, http.StatusOK, map[string]any{
+		"hostname": s.cfg.Hostname, "version": "v" + s.cfg.Version, "release_channel": "stable", "os": runtime.GOOS,
+		"timezone": "UTC", "update_every": 1, "history": int(s.cfg.Storage.Seconds.Seconds()), "memory_mode": "ram",
+		"custom_info": "", "charts": charts, "charts_count": len(charts), "dimensions_count": dims, "alarms_count": 0,
+		"rrd_memory_bytes": st.Bytes, "hosts_count": 1, "hosts": []map[string]string{{"hostname": s.cfg.Hostname}},
+	})
+}
+
+func (s *Server) chart(w http.ResponseWriter, r *http.Request) error {
+	id := r.URL.Query().Get("chart")
+	if id == "" {
+		return httpkit.BadRequest("No chart id is given at the request.")
+	}
+	in, err := s.db.ChartInfo(id)
+	if err != nil {
+		return httpkit.Errorf(http.StatusNotFound, "Chart is not found: %s", id)
+	}
+	return httpkit.WriteJSON(w, r, http.StatusOK, s.chartJSON(in))
+}
+
+func (s *Server) alarms(w http.ResponseWriter, r *http.Request) error {
+	return httpkit.WriteJSON(w, r, http.StatusOK, map[string]any{"hostname": s.cfg.Hostname,
+		"latest_alarm_log_unique_id": 0, "status": true, "now": s.clock.Now().Unix(), "alarms": map[string]any{}})
+}
+
+func (s *Server) alarmLog(w http.ResponseWriter, r *http.Request) error {
+	return httpkit.WriteJSON(w, r, http.StatusOK, []any{})
+}
+
+// allmetrics answers every chart's latest values as Prometheus text,
+// JSON or shell variables.
+func (s *Server) allmetrics(w http.ResponseWriter, r *http.Request) error {
+	format := r.URL.Query().Get("format")
+	prefix := r.URL.Query().Get("prefix")
+	if prefix == "" {
+		prefix = "netdata"
+	}
+	var b bytes.Buffer
+	jsonOut := map[string]any{}
+	now := s.clock.Now()
+	switch format {
+	case "prometheus", "prometheus_all_hosts":
+		fmt.Fprintf(&b, "%s_info{instance=%q,application=\"orbit\",version=\"v%s\"} 1 %d\n", prefix, s.cfg.Hostname, s.cfg.Version, now.UnixMilli())
+	case "json", "shell":
+	default:
+		return httpkit.BadRequest("format %q: want prometheus, json or shell", format)
+	}
+	for _, in := range s.db.Charts() {
+		_, vals, err := s.db.Latest(in.ID)
+		if err != nil {
+			continue
+		}
+		switch format {
+		case "json":
+			dims := map[string]any{}
+			for i, d := range in.Dims {
+				dims[d.ID] = map[string]any{"name": d.Name, "value": jnum(vals[i])}
+			}
+			jsonOut[in.ID] = map[string]any{"name": in.ID, "family": in.Family, "context": in.Context,
+				"units": in.Units, "last_updated": in.Last, "dimensions": dims}
+		case "shell":
+			fmt.Fprintf(&b, "\n# chart: %s (name: %s)\n", in.ID, in.ID)
+			total := 0.0
+			for i, d := range in.Dims {
+				v := vals[i]
+				if math.IsNaN(v) {
+					v = 0
+				}
+				if !d.Hidden {
+					total += v
+				}
+				fmt.Fprintf(&b, "NETDATA_%s_%s=\"%.0f\"      # %s\n", shellName(in.ID), shellName(d.Name), math.Round(v), in.Units)
+			}
+			fmt.Fprintf(&b, "NETDATA_%s_VISIBLETOTAL=\"%.0f\"      # %s\n", shellName(in.ID), math.Round(total), in.Units)
+		default:
+			name := prefix + "_" + promName(in.ID) + "_" + promName(strings.ReplaceAll(in.Units, "/s", "_persec")) + "_average"
+			for i, d := range in.Dims {
+				if math.IsNaN(vals[i]) {
+					continue
+				}
+				fmt.Fprintf(&b, "%s{chart=%q,family=%q,dimension=%q} %s %d\n", name, in.ID, in.Family, d.Name,
+					strconv.FormatFloat(vals[i], 'f', 7, 64), in.Last*1000)
+			}
+		}
+	}
+	if format == "json" {
+		return httpkit.WriteJSON(w, r, http.StatusOK, jsonOut)
+	}
+	if strings.HasPrefix(format, "prometheus") {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	} else {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// promName lowercases and turns what Prometheus names cannot hold into _.
+func promName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return unicode.ToLower(r)
+		}
+		return '_'
+	}, s)
+}
+
+// shellName upper-cases and turns what a shell variable cannot hold into _.
+func shellName(s string) string { return strings.ToUpper(promName(s)) }

@@ -1,0 +1,146 @@
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/orbit/orbit/internal/metrics/tsdb"
+)
+
+// Server collects, stores and answers metrics.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	reg   *prometheus.Registry
+	clock clockwork.Clock
+	db    *tsdb.DB
+	node  *nodeCollector
+	prom  *promCollector
+	own   *ownMetrics
+	start time.Time
+
+	mu      sync.Mutex        // guards defined and lastErr (the collection loop; tests)
+	defined map[string]string // chart id → signature of its dimensions
+	lastErr string            // the last collection error logged
+}
+
+// New prepares the feature; Run collects.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	db, err := tsdb.New(cfg.Storage)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: deps.Logger, reg: deps.Registry, clock: deps.Clock, db: db,
+		node: &nodeCollector{root: cfg.Root}, defined: map[string]string{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.clock == nil {
+		s.clock = clockwork.NewRealClock()
+	}
+	if s.reg == nil {
+		s.reg = prometheus.NewRegistry()
+	}
+	s.prom = &promCollector{g: s.reg, maxDims: 200}
+	if s.own, err = newOwnMetrics(s.reg, db); err != nil {
+		return nil, err
+	}
+	s.start = s.clock.Now()
+	return s, nil
+}
+
+// DB is the store, for the agent's other consumers (alerts) and tests.
+func (s *Server) DB() *tsdb.DB { return s.db }
+
+// Run collects every interval until ctx ends.
+func (s *Server) Run(ctx context.Context) error {
+	t := s.clock.NewTicker(s.cfg.Interval)
+	defer t.Stop()
+	s.Collect(s.clock.Now())
+	prune := s.clock.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case now := <-t.Chan():
+			s.Collect(now)
+			if now.Sub(prune) >= time.Minute {
+				// Charts of gone disks, interfaces and allocations age out
+				// with the per-second tier.
+				for _, id := range s.db.Prune(now.Add(-s.cfg.Storage.Seconds).Unix()) {
+					s.forget(id)
+				}
+				prune = now
+			}
+		}
+	}
+}
+
+// Collect takes one sample of every source at now.
+func (s *Server) Collect(now time.Time) {
+	begin := time.Now()
+	sec := now.Unix()
+	emit := func(c tsdb.Chart, values []float64) { s.emit(sec, c, values) }
+	var errs []string
+	if err := s.node.collect(emit); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if err := s.prom.collect(emit); err != nil {
+		errs = append(errs, err.Error())
+	}
+	s.own.collected(time.Since(begin))
+	msg := strings.Join(errs, "; ")
+	s.mu.Lock()
+	changed := msg != s.lastErr
+	s.lastErr = msg
+	s.mu.Unlock()
+	if changed && msg != "" {
+		s.log.Warn("metrics collection failed in part", "err", msg)
+	}
+}
+
+// emit defines a chart when it is new or its dimensions changed, then
+// appends its row.
+func (s *Server) emit(sec int64, c tsdb.Chart, values []float64) {
+	sig := signature(c)
+	s.mu.Lock()
+	known := s.defined[c.ID] == sig
+	s.mu.Unlock()
+	if !known {
+		if err := s.db.Define(c); err != nil {
+			s.log.Debug("chart refused", "chart", c.ID, "err", err)
+			return
+		}
+		s.mu.Lock()
+		s.defined[c.ID] = sig
+		s.mu.Unlock()
+	}
+	if err := s.db.Append(c.ID, sec, values, nil); err != nil {
+		s.log.Debug("sample refused", "chart", c.ID, "err", err)
+	}
+}
+
+func (s *Server) forget(id string) {
+	s.mu.Lock()
+	delete(s.defined, id)
+	s.mu.Unlock()
+}
+
+func signature(c tsdb.Chart) string {
+	var b strings.Builder
+	for _, d := range c.Dims {
+		b.WriteString(d.ID)
+		b.WriteByte(byte('0' + d.Enc))
+		b.WriteByte(0)
+	}
+	return b.String()
+}
