@@ -59,6 +59,7 @@ type Agent struct {
 	// system's enforcer, or nil (allow all) with ACLs off.
 	auth     acl.Authorizer
 	metrics  *metrics.Server // per-second metrics and Netdata's API
+	tasks    clientTasks     // the client's tasks, for metrics (set once the client starts)
 	tempDir  string
 	dataDir  string
 	nodeID   string

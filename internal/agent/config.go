@@ -15,6 +15,7 @@ import (
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/aclresolve"
+	"github.com/orbit/orbit/internal/anomaly"
 	"github.com/orbit/orbit/internal/metrics/tsdb"
 	"github.com/orbit/orbit/internal/snapshot"
 )
@@ -115,6 +116,7 @@ type Config struct {
 	aclEnabled    bool              // from ACL and Dev by Defaults
 	resolver      aclresolve.Config // from ACL by Defaults
 	metrics       tsdb.Config       // from Metrics, by Defaults
+	ml            anomaly.Config    // from Metrics.ML, by Defaults
 	snapshots     *snapshot.Config  // nil: no scheduled snapshots
 	admitter      *admitter         // built from Policy by Defaults
 	set           map[string]bool   // flags given on the command line
@@ -346,7 +348,7 @@ func (c *Config) Defaults() error {
 		}
 		c.sessionTTLMin = d
 	}
-	ms, err := c.Metrics.storage()
+	ms, ml, err := c.Metrics.storage()
 	if err != nil {
 		return err
 	}
@@ -354,7 +356,7 @@ func (c *Config) Defaults() error {
 	if err := ms.Validate(); err != nil {
 		return fmt.Errorf("metrics block: %w", err)
 	}
-	c.metrics = ms
+	c.metrics, c.ml = ms, ml
 	switch c.LogLevel {
 	case "", "debug", "info", "warn", "error":
 	default:

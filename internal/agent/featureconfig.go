@@ -64,11 +64,13 @@ type MetricsConfig struct {
 	ML *anomaly.Block `hcl:"ml,block"`
 }
 
-// storage parses the retention settings into the store's configuration.
-func (m *MetricsConfig) storage() (tsdb.Config, error) {
+// storage parses the retention settings into the store's configuration
+// and the ml block into anomaly detection's.
+func (m *MetricsConfig) storage() (tsdb.Config, anomaly.Config, error) {
 	var c tsdb.Config
 	if m == nil {
-		return c, nil
+		ml, err := (*anomaly.Block)(nil).Config()
+		return c, ml, err
 	}
 	for _, t := range []struct {
 		name, v string
@@ -79,14 +81,15 @@ func (m *MetricsConfig) storage() (tsdb.Config, error) {
 		}
 		d, err := time.ParseDuration(t.v)
 		if err != nil || d <= 0 {
-			return c, fmt.Errorf("metrics %s %q: want a duration such as \"1h\"", t.name, t.v)
+			return c, anomaly.Config{}, fmt.Errorf("metrics %s %q: want a duration such as \"1h\"", t.name, t.v)
 		}
 		*t.dst = d
 	}
-	if _, err := m.ML.Config(); err != nil {
-		return c, fmt.Errorf("metrics: %w", err)
+	ml, err := m.ML.Config()
+	if err != nil {
+		return c, ml, fmt.Errorf("metrics: %w", err)
 	}
-	return c, nil
+	return c, ml, nil
 }
 
 // CertConfig names a certificate and its key.

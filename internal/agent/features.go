@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/aclapi"
 	"github.com/orbit/orbit/internal/api"
+	"github.com/orbit/orbit/internal/client"
 	"github.com/orbit/orbit/internal/dns"
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
@@ -89,14 +91,37 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 // startMetrics starts per-second collection (every role, -dev included).
 func (a *Agent) startMetrics(run func(string, func(context.Context) error)) error {
 	var err error
-	a.metrics, err = metrics.New(metrics.Config{Storage: a.cfg.metrics, Hostname: a.cfg.NodeName, Version: Version},
-		metrics.Deps{Logger: a.log.With("component", "metrics"), Registry: a.registry, Clock: a.clock})
+	a.metrics, err = metrics.New(metrics.Config{Storage: a.cfg.metrics, ML: a.cfg.ml, Hostname: a.cfg.NodeName, Version: Version},
+		metrics.Deps{Logger: a.log.With("component", "metrics"), Registry: a.registry, Clock: a.clock, Tasks: &a.tasks})
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
 	run("metrics", a.metrics.Run)
 	return nil
 }
+
+// clientTasks lists the client's running tasks for metrics; the client
+// starts after metrics, so it is set then.
+type clientTasks struct{ c atomic.Pointer[client.Client] }
+
+func (t *clientTasks) set(c *client.Client) { t.c.Store(c) }
+
+// RunningTasks implements metrics.TaskLister.
+func (t *clientTasks) RunningTasks() []metrics.Task {
+	c := t.c.Load()
+	if c == nil {
+		return nil
+	}
+	rts := c.RunningTasks()
+	out := make([]metrics.Task, len(rts))
+	for i, rt := range rts {
+		out[i] = metrics.Task{AllocID: rt.AllocID, Job: rt.Job, Group: rt.Group, Task: rt.Task,
+			Driver: rt.Handle.Driver, PID: rt.Handle.PID, ContainerID: rt.Handle.ContainerID}
+	}
+	return out
+}
+
+var _ metrics.TaskLister = (*clientTasks)(nil)
 
 // mounts are the handlers other features serve on the API listener.
 func (a *Agent) mounts() ([]api.Mount, error) {

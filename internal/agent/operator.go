@@ -2,7 +2,9 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"time"
@@ -67,4 +69,20 @@ func (a *Agent) startSnapshots(run func(string, func(context.Context) error)) er
 	}
 	run("snapshots", s.Run)
 	return nil
+}
+
+// ResetCluster turns the stopped server whose data directory is dataDir
+// into the only member of a new store cluster that keeps all its data
+// (`orbit operator cluster-reset`), for a cluster that lost its quorum
+// for good. node is the node name the server runs with. It returns the
+// remaining member's peer URL.
+func ResetCluster(ctx context.Context, dataDir, node string, log *slog.Logger) (string, error) {
+	if dataDir == "" {
+		return "", errors.New("-data-dir is required: the stopped server's data directory")
+	}
+	m, err := store.ResetCluster(ctx, store.Config{DataDir: dataDir, Name: node, Logger: log})
+	if err != nil {
+		return "", err
+	}
+	return m.PeerURL, nil
 }

@@ -50,6 +50,7 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 		if err != nil {
 			return fmt.Errorf("client: %w", err)
 		}
+		a.tasks.set(a.client)
 		run("client", a.client.Run)
 	}
 	nc := nomadapi.Config{NodeName: a.cfg.NodeName, Datacenter: a.cfg.Datacenter, Admitter: a.cfg.admitter,

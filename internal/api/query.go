@@ -51,8 +51,9 @@ func (s *Server) blocking(w http.ResponseWriter, r *http.Request, res view.Resou
 		return nil // the client left: no one to answer
 	}
 	idx := s.view.Index(res)
-	out, err := produce()
+	// The headers go first: produce may write the body itself (?raw).
 	s.setMeta(w, r.Context(), idx)
+	out, err := produce()
 	if err != nil {
 		return err
 	}

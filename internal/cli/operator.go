@@ -3,9 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
+	"os"
 	"strconv"
 	"text/tabwriter"
+
+	"github.com/orbit/orbit/internal/agent"
 )
 
 // raftServer and raftConfiguration are consul/api's shapes of
@@ -43,7 +47,8 @@ func raftConfig(ctx context.Context, c *apiClient) (raftConfiguration, error) {
 
 func cmdOperator(ctx context.Context, e *Env, args []string) int {
 	return subcommand(ctx, e, "operator", args, map[string]func(context.Context, *Env, []string) int{
-		"raft": cmdOperatorRaft,
+		"raft":          cmdOperatorRaft,
+		"cluster-reset": cmdClusterReset,
 	})
 }
 
@@ -96,5 +101,32 @@ func cmdRaftRemovePeer(ctx context.Context, e *Env, args []string) int {
 		return fail(e, err)
 	}
 	fmt.Fprintf(e.Stdout, "Removed peer with %s %s\n", what, strconv.Quote(which))
+	return 0
+}
+
+// cmdClusterReset makes a stopped server the only member of a new store
+// cluster with all its data, for a cluster that lost its quorum for good.
+// It works on the data directory, not over HTTP: the server must be
+// stopped and the cluster has no quorum to ask.
+func cmdClusterReset(ctx context.Context, e *Env, args []string) int {
+	fs := newFlagSet(e, "operator cluster-reset")
+	dir := fs.String("data-dir", "", "the stopped server's data `directory`")
+	host, _ := os.Hostname()
+	node := fs.String("node", host, "the node `name` the server runs with")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *dir == "" || fs.NArg() > 0 {
+		fmt.Fprintln(e.Stderr, "usage: orbit operator cluster-reset -data-dir DIR [-node NAME]   (stop the server first)")
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	peer, err := agent.ResetCluster(ctx, *dir, *node, log)
+	if err != nil {
+		return fail(e, fmt.Errorf("%w (is the server stopped? its data directory is locked while it runs)", err))
+	}
+	fmt.Fprintf(e.Stdout, "The store in %s is now a cluster of one member (peer %s) with all its data.\n", *dir, peer)
+	fmt.Fprintln(e.Stdout, "Start this server again with its usual flags; then start each other server with an empty")
+	fmt.Fprintln(e.Stdout, "-data-dir and -retry-join pointing at this one.")
 	return 0
 }

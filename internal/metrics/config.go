@@ -8,6 +8,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/orbit/orbit/internal/anomaly"
 	"github.com/orbit/orbit/internal/metrics/tsdb"
 )
 
@@ -26,6 +27,8 @@ type Config struct {
 	Hostname string
 	// Version is orbit's version, shown in /api/v1/info.
 	Version string
+	// ML tunes anomaly detection (zero fields: Netdata's defaults).
+	ML anomaly.Config
 }
 
 // Validate fills defaults and reports a setting that cannot work.
@@ -38,6 +41,13 @@ func (c *Config) Validate() error {
 	}
 	if c.Interval < 100*time.Millisecond || c.Interval > time.Minute {
 		return fmt.Errorf("metrics interval %s: want between 100ms and 1m", c.Interval)
+	}
+	if c.ML.Step == 0 {
+		c.ML.Step = c.Interval
+	}
+	c.ML = c.ML.WithDefaults()
+	if err := c.ML.Validate(); err != nil {
+		return fmt.Errorf("metrics: %w", err)
 	}
 	c.Storage.Defaults()
 	if err := c.Storage.Validate(); err != nil {
@@ -54,4 +64,7 @@ type Deps struct {
 	// metrics go.
 	Registry *prometheus.Registry
 	Clock    clockwork.Clock
+	// Tasks lists the node's running tasks, whose cgroups are charted
+	// (nil: none, an agent without the client role).
+	Tasks TaskLister
 }

@@ -141,6 +141,9 @@ func (s *Server) chartJSON(in tsdb.Info) chartJSON {
 			c.Dimensions[d.ID] = map[string]any{"name": d.Name}
 		}
 	}
+	for k, v := range in.Labels {
+		c.ChartLabels[k] = v
+	}
 	return c
 }
 

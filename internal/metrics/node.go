@@ -115,7 +115,8 @@ func (n *nodeCollector) memory(emit emitFunc) error {
 	ram.ChartType = "stacked"
 	kib(ram.Dims)
 	emit(ram, []float64{float64(free), float64(used), float64(cached), float64(buffers)})
-	avail := gauge("mem.available", "system", "Available RAM for applications", "MiB", 310, "avail")
+	avail := gauge("mem.available", "system", "Available RAM for applications", "MiB", 310, "MemAvailable")
+	avail.ChartType, avail.Dims[0].Name = "area", "avail"
 	kib(avail.Dims)
 	emit(avail, []float64{float64(m["MemAvailable"])})
 	if st := m["SwapTotal"]; st > 0 {
@@ -144,6 +145,8 @@ func kib(ds []tsdb.Dim) {
 }
 
 func (n *nodeCollector) pressure(emit emitFunc) error {
+	// Netdata's families for the three resources.
+	family := map[string]string{"cpu": "cpu", "memory": "ram", "io": "disk"}
 	for i, res := range []string{"cpu", "memory", "io"} {
 		b, err := n.read("proc/pressure/" + res)
 		if err != nil {
@@ -161,13 +164,13 @@ func (n *nodeCollector) pressure(emit emitFunc) error {
 			if res == "cpu" && k.name == "full" && k.l.Total == 0 {
 				continue // the kernel reports cpu full only from 5.13, as zeros
 			}
-			c := gauge(fmt.Sprintf("system.%s_%s_pressure", res, k.name), res, fmt.Sprintf("%s %s pressure", strings.ToUpper(res[:1])+res[1:], k.name),
+			c := gauge(fmt.Sprintf("system.%s_%s_pressure", res, k.name), family[res], fmt.Sprintf("%s %s pressure", strings.ToUpper(res[:1])+res[1:], k.name),
 				"percentage", 400+10*i+j, k.name+" 10", k.name+" 60", k.name+" 300")
 			for d := range c.Dims {
 				c.Dims[d].Divisor = 100
 			}
 			emit(c, []float64{k.l.Avg10 * 100, k.l.Avg60 * 100, k.l.Avg300 * 100})
-			st := counter(fmt.Sprintf("system.%s_%s_pressure_stall_time", res, k.name), res,
+			st := counter(fmt.Sprintf("system.%s_%s_pressure_stall_time", res, k.name), family[res],
 				fmt.Sprintf("%s stall time", strings.ToUpper(res[:1])+res[1:]), "ms", 401+10*i+j, "time")
 			st.Dims[0].Divisor = 1000
 			emit(st, []float64{float64(k.l.Total)})

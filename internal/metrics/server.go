@@ -21,8 +21,10 @@ type Server struct {
 	clock clockwork.Clock
 	db    *tsdb.DB
 	node  *nodeCollector
+	tasks *cgroupCollector
 	prom  *promCollector
 	own   *ownMetrics
+	det   *detector // only the collection loop uses it
 	start time.Time
 
 	mu      sync.Mutex        // guards defined and lastErr (the collection loop; tests)
@@ -40,7 +42,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: deps.Logger, reg: deps.Registry, clock: deps.Clock, db: db,
-		node: &nodeCollector{root: cfg.Root}, defined: map[string]string{}}
+		node: &nodeCollector{root: cfg.Root}, tasks: &cgroupCollector{root: cfg.Root, tasks: deps.Tasks},
+		defined: map[string]string{}, det: newDetector(cfg.ML)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -78,6 +81,7 @@ func (s *Server) Run(ctx context.Context) error {
 				// with the per-second tier.
 				for _, id := range s.db.Prune(now.Add(-s.cfg.Storage.Seconds).Unix()) {
 					s.forget(id)
+					s.det.forget(id)
 				}
 				prune = now
 			}
@@ -90,14 +94,21 @@ func (s *Server) Collect(now time.Time) {
 	begin := time.Now()
 	sec := now.Unix()
 	emit := func(c tsdb.Chart, values []float64) { s.emit(sec, c, values) }
+	s.det.begin()
 	var errs []string
 	if err := s.node.collect(emit); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if err := s.tasks.collect(emit); err != nil {
 		errs = append(errs, err.Error())
 	}
 	if err := s.prom.collect(emit); err != nil {
 		errs = append(errs, err.Error())
 	}
+	s.det.nodeCharts(emit)
 	s.own.collected(time.Since(begin))
+	// Training gets at most a fiftieth of each interval.
+	s.det.train(now, s.db, s.cfg.Interval/50)
 	msg := strings.Join(errs, "; ")
 	s.mu.Lock()
 	changed := msg != s.lastErr
@@ -124,7 +135,8 @@ func (s *Server) emit(sec int64, c tsdb.Chart, values []float64) {
 		s.defined[c.ID] = sig
 		s.mu.Unlock()
 	}
-	if err := s.db.Append(c.ID, sec, values, nil); err != nil {
+	bits := s.det.observe(c, sig, sec, values)
+	if err := s.db.Append(c.ID, sec, values, bits); err != nil {
 		s.log.Debug("sample refused", "chart", c.ID, "err", err)
 	}
 }

@@ -130,6 +130,7 @@ func TestRealNodeAnswersData(t *testing.T) {
 	if st.Dims < 50 {
 		t.Errorf("%d metrics, want the node's and orbit's own", st.Dims)
 	}
+	t.Logf("%d charts, %d metrics, %d samples in %d bytes", st.Charts, st.Dims, st.Samples, st.SampleBytes)
 	if per := float64(st.SampleBytes) / float64(st.Samples); per > 2 {
 		t.Errorf("%.2f bytes per sample over %d samples, want at most 2", per, st.Samples)
 	}

@@ -46,8 +46,12 @@ type Config struct {
 	// through it (as a learner, promoted once caught up) instead of forming
 	// a one-member cluster. A member whose data directory holds a WAL
 	// restarts into the cluster it belongs to and ignores Join.
-	Join   Joiner
-	Logger *slog.Logger
+	Join Joiner
+	// ForceNewCluster restarts the member in DataDir as the only member of
+	// a new cluster that keeps its data (etcd's --force-new-cluster): the
+	// recovery of a cluster that lost its quorum for good. See ResetCluster.
+	ForceNewCluster bool
+	Logger          *slog.Logger
 }
 
 // Store is an open connection to etcd, embedded or external.
@@ -155,6 +159,9 @@ func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 	file := portsFile(cfg)
 	_, statErr := os.Stat(file)
 	restart := hasWAL(dir)
+	if cfg.ForceNewCluster && !restart {
+		return nil, fmt.Errorf("%w: no store member in %s", ErrNothingToReset, dir)
+	}
 	join := cfg.Join != nil && !restart
 	picked := errors.Is(statErr, fs.ErrNotExist) && cfg.ClientAddr == "" && cfg.PeerAddr == "" && !join
 	for attempt := 1; ; attempt++ {
@@ -215,6 +222,7 @@ func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, join bo
 	ec.ListenPeerUrls = []url.URL{*pu}
 	ec.AdvertisePeerUrls = []url.URL{advertised(*pu, cfg.AdvertiseHost)}
 	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
+	ec.ForceNewCluster = cfg.ForceNewCluster
 	if join {
 		peerURL := ec.AdvertisePeerUrls[0].String()
 		initial, err := joinCluster(ctx, cfg.Join, ec.Name, peerURL, log)

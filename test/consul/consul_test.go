@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -347,6 +348,15 @@ func TestKV(t *testing.T) {
 	p2, _, _ := kv.Get("app/config/db", nil)
 	if string(p2.Value) != "v2" || p2.CreateIndex != p.CreateIndex || p2.ModifyIndex <= p.ModifyIndex {
 		t.Fatalf("after cas: %+v", p2)
+	}
+	// A raw read carries the index and leader headers too, as Consul's.
+	resp, err := http.Get(a.URL + "/v1/kv/app/config/db?raw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("X-Consul-Index") != strconv.FormatUint(p2.ModifyIndex, 10) || resp.Header.Get("X-Consul-KnownLeader") != "true" {
+		t.Fatalf("raw get headers: %v, want X-Consul-Index %d and KnownLeader true", resp.Header, p2.ModifyIndex)
 	}
 	kv.Put(&capi.KVPair{Key: "app/config/cache", Value: []byte("redis")}, nil)
 	kv.Put(&capi.KVPair{Key: "app/name", Value: []byte("orbit")}, nil)

@@ -42,6 +42,7 @@ func TestMain(m *testing.M) {
 type server struct {
 	name, dir, http, peer, client string
 	join                          string // -retry-join, "" for the first
+	bin                           string // the command; "" is orbitBin
 	proc                          *orbittest.Process
 }
 
@@ -68,7 +69,11 @@ func (s *server) start(t *testing.T, expect int) func() {
 	if s.join != "" {
 		args = append(args, "-retry-join", s.join)
 	}
-	wait := orbittest.StartAgentProcessAsync(t, orbitBin, args...)
+	bin := s.bin
+	if bin == "" {
+		bin = orbitBin
+	}
+	wait := orbittest.StartAgentProcessAsync(t, bin, args...)
 	return func() { s.proc = wait() }
 }
 
@@ -102,13 +107,12 @@ func schedulerLeads(s *server) bool {
 	if s.proc == nil {
 		return false
 	}
-	c := &http.Client{Timeout: 2 * time.Second}
 	req, err := http.NewRequest("GET", s.url()+"/metrics", nil)
 	if err != nil {
 		return false
 	}
-	req.Header.Set("X-Consul-Token", orbittest.RootToken)
-	resp, err := c.Do(req)
+	req.Header.Set("X-Consul-Token", orbittest.RootToken) // ACLs are on (not -dev)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		return false
 	}
@@ -217,6 +221,10 @@ func call(t *testing.T, method, url, body string) (int, string) {
 	return code, b
 }
 
+// httpClient reaches the servers, in their network namespaces when they
+// run in one.
+var httpClient = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: dialContext}}
+
 // do sends one request with a short timeout.
 func do(method, url, body string) (int, http.Header, string, error) {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
@@ -224,8 +232,7 @@ func do(method, url, body string) (int, http.Header, string, error) {
 		return 0, nil, "", err
 	}
 	req.Header.Set("X-Consul-Token", orbittest.RootToken) // ACLs are on (not -dev)
-	c := &http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		return 0, nil, "", err
 	}

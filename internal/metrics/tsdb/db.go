@@ -35,7 +35,9 @@ type Chart struct {
 	// PercentOfRow shows each dimension's rate as a percentage of the
 	// row's total (Netdata's percentage-of-incremental-row: system.cpu).
 	PercentOfRow bool
-	Dims         []Dim
+	// Labels describe what the chart is of (job, group, task, alloc_id).
+	Labels map[string]string
+	Dims   []Dim
 }
 
 // Type is the chart id's part before the first dot.
@@ -295,4 +297,28 @@ func (db *DB) Latest(id string) (Info, []float64, error) {
 		copy(vals, r.Rows[0].V)
 	}
 	return in, vals, nil
+}
+
+// Seconds returns dimension dim's per-second values in [from, to], one per
+// second (counters as rates, unscaled), NaN where none was stored: the
+// history anomaly detection trains on.
+func (db *DB) Seconds(id string, dim int, from, to int64) ([]float64, error) {
+	cd := db.chart(id)
+	if cd == nil {
+		return nil, fmt.Errorf("chart %q: %w", id, ErrNoChart)
+	}
+	if to < from {
+		return nil, nil
+	}
+	cd.mu.Lock()
+	defer cd.mu.Unlock()
+	if dim < 0 || dim >= len(cd.series) {
+		return nil, fmt.Errorf("chart %q has no dimension %d", id, dim)
+	}
+	out := make([]float64, to-from+1)
+	for i := range out {
+		out[i] = math.NaN()
+	}
+	cd.series[dim].seconds(from, to, func(t int64, v float64, _ bool) { out[t-from] = v })
+	return out, nil
 }
