@@ -52,7 +52,7 @@ func TestClientAgentFailsOverBetweenServers(t *testing.T) {
 	ss := newServers(t, 3)
 	startAll(t, 3, ss...)
 	all := ss[0].http + "," + ss[1].http + "," + ss[2].http
-	c1 := orbittest.StartAgentProcess(t, orbitBin, "-client", "-node", "c1", "-data-dir", t.TempDir(), "-servers", all)
+	c1 := orbittest.StartAgentProcess(t, orbitBin, "-client", "-node", "c1", "-data-dir", t.TempDir(), "-servers", all, "-config", orbittest.ACLConfigFile(t))
 	orbittest.Eventually(t, 20*time.Second, "c1 alive on s3", func() bool { return serfHealthy(ss[2], "c1") })
 
 	ss[0].kill(t)
@@ -72,7 +72,7 @@ func TestClientAgentFailsOverBetweenServers(t *testing.T) {
 		return time.Now().After(deadline) && serfHealthy(ss[1], "c1")
 	})
 
-	c2 := orbittest.StartAgentProcess(t, orbitBin, "-client", "-node", "c2", "-data-dir", t.TempDir(), "-servers", all)
+	c2 := orbittest.StartAgentProcess(t, orbitBin, "-client", "-node", "c2", "-data-dir", t.TempDir(), "-servers", all, "-config", orbittest.ACLConfigFile(t))
 	if code, body := call(t, "PUT", "http://"+c2.Addr+"/v1/agent/service/register", `{"Name":"c2-svc","Port":80}`); code != 200 {
 		t.Fatalf("register through c2: %d %s", code, body)
 	}
