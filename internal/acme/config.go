@@ -46,8 +46,6 @@ type Config struct {
 	// zone up on and waits for the challenge record to be served by.
 	// Empty uses the system's resolvers and the zone's name servers.
 	DNSServers []string
-	// LockTTL is how long a dead holder keeps an order's lock; 0 means 30s.
-	LockTTL time.Duration
 	// RenewCheckInterval is how often certificates are checked for
 	// renewal and for a newer copy in the store; 0 means 10 minutes.
 	RenewCheckInterval time.Duration
@@ -57,9 +55,6 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.LockTTL == 0 {
-		c.LockTTL = 30 * time.Second
-	}
 	if c.RenewCheckInterval == 0 {
 		c.RenewCheckInterval = 10 * time.Minute
 	}
@@ -108,8 +103,8 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("certificate resolver %q: email %q is not an address", r.Name, r.Email))
 		}
 	}
-	if c.LockTTL < 0 || c.RenewCheckInterval < 0 || c.DNSPropagationTimeout < 0 {
-		errs = append(errs, errors.New("lock TTL, renew check interval and DNS propagation timeout must not be negative"))
+	if c.RenewCheckInterval < 0 || c.DNSPropagationTimeout < 0 {
+		errs = append(errs, errors.New("renew check interval and DNS propagation timeout must not be negative"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("acme config: %w", err)

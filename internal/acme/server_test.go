@@ -5,8 +5,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"testing"
@@ -34,9 +36,15 @@ type env struct {
 	dnsAddr  string
 	web, tls net.Listener
 	pebble   *orbittest.Pebble
+	// renewCheck is the managers' RenewCheckInterval (0: the default).
+	renewCheck time.Duration
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvValidity(t, 0) }
+
+// newEnvValidity is newEnv with pebble issuing certificates valid for
+// validity (0: its default, 90 days).
+func newEnvValidity(t *testing.T, validity time.Duration) *env {
 	t.Helper()
 	e := &env{st: orbittest.NewStore(t)}
 	now := time.Now()
@@ -61,7 +69,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err2)
 	}
 	e.pebble = orbittest.StartPebble(t, orbittest.PebbleConfig{
-		HTTPPort: orbittest.PortOf(t, e.web.Addr().String()), TLSPort: orbittest.PortOf(t, e.tls.Addr().String()), DNSServer: e.dnsAddr})
+		HTTPPort: orbittest.PortOf(t, e.web.Addr().String()), TLSPort: orbittest.PortOf(t, e.tls.Addr().String()), DNSServer: e.dnsAddr, Validity: validity})
 	return e
 }
 
@@ -89,7 +97,7 @@ func (e *env) resolver(ch string) Resolver {
 func (e *env) manager(t *testing.T, files Files, r Resolver) *Manager {
 	t.Helper()
 	m, err := New(Config{Resolvers: []Resolver{r}, HTTPAddr: e.web.Addr().String(), TLSAddr: e.tls.Addr().String(),
-		DNSServers: []string{e.dnsAddr}, LockTTL: 2 * time.Second, DNSPropagationTimeout: 30 * time.Second},
+		DNSServers: []string{e.dnsAddr}, DNSPropagationTimeout: 30 * time.Second, RenewCheckInterval: e.renewCheck},
 		Deps{Files: files, Zones: e.st, Logger: orbittest.Logger(t), Registry: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
@@ -294,4 +302,59 @@ func TestLockHolderDiesMidOrder(t *testing.T) {
 		t.Errorf("b ordered %v times, want 1", orders(b))
 	}
 	t.Logf("b completed the order %v after a died", time.Since(died).Round(time.Millisecond))
+}
+
+// TestRenewalOnBothNodes: a certificate is renewed when a third of its
+// lifetime is left, once for the two nodes, and both serve the new one; a
+// connection opened before the renewal keeps working.
+func TestRenewalOnBothNodes(t *testing.T) {
+	e := newEnvValidity(t, 30*time.Second)
+	e.renewCheck = time.Second
+	a := e.manager(t, e.st.CertFiles(2*time.Second), e.resolver(ChallengeHTTP01))
+	b := e.manager(t, e.st.CertFiles(2*time.Second), e.resolver(ChallengeHTTP01))
+	e.serve(t, a)
+	a.SetRoutes(table(t, "www.lab.test"))
+	b.SetRoutes(table(t, "www.lab.test"))
+	roots := e.pebble.IssuedRoots(t)
+	first := e.waitServed(t, "www.lab.test", roots)
+	old := strings.ToLower(first.SerialNumber.Text(16))
+
+	// A keep-alive connection from before the renewal.
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, MaxConnsPerHost: 1,
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, e.tls.Addr().String())
+		}}
+	t.Cleanup(tr.CloseIdleConnections)
+	c := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	var conns int
+	get := func() *tls.ConnectionState {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "https://www.lab.test/", nil)
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+			ConnectDone: func(string, string, error) { conns++ }}))
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("request on the kept connection: %v", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.TLS
+	}
+	get()
+
+	orbittest.Eventually(t, 60*time.Second, "both nodes serving a renewed certificate", func() bool {
+		sa, sb := a.Certificates(), b.Certificates()
+		return len(sa) == 1 && len(sb) == 1 && sa[0].Serial != old && sa[0].Serial == sb[0].Serial
+	})
+	renewals := testutil.ToFloat64(a.metrics.orders.WithLabelValues("le", "renew_ok")) +
+		testutil.ToFloat64(b.metrics.orders.WithLabelValues("le", "renew_ok"))
+	if renewals < 1 || orders(a)+orders(b) != 1 {
+		t.Errorf("%v renewals and %v first orders", renewals, orders(a)+orders(b))
+	}
+	if st := get(); conns != 1 || strings.ToLower(st.PeerCertificates[0].SerialNumber.Text(16)) != old {
+		t.Errorf("the connection from before the renewal was replaced (%d connections)", conns)
+	}
+	if leaf, err := e.fetch("www.lab.test", roots); err != nil || strings.ToLower(leaf.SerialNumber.Text(16)) == old {
+		t.Errorf("a new connection got the old certificate (%v)", err)
+	}
 }

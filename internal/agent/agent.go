@@ -20,6 +20,7 @@ import (
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/aclresolve"
+	"github.com/orbit/orbit/internal/alert"
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/client"
@@ -58,6 +59,7 @@ type Agent struct {
 	// auth decides every request: the configured Authorizer, the ACL
 	// system's enforcer, or nil (allow all) with ACLs off.
 	auth     acl.Authorizer
+	alerts   *alert.Engine   // the cluster's alerts (servers)
 	metrics  *metrics.Server // per-second metrics and Netdata's API
 	tasks    clientTasks     // the client's tasks, for metrics (set once the client starts)
 	tempDir  string
@@ -195,6 +197,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	if err := a.startFeatures(ctx, life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
+	}
+	if err := a.startAlerts(life.runner(workers)); err != nil {
 		apiLn.Close()
 		return err
 	}

@@ -100,6 +100,8 @@ type Config struct {
 	Metrics *MetricsConfig `hcl:"metrics,block"`
 	// Audit is the audit log of writes and denials (default off).
 	Audit *AuditConfig `hcl:"audit,block"`
+	// Alerts sets the critical alerts' webhooks and timings.
+	Alerts *AlertsConfig `hcl:"alerts,block"`
 	// NomadAddr also serves the Nomad-compatible API on this address
 	// (default off; Nomad's port is 4646).
 	NomadAddr string `hcl:"nomad_addr,optional"`
@@ -378,6 +380,9 @@ func (c *Config) Defaults() error {
 		return err
 	}
 	if _, _, err := c.Audit.auditConfig(c.DataDir); err != nil {
+		return err
+	}
+	if _, err := c.Alerts.alertConfig(); err != nil {
 		return err
 	}
 	if c.Policy == nil {

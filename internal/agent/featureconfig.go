@@ -40,6 +40,42 @@ type EdgeConfig struct {
 	AccessLog bool `hcl:"access_log,optional"`
 	// Strategy is p2c (default) or wrr.
 	Strategy string `hcl:"strategy,optional"`
+	// Resolvers are certificate resolvers by name, as Traefik's
+	// certificatesResolvers: routers pick one with tls.certresolver.
+	Resolvers []ResolverConfig `hcl:"certificate_resolver,block"`
+	// EntryPoints set per-entry-point behaviour (redirect, HSTS).
+	EntryPoints []EntryPointConfig `hcl:"entrypoint,block"`
+}
+
+// ResolverConfig is `certificate_resolver "NAME" { acme { ... } }`.
+type ResolverConfig struct {
+	Name string      `hcl:"name,label"`
+	ACME *ACMEConfig `hcl:"acme,block"`
+}
+
+// ACMEConfig is a resolver's ACME account and challenge.
+type ACMEConfig struct {
+	// Email is the account's contact.
+	Email string `hcl:"email,optional"`
+	// CAServer is the directory URL (default Let's Encrypt's production).
+	CAServer string `hcl:"ca_server,optional"`
+	// CARoot is a PEM file of roots to trust for CAServer's HTTPS.
+	CARoot string `hcl:"ca_root,optional"`
+	// Challenge is http-01 (default), tls-alpn-01 or dns-01.
+	Challenge string `hcl:"challenge,optional"`
+	// KeyType is ec256 (default), ec384, rsa2048, rsa4096 or ed25519.
+	KeyType string `hcl:"key_type,optional"`
+}
+
+// EntryPointConfig is `entrypoint "NAME" { ... }` in edge_config.
+type EntryPointConfig struct {
+	Name string `hcl:"name,label"`
+	// RedirectTo redirects every request on this (plain) entry point to
+	// https on the named TLS entry point, except ACME challenges.
+	RedirectTo string `hcl:"redirect_to,optional"`
+	// HSTS is a duration ("8760h"): a TLS entry point's answers carry
+	// Strict-Transport-Security with that max-age.
+	HSTS string `hcl:"hsts,optional"`
 }
 
 // SnapshotConfig is the agent config's `snapshot { ... }` block: the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/aclapi"
+	"github.com/orbit/orbit/internal/acme"
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/client"
 	"github.com/orbit/orbit/internal/dns"
@@ -35,13 +36,19 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 		return fmt.Errorf("internal CA: %w", err)
 	}
 	a.ca = ca
-	var eps []proxy.EntryPoint
-	for name, addr := range a.cfg.EntryPoints {
-		eps = append(eps, proxy.EntryPoint{Name: name, Addr: addr, TLS: name == "websecure" || name == "https"})
+	eps, err := edgeEntryPoints(a.cfg.EntryPoints, a.cfg.EdgeCfg)
+	if err != nil {
+		return err
 	}
 	sort.Slice(eps, func(i, j int) bool { return eps[i].Name < eps[j].Name })
+	resolvers, err := acmeResolvers(a.cfg.EdgeCfg)
+	if err != nil {
+		return err
+	}
 	pc := proxy.Config{EntryPoints: eps}
-	deps := proxy.Deps{CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
+	bridge := &acmeBridge{}
+	deps := proxy.Deps{CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock,
+		Resolvers: bridge, Challenges: bridge, Certs: bridge}
 	if ec := a.cfg.EdgeCfg; ec != nil {
 		pc.PanicThreshold, pc.AccessLog, pc.Strategy = ec.PanicThreshold, ec.AccessLog, ec.Strategy
 		for _, c := range ec.Certificates {
@@ -75,6 +82,21 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 		if err != nil {
 			return fmt.Errorf("zone api: %w", err)
 		}
+	}
+	if len(resolvers) > 0 {
+		ac := acme.Config{Resolvers: resolvers}
+		ac.HTTPAddr, ac.TLSAddr = challengeAddrs(eps, a.proxy.Addrs())
+		if a.dns != nil {
+			ac.DNSServers = []string{dialable(a.DNSAddr())}
+		}
+		m, err := acme.New(ac, acme.Deps{Files: a.store.CertFiles(0), Zones: a.store,
+			Logger: a.log.With("component", "acme"), Registry: a.registry, Clock: a.clock})
+		if err != nil {
+			return fmt.Errorf("certificate resolvers: %w", err)
+		}
+		bridge.m.Store(m)
+		run("acme", m.Run)
+		sinks = append(sinks, m)
 	}
 	// One feeder builds the route table and hands the same table to the
 	// proxy and to DNS in one step.

@@ -49,6 +49,7 @@ func commands() map[string]command {
 		"deployment": {"inspect deployments and promote their canaries", cmdDeployment},
 		"node":       {"list the client nodes", cmdNode},
 		"lock":       {"run a command while holding a KV lock (as consul lock)", cmdLock},
+		"edge":       {"list the edge's certificates (names, issuer, expiry, resolver, last error)", cmdEdge},
 		"operator":   {"list and remove the servers of the store cluster (operator raft)", cmdOperator},
 		"snapshot":   {"save and restore the whole state (snapshot save|restore FILE)", cmdSnapshot},
 	}

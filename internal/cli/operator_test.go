@@ -87,7 +87,7 @@ func TestSnapshotSaveRestore(t *testing.T) {
 	put(t, src, "/v1/agent/service/register", `{"Name":"web","ID":"web-1","Port":20001}`)
 	file := filepath.Join(t.TempDir(), "backup.snap")
 	code, out, errs := runCLI(t, src.Addr, "", "snapshot", "save", file)
-	if code != 0 || !strings.Contains(out, "Saved and verified snapshot to index") || !strings.Contains(errs, "Saved ") {
+	if code != 0 || !strings.Contains(out, "Saved and verified snapshot to index") || !strings.Contains(errs, "(100%)") {
 		t.Fatalf("snapshot save: %d %q %q", code, out, errs)
 	}
 	if fi, err := os.Stat(file); err != nil || fi.Size() == 0 {

@@ -30,6 +30,8 @@ import (
 type PebbleConfig struct {
 	HTTPPort, TLSPort int
 	DNSServer         string // host:port
+	// Validity of the certificates issued; 0 is pebble's default (90 days).
+	Validity time.Duration
 }
 
 // Pebble is a running pebble (github.com/letsencrypt/pebble/v2, the
@@ -53,12 +55,16 @@ func StartPebble(t testing.TB, cfg PebbleConfig) *Pebble {
 	dir := t.TempDir()
 	rootPEM, certFile, keyFile := pebbleTLS(t, dir)
 	listen, mgmt := FreeAddr(t), FreeAddr(t)
-	conf := map[string]any{"pebble": map[string]any{
+	conf := map[string]map[string]any{"pebble": {
 		"listenAddress": listen, "managementListenAddress": mgmt,
 		"certificate": certFile, "privateKey": keyFile,
 		"httpPort": cfg.HTTPPort, "tlsPort": cfg.TLSPort,
 		"ocspResponderURL": "", "externalAccountBindingRequired": false,
 	}}
+	if cfg.Validity > 0 {
+		conf["pebble"]["profiles"] = map[string]any{"default": map[string]any{
+			"description": "orbit's test profile", "validityPeriod": int(cfg.Validity / time.Second)}}
+	}
 	b, _ := json.Marshal(conf)
 	confFile := filepath.Join(dir, "pebble.json")
 	if err := os.WriteFile(confFile, b, 0o600); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,14 @@ type EntryPoint struct {
 	// TLS makes the entry point terminate TLS; every router attached to
 	// it then serves HTTPS.
 	TLS bool
+	// RedirectTo, on a plain entry point, names a TLS entry point: every
+	// request is answered with a permanent redirect to https on that entry
+	// point's port (301 for GET and HEAD, 308 otherwise), as Traefik's
+	// entry point redirection, ACME HTTP-01 challenges excepted.
+	RedirectTo string
+	// HSTS, on a TLS entry point, adds Strict-Transport-Security with this
+	// max-age to every answer; 0 adds none.
+	HSTS time.Duration
 }
 
 // ParseEntryPoint reads the -entrypoint flag's value, NAME=ADDR[,tls].
@@ -154,6 +163,17 @@ func (c Config) Validate() error {
 		seen[ep.Name] = true
 		if _, _, err := net.SplitHostPort(ep.Addr); err != nil {
 			errs = append(errs, fmt.Errorf("entry point %q: address %q: %w", ep.Name, ep.Addr, err))
+		}
+		if ep.HSTS < 0 || ep.HSTS > 0 && !ep.TLS {
+			errs = append(errs, fmt.Errorf("entry point %q: HSTS needs a TLS entry point and a positive max-age", ep.Name))
+		}
+	}
+	for _, ep := range c.EntryPoints {
+		if ep.RedirectTo == "" {
+			continue
+		}
+		if ep.TLS || !slices.ContainsFunc(c.EntryPoints, func(to EntryPoint) bool { return to.Name == ep.RedirectTo && to.TLS }) {
+			errs = append(errs, fmt.Errorf("entry point %q: redirect to %q: want a plain entry point redirecting to a TLS one", ep.Name, ep.RedirectTo))
 		}
 	}
 	switch c.Strategy {

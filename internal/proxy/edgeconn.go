@@ -312,8 +312,8 @@ func (c *edgeConn) parse(head []byte) (*forwarder, *route) {
 	default:
 		return nil, nil
 	}
-	if !c.parseTarget(target) || c.s.chal != nil && strings.HasPrefix(c.url.Path, acmeChallengePath) {
-		return nil, nil // ACME challenges are net/http's
+	if c.ep.RedirectTo != "" || !c.parseTarget(target) || c.s.chal != nil && strings.HasPrefix(c.url.Path, acmeChallengePath) {
+		return nil, nil // redirects and ACME challenges are net/http's
 	}
 	r := &c.req
 	*r = *c.tmpl

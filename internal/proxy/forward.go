@@ -79,6 +79,13 @@ func (h *entryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.s.chal != nil && !h.ep.TLS && strings.HasPrefix(r.URL.Path, acmeChallengePath) && h.s.chal.HandleHTTPChallenge(w, r) {
 		return
 	}
+	if h.ep.RedirectTo != "" {
+		h.s.redirectEntryPoint(w, r, h.ep.RedirectTo)
+		return
+	}
+	if h.ep.HSTS > 0 {
+		w.Header().Set("Strict-Transport-Security", "max-age="+strconv.FormatInt(int64(h.ep.HSTS/time.Second), 10))
+	}
 	t := h.s.table.Load()
 	ip := clientIP(r.RemoteAddr)
 	router := t.rt.Match(h.ep.Name, r, ip)
@@ -113,6 +120,23 @@ func (h *entryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer h.s.finish(ex, r)
 	rte.handler.ServeHTTP(&ex.rec, r)
+}
+
+// redirectEntryPoint answers r with a permanent redirect to https on
+// entry point to's port (left out when 443).
+func (s *Server) redirectEntryPoint(w http.ResponseWriter, r *http.Request, to string) {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if p := s.ports[to]; p != "" && p != "443" {
+		host = net.JoinHostPort(host, p)
+	}
+	code := http.StatusPermanentRedirect
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		code = http.StatusMovedPermanently
+	}
+	http.Redirect(w, r, "https://"+host+r.URL.RequestURI(), code)
 }
 
 // finish records metrics and the access log line of an exchange.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,5 +167,47 @@ func TestStreamingFlushes(t *testing.T) {
 	buf := make([]byte, 6)
 	if _, err := io.ReadFull(resp.Body, buf); err != nil || string(buf) != "first\n" {
 		t.Fatalf("first chunk: %q %v (the proxy buffered a streaming response)", buf, err)
+	}
+}
+
+// TestEntryPointRedirectAndHSTS: a plain entry point redirecting to a TLS
+// one answers every request with a permanent redirect to https on its
+// port (301 for GET, 308 for POST, a router on it or not) except ACME
+// challenges; the TLS entry point's answers carry HSTS.
+func TestEntryPointRedirectAndHSTS(t *testing.T) {
+	f := &fakeACME{}
+	e := startEdgeDeps(t, Config{EntryPoints: []EntryPoint{{Name: "web", Addr: "127.0.0.1:0", RedirectTo: "websecure"},
+		{Name: "websecure", Addr: "127.0.0.1:0", TLS: true, HSTS: 365 * 24 * time.Hour}}}, false, -1, nil,
+		func(d *Deps) { d.Challenges = f })
+	b := newBackend(t, "app")
+	e.register("app", "app-1", b.port, catalog.Passing, "traefik.enable=true",
+		"traefik.http.routers.app.rule=Host(`app.example.test`)", "traefik.http.routers.app.tls=true")
+	c := e.client()
+	e.waitFor(c, "https://app.example.test/", http.StatusOK)
+	resp, _ := get(t, c, "https://app.example.test/")
+	if got := resp.Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+		t.Errorf("HSTS header %q", got)
+	}
+	want := "https://app.example.test:" + e.port("websecure") + "/a?b=c"
+	resp, _ = get(t, c, "http://app.example.test/a?b=c")
+	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != want {
+		t.Errorf("GET on web: %d to %q, want 301 to %q", resp.StatusCode, resp.Header.Get("Location"), want)
+	}
+	if resp, _ := get(t, c, "http://nothing.example.test/x"); resp.StatusCode != http.StatusMovedPermanently {
+		t.Errorf("GET of a host without a router: %d, want 301", resp.StatusCode)
+	}
+	post, err := c.Post("http://app.example.test/a?b=c", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	post.Body.Close()
+	if post.StatusCode != http.StatusPermanentRedirect {
+		t.Errorf("POST on web: %d, want 308", post.StatusCode)
+	}
+	if resp, _ := get(t, c, "http://app.example.test/.well-known/acme-challenge/tok"); resp.StatusCode != http.StatusOK {
+		t.Errorf("ACME challenge on a redirecting entry point: %d, want 200", resp.StatusCode)
+	}
+	if _, err := New(Config{EntryPoints: []EntryPoint{{Name: "web", Addr: "127.0.0.1:0", RedirectTo: "nowhere"}}}, Deps{}); err == nil {
+		t.Error("a redirect to a missing entry point was accepted")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/jonboulle/clockwork"
 
@@ -80,6 +81,7 @@ func (h *Handler) save(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpkit.SetMeta(w, httpkit.Consul, httpkit.Meta{Index: uint64(d.Revision), KnownLeader: true})
 	w.Header().Set("Content-Type", "application/gzip")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(http.StatusOK)
 	_, err = w.Write(buf.Bytes())
 	if err != nil {

@@ -19,6 +19,9 @@ import (
 // (FamilyKey(FamilyCerts, "locks/"+name)).
 const FamilyCerts = "certs"
 
+// DefaultCertLockTTL is how long a dead holder keeps an ACME lock.
+const DefaultCertLockTTL = 30 * time.Second
+
 func certFileKey(path string) string { return FamilyKey(FamilyCerts, "files/"+path) }
 
 func certLockKey(name string) string { return FamilyKey(FamilyCerts, "locks/"+name) }
@@ -41,9 +44,12 @@ type CertFiles struct {
 }
 
 // CertFiles returns the ACME file tree. A lock taken through it lives on
-// an etcd session lease of lockTTL kept alive by this process: a holder
-// that dies loses it lockTTL later.
+// an etcd session lease of lockTTL (0 means DefaultCertLockTTL) kept alive
+// by this process: a holder that dies loses it lockTTL later.
 func (s *Store) CertFiles(lockTTL time.Duration) *CertFiles {
+	if lockTTL <= 0 {
+		lockTTL = DefaultCertLockTTL
+	}
 	return &CertFiles{s: s, ttl: lockTTL, held: map[string]*concurrency.Session{}}
 }
 
