@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -59,7 +60,7 @@ type Agent struct {
 	// auth decides every request: the configured Authorizer, the ACL
 	// system's enforcer, or nil (allow all) with ACLs off.
 	auth     acl.Authorizer
-	alerts   *alert.Engine   // the cluster's alerts (servers)
+	alerts   *alert.Engine   // this node's alerts, and the cluster's while it leads
 	metrics  *metrics.Server // per-second metrics and Netdata's API
 	tasks    clientTasks     // the client's tasks, for metrics (set once the client starts)
 	tempDir  string
@@ -74,6 +75,10 @@ type Agent struct {
 
 	// audit records every listener's writes and denials (zero: off).
 	audit httpkit.Audit
+
+	// alertsLeader: this server leads the alerts election and evaluates
+	// the cluster's alerts (set by leadAlerts, read by evaluateAlerts).
+	alertsLeader atomic.Bool
 
 	// clock is the one clock every component tells time and waits with.
 	clock clockwork.Clock
@@ -245,7 +250,7 @@ func (a *Agent) storeDesc() string {
 	if a.store.Embedded() {
 		return "embedded " + a.store.ClientURL()
 	}
-	return "external " + a.cfg.Store
+	return "external " + strings.Join(a.store.Endpoints(), ",")
 }
 
 func (a *Agent) openStore(ctx context.Context) error {

@@ -3,21 +3,25 @@ package agent
 import (
 	"context"
 	"fmt"
+	"math"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/orbit/orbit/internal/alert"
 	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/metrics/tsdb"
 	"github.com/orbit/orbit/internal/view"
 	"github.com/orbit/orbit/internal/webhook"
 )
 
 // alertsElection is the etcd election under which one server evaluates
-// the cluster's alerts, so each notice is sent once.
+// the cluster's alerts (nodes, services, checks), so each is sent once.
 const alertsElection = "alerts"
 
 // AlertsConfig is the agent config's `alerts { ... }` block. Alerts are
-// on by default on servers; without a webhook they are only logged (and
-// kept in the alert log).
+// on by default; without a webhook they are only logged (and kept in the
+// alert log).
 type AlertsConfig struct {
 	// Webhooks receive the notices: `webhook "NAME" { url format }`.
 	Webhooks []webhook.Hook `hcl:"webhook,block"`
@@ -58,12 +62,11 @@ func (b *AlertsConfig) alertConfig() (alert.Config, error) {
 	return c, c.Validate()
 }
 
-// startAlerts runs, on servers, the alert evaluation (under an election)
-// and the webhook notifier with run.
+// startAlerts runs the alert evaluation and the webhook notifier with run
+// on every agent: each evaluates its own node's metrics (disks, memory,
+// anomaly rate), and the server that leads the alerts election the
+// cluster's view too (nodes, services, checks), so each notice is sent once.
 func (a *Agent) startAlerts(run func(string, func(context.Context) error)) error {
-	if !a.cfg.Server {
-		return nil
-	}
 	cfg, err := a.cfg.Alerts.alertConfig()
 	if err != nil {
 		return err
@@ -83,53 +86,132 @@ func (a *Agent) startAlerts(run func(string, func(context.Context) error)) error
 	}
 	a.alerts = eng
 	run("alert-notifier", n.Run)
+	if a.cfg.Server {
+		run("alerts-election", a.leadAlerts)
+	}
 	run("alerts", func(ctx context.Context) error { return a.evaluateAlerts(ctx, eng, n) })
 	return nil
 }
 
-// Alerts is the alert engine (servers; nil otherwise), for the metrics
-// API's /api/v1/alarms and /api/v1/alarm_log.
+// Alerts is the agent's alert engine, for the metrics API's
+// /api/v1/alarms and /api/v1/alarm_log.
 func (a *Agent) Alerts() *alert.Engine { return a.alerts }
 
-// evaluateAlerts evaluates the rules every Every while this server leads
-// the alerts election, and queues the notices. A new leader starts with no
-// state: alerts still critical are notified again.
-func (a *Agent) evaluateAlerts(ctx context.Context, eng *alert.Engine, n *webhook.Notifier) error {
-	log := a.log.With("component", "alerts")
+// leadAlerts campaigns for the alerts election and marks this server the
+// cluster's evaluator while it leads, until ctx ends.
+func (a *Agent) leadAlerts(ctx context.Context) error {
 	for ctx.Err() == nil {
 		l, err := a.store.Campaign(ctx, alertsElection, a.cfg.NodeName)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			log.Warn("alerts election failed; retrying", "err", err)
+			a.log.Warn("alerts election failed; retrying", "component", "alerts", "err", err)
 			select {
 			case <-ctx.Done():
 			case <-a.clock.After(time.Second):
 			}
 			continue
 		}
-		lead := l.Context()
-		for lead.Err() == nil {
-			for _, ev := range eng.Evaluate(a.clock.Now(), alertInput(a.view)) {
-				log.Warn("alert", "kind", ev.Kind, "alert", ev.Key.ID(), "node", ev.Key.Node, "summary", ev.Summary)
-				n.Notify(ev)
-			}
-			select {
-			case <-lead.Done():
-			case <-a.clock.After(eng.Config().Every):
-			}
-		}
+		a.alertsLeader.Store(true)
+		<-l.Context().Done()
+		a.alertsLeader.Store(false)
 		if err := l.Resign(ctx); err != nil {
-			log.Debug("resign", "err", err)
+			a.log.Debug("resign", "component", "alerts", "err", err)
 		}
 	}
 	return nil
 }
 
+// evaluateAlerts evaluates the rules every Every and queues the notices.
+// The cluster's alerts are evaluated only while this server leads: when
+// leadership moves they are resolved here (as removed) and raised again by
+// the new leader.
+func (a *Agent) evaluateAlerts(ctx context.Context, eng *alert.Engine, n *webhook.Notifier) error {
+	log := a.log.With("component", "alerts")
+	for {
+		var in alert.Input
+		if a.metrics != nil {
+			in = nodeAlertInput(a.cfg.NodeName, a.metrics.DB())
+		}
+		if a.alertsLeader.Load() {
+			c := alertInput(a.view)
+			in.Nodes, in.Services, in.Checks, in.Allocations = c.Nodes, c.Services, c.Checks, c.Allocations
+		}
+		for _, ev := range eng.Evaluate(a.clock.Now(), in) {
+			log.Warn("alert", "kind", ev.Kind, "alert", ev.Key.ID(), "node", ev.Key.Node, "summary", ev.Summary)
+			n.Notify(ev)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-a.clock.After(eng.Config().Every):
+		}
+	}
+}
+
+// nodeAlertInput is what the node's own metrics say for the rules: its
+// filesystems' space and inodes (used of avail+used, Netdata's
+// disk_space_usage), its memory available and memory pressure (PSI full
+// avg60), and its anomaly rate.
+func nodeAlertInput(node string, db *tsdb.DB) alert.Input {
+	var in alert.Input
+	latest := func(id string, n int) []float64 {
+		_, v, err := db.Latest(id)
+		if err != nil || len(v) < n {
+			return nil
+		}
+		for _, x := range v[:n] {
+			if math.IsNaN(x) {
+				return nil
+			}
+		}
+		return v
+	}
+	disks := map[string]*alert.Disk{}
+	var mounts []string
+	for _, c := range db.Charts() {
+		space, inodes := strings.HasPrefix(c.ID, "disk_space."), strings.HasPrefix(c.ID, "disk_inodes.")
+		v := latest(c.ID, 2)
+		if (!space && !inodes) || v == nil {
+			continue
+		}
+		d := disks[c.Family]
+		if d == nil {
+			d = &alert.Disk{Node: node, Mount: c.Family}
+			disks[c.Family] = d
+			mounts = append(mounts, c.Family)
+		}
+		avail, used := max(v[0], 0), max(v[1], 0)
+		if space { // GiB
+			d.UsedBytes, d.TotalBytes = uint64(used*(1<<30)), uint64((avail+used)*(1<<30))
+		} else {
+			d.UsedInodes, d.TotalInodes = uint64(used), uint64(avail+used)
+		}
+	}
+	for _, m := range mounts {
+		in.Disks = append(in.Disks, *disks[m])
+	}
+	if av, ram := latest("mem.available", 1), latest("system.ram", 4); av != nil && ram != nil {
+		if total := ram[0] + ram[1] + ram[2] + ram[3]; total > 0 {
+			m := alert.Memory{Node: node, AvailablePercent: 100 * av[0] / total, PressureFull: -1}
+			if p := latest("system.memory_full_pressure", 2); p != nil {
+				m.PressureFull = p[1]
+			}
+			in.Memory = append(in.Memory, m)
+		}
+	}
+	if r := latest("anomaly_detection.anomaly_rate", 1); r != nil {
+		in.Anomaly = append(in.Anomaly, alert.NodeAnomaly{Node: node, Rate: r[0]})
+	}
+	return in
+}
+
 // alertInput is what the view knows for the rules: agent nodes and their
 // liveness, services and how many instances pass, checks and whether they
-// are critical (the liveness check is node_down's business).
+// are critical (the liveness check is node_down's business), and the tasks
+// of running allocations with their restarts and OOM kills (from the task
+// events the client keeps).
 func alertInput(v *view.View) alert.Input {
 	var in alert.Input
 	for _, nd := range v.Nodes() {
@@ -153,6 +235,29 @@ func alertInput(v *view.View) alert.Input {
 		}
 		in.Checks = append(in.Checks, alert.Check{Node: c.Node, ID: c.CheckID, Name: c.Name, Service: c.ServiceName,
 			Critical: c.Status == catalog.Critical})
+	}
+	for _, as := range v.Allocs() {
+		al, st := as.Alloc.V, as.Status.V
+		if al == nil || st == nil || st.Terminal() || al.Lost {
+			continue
+		}
+		tasks := make([]string, 0, len(st.TaskStates))
+		for name := range st.TaskStates {
+			tasks = append(tasks, name)
+		}
+		sort.Strings(tasks)
+		for _, name := range tasks {
+			a := alert.Allocation{ID: al.ID, Node: al.Node, Job: al.JobID, Group: al.TaskGroup, Task: name}
+			for _, e := range st.TaskStates[name].Events {
+				if e.Type == "Restarting" {
+					a.Restarts = append(a.Restarts, e.Time)
+				}
+				if e.OOM {
+					a.OOMKilled = e.Time
+				}
+			}
+			in.Allocations = append(in.Allocations, a)
+		}
 	}
 	return in
 }

@@ -13,6 +13,10 @@ import (
 	consul "github.com/hashicorp/consul/api"
 
 	"github.com/orbit/orbit/internal/alert"
+	"github.com/orbit/orbit/internal/job"
+	"github.com/orbit/orbit/internal/metrics/tsdb"
+	"github.com/orbit/orbit/internal/orbittest"
+	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/webhook"
 )
 
@@ -130,5 +134,122 @@ func TestAlertsBlockFromHCL(t *testing.T) {
 	if len(hooks) != 2 || hooks[0] != (webhook.Hook{Name: "ops", URL: "https://ntfy.sh/orbit-alerts", Format: "ntfy"}) ||
 		hooks[1].Name != "chat" || ac.Every != 30*time.Second || ac.RepeatEvery != 2*time.Hour || ac.CheckCriticalFor != 5*time.Minute {
 		t.Errorf("decoded %+v, %+v", hooks, ac)
+	}
+}
+
+// The node's alerts read its own metrics as the collector stores them:
+// disk space in GiB (used of avail+used), inodes, memory available of the
+// RAM chart's total, PSI full avg60, the anomaly rate.
+func TestNodeAlertInput(t *testing.T) {
+	db, err := tsdb.New(tsdb.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chart := func(id, family string, divisor int64, dims ...string) {
+		c := tsdb.Chart{ID: id, Family: family, Context: id, Units: "u"}
+		for _, d := range dims {
+			c.Dims = append(c.Dims, tsdb.Dim{ID: d, Enc: tsdb.Gauge, Divisor: divisor})
+		}
+		if err := db.Define(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put := func(id string, v ...float64) {
+		if err := db.Append(id, 1000, v, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chart("disk_space._", "/", 1<<30, "avail", "used", "reserved_for_root")
+	put("disk_space._", 5<<30, 95<<30, 3<<30) // 95 % used
+	chart("disk_inodes._", "/", 1, "avail", "used", "reserved_for_root")
+	put("disk_inodes._", 800, 200, 0)
+	chart("disk_space._data", "/data", 1<<30, "avail", "used", "reserved_for_root")
+	put("disk_space._data", 50<<30, 50<<30, 0)
+	chart("mem.available", "system", 1024, "MemAvailable")
+	put("mem.available", 3*1024) // 3 MiB of 100
+	chart("system.ram", "ram", 1024, "free", "used", "cached", "buffers")
+	put("system.ram", 1*1024, 90*1024, 8*1024, 1*1024)
+	chart("system.memory_full_pressure", "ram", 100, "full 10", "full 60", "full 300")
+	put("system.memory_full_pressure", 2000, 1200, 300) // avg60 12 %
+	chart("anomaly_detection.anomaly_rate", "anomaly_rate", 10000, "anomaly_rate")
+	put("anomaly_detection.anomaly_rate", 25*10000) // 25 %
+
+	in := nodeAlertInput("n1", db)
+	crit := map[string]bool{}
+	for _, f := range alert.Rules(alert.Config{}.WithDefaults(), in, time.Unix(1000, 0)) {
+		crit[f.Key.Node+" "+f.Key.ID()] = f.Critical
+	}
+	want := map[string]bool{
+		"n1 disk_space._.disk_space_usage":                    true,
+		"n1 disk_inodes._.disk_inode_usage":                   false,
+		"n1 disk_space._data.disk_space_usage":                false,
+		"n1 mem.available.ram_available":                      true,
+		"n1 system.memory_full_pressure.memory_pressure":      true,
+		"n1 anomaly_detection.anomaly_rate.node_anomaly_rate": true,
+	}
+	if len(crit) != len(want) {
+		t.Errorf("findings %v, want %v", crit, want)
+	}
+	for k, v := range want {
+		if c, ok := crit[k]; !ok || c != v {
+			t.Errorf("%s: critical %v (present %v), want %v", k, c, ok, v)
+		}
+	}
+	if len(in.Disks) != 2 || in.Disks[0].Mount != "/" || in.Memory[0].AvailablePercent != 3 {
+		t.Errorf("input %+v", in)
+	}
+}
+
+// The cluster's input carries each running task's restarts and OOM kills
+// from the task events its client stored; finished and lost allocations
+// are left out.
+func TestAlertInputAllocations(t *testing.T) {
+	st := orbittest.NewStore(t)
+	v := orbittest.NewView(t, st)
+	ctx := t.Context()
+	now := time.Now().Truncate(time.Second)
+	put := func(a job.Allocation, s job.AllocStatus) {
+		b, _ := json.Marshal(a)
+		if _, _, err := st.Txn(ctx, nil, []store.Op{store.Put(store.AllocKey(a.ID), b)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.PutAllocStatus(ctx, &s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restarting := func(ago ...time.Duration) []job.TaskEvent {
+		var evs []job.TaskEvent
+		for _, d := range ago {
+			evs = append(evs, job.TaskEvent{Type: "Terminated", Time: now.Add(-d - time.Second), ExitCode: 1},
+				job.TaskEvent{Type: "Restarting", Time: now.Add(-d)})
+		}
+		return evs
+	}
+	put(job.Allocation{ID: "a1", Node: "n1", JobID: "web", TaskGroup: "g"}, job.AllocStatus{ID: "a1", Node: "n1", ClientStatus: "running",
+		TaskStates: map[string]*job.TaskState{
+			"server":  {State: "running", Events: restarting(3*time.Minute, 2*time.Minute, time.Minute)},
+			"sidecar": {State: "running", Events: []job.TaskEvent{{Type: "Terminated", Time: now.Add(-time.Minute), OOM: true}}},
+		}})
+	put(job.Allocation{ID: "a2", Node: "n1", JobID: "old", TaskGroup: "g"}, job.AllocStatus{ID: "a2", Node: "n1", ClientStatus: "failed",
+		TaskStates: map[string]*job.TaskState{"t": {State: "dead", Events: restarting(time.Minute, time.Minute, time.Minute)}}})
+	put(job.Allocation{ID: "a3", Node: "gone", JobID: "web", TaskGroup: "g", Lost: true}, job.AllocStatus{ID: "a3", Node: "gone", ClientStatus: "running",
+		TaskStates: map[string]*job.TaskState{"t": {State: "running"}}})
+
+	var in alert.Input
+	orbittest.Eventually(t, 10*time.Second, "the allocations in the view", func() bool {
+		return len(v.Allocs()) == 3
+	})
+	in = alertInput(v)
+	if len(in.Allocations) != 2 {
+		t.Fatalf("allocation input %+v, want a1's two tasks", in.Allocations)
+	}
+	crit := map[string]bool{}
+	for _, f := range alert.Rules(alert.Config{}.WithDefaults(), in, now) {
+		if f.Critical {
+			crit[f.Key.ID()] = true
+		}
+	}
+	if !crit["orbit.alloc_a1_server.alloc_restart_loop"] || !crit["orbit.alloc_a1_sidecar.alloc_oom_killed"] || len(crit) != 2 {
+		t.Errorf("critical alerts %v, want a1's server restart loop and its sidecar's OOM kill", crit)
 	}
 }

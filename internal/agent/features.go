@@ -145,6 +145,15 @@ func (t *clientTasks) RunningTasks() []metrics.Task {
 
 var _ metrics.TaskLister = (*clientTasks)(nil)
 
+// alarmSource is the alert engine for Netdata's alarms API (nil when the
+// alerts did not start).
+func (a *Agent) alarmSource() metrics.AlarmSource {
+	if a.alerts == nil {
+		return nil
+	}
+	return a.alerts
+}
+
 // mounts are the handlers other features serve on the API listener.
 func (a *Agent) mounts() ([]api.Mount, error) {
 	kit := httpkit.New(a.log.With("component", "metrics"), a.auth, a.clock)
@@ -157,7 +166,7 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/v1/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: a.metrics.PrometheusHandler()},
-		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: a.metrics.NetdataHandler(kit)},
+		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: a.metrics.NetdataHandler(kit, a.alarmSource())},
 		// Each ACL endpoint asks acl:read or acl:write itself (bootstrap
 		// and token/self need no permission).
 		{Prefix: aclapi.Prefix, Public: true, Handler: acls},

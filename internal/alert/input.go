@@ -53,7 +53,7 @@ type Check struct {
 	Critical                bool
 }
 
-// Allocation is one running task's allocation: its recent restarts and
+// Allocation is one task of a running allocation: its recent restarts and
 // its last OOM kill (zero: never).
 type Allocation struct {
 	ID, Node, Job, Group, Task string

@@ -78,7 +78,7 @@ func Rules(cfg Config, in Input, now time.Time) []Finding {
 			Class: "Errors", Type: "Service", Component: nonEmpty(c.Service, "node"), Family: "checks"})
 	}
 	for _, a := range in.Allocations {
-		chart := "orbit.alloc_" + a.ID
+		chart := "orbit.alloc_" + a.ID + "_" + a.Task
 		n := 0
 		for _, r := range a.Restarts {
 			if !r.After(now) && now.Sub(r) < cfg.RestartLoopWindow {

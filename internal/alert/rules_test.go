@@ -58,10 +58,10 @@ func TestRules(t *testing.T) {
 			{ID: "x", Node: "a", Job: "j", Group: "g", Task: "t", Restarts: []time.Time{ago(11 * time.Minute), ago(9 * time.Minute), ago(time.Minute), now}, OOMKilled: ago(10 * time.Minute)},
 			{ID: "y", Node: "a", Job: "j", Group: "g", Task: "t", Restarts: []time.Time{ago(3 * time.Minute), ago(2 * time.Minute), ago(time.Minute)}, OOMKilled: ago(time.Second)},
 		}}, []want{
-			{Key{"a", "orbit.alloc_x", "alloc_restart_loop"}, true, 3, 0},
-			{Key{"a", "orbit.alloc_x", "alloc_oom_killed"}, false, 0, 0},
-			{Key{"a", "orbit.alloc_y", "alloc_restart_loop"}, true, 3, 0},
-			{Key{"a", "orbit.alloc_y", "alloc_oom_killed"}, true, 1, 0},
+			{Key{"a", "orbit.alloc_x_t", "alloc_restart_loop"}, true, 3, 0},
+			{Key{"a", "orbit.alloc_x_t", "alloc_oom_killed"}, false, 0, 0},
+			{Key{"a", "orbit.alloc_y_t", "alloc_restart_loop"}, true, 3, 0},
+			{Key{"a", "orbit.alloc_y_t", "alloc_oom_killed"}, true, 1, 0},
 		}},
 		{"certificates within and beyond seven days", Input{Certificates: []Certificate{
 			{"soon.example", now.Add(7*24*time.Hour - time.Second)}, {"later.example", now.Add(7 * 24 * time.Hour)},

@@ -135,6 +135,8 @@ func hint(status int, msg string) string {
 	case strings.Contains(msg, "ACL bootstrap no longer allowed"):
 		return "ACLs were bootstrapped already: use the management token it returned (or one made with it) via -token or ORBIT_TOKEN;\n" +
 			"to bootstrap again, write the reset index above into the acl-bootstrap-reset file of a server's data directory."
+	case status == http.StatusNotFound && strings.Contains(msg, "ACL not found"):
+		return "Nothing has that ID or name: `orbit acl policy list` and `orbit acl role list` show what exists."
 	case status == http.StatusForbidden && strings.Contains(msg, "ACL not found"):
 		return "Either the token sent (-token, ORBIT_TOKEN) is unknown (deleted, expired or mistyped), or what was asked for does not exist: check both."
 	case status == http.StatusForbidden || status == http.StatusUnauthorized:

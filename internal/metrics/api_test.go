@@ -77,6 +77,7 @@ func TestNetdataErrors(t *testing.T) {
 		{"/api/v1/data?chart=system.load&points=-1", 400, "points -1"},
 		{"/api/v1/data?chart=system.load&dimensions=nope", 400, "none of the dimensions"},
 		{"/api/v1/allmetrics?format=xml", 400, `format "xml"`},
+		{"/api/v1/alarm_log?after=yesterday", 400, `after "yesterday"`},
 		{"/v1/agent/metrics?format=xml", 400, `format "xml"`},
 	} {
 		code, body := get(t, srv.URL+tt.path)

@@ -10,8 +10,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
+	"github.com/orbit/orbit/internal/alert"
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/metrics/procfs"
 	"github.com/orbit/orbit/internal/metrics/tsdb"
@@ -20,13 +22,23 @@ import (
 // NetdataPrefix is where Netdata's v1 API is served.
 const NetdataPrefix = "/api/v1/"
 
+// AlarmSource answers Netdata's alarms and alarm log: the alert engine.
+type AlarmSource interface {
+	Alarms(host string, all bool, now time.Time) alert.Alarms
+	Log(host string, after uint32) []alert.LogEntry
+}
+
+var _ AlarmSource = (*alert.Engine)(nil)
+
 // NetdataHandler serves Netdata's v1 API under /api/v1/ (the caller
-// guards it with the agent's authorizer).
-func (s *Server) NetdataHandler(kit *httpkit.Kit) http.Handler {
+// guards it with the agent's authorizer); alarms answers /api/v1/alarms
+// and alarm_log (nil: empty answers).
+func (s *Server) NetdataHandler(kit *httpkit.Kit, alarms AlarmSource) http.Handler {
 	mux := http.NewServeMux()
 	for path, h := range map[string]httpkit.HandlerFunc{
-		"info": s.info, "charts": s.charts, "chart": s.chart, "data": s.data,
-		"allmetrics": s.allmetrics, "alarms": s.alarms, "alarm_log": s.alarmLog,
+		"info": s.info, "charts": s.charts, "chart": s.chart, "data": s.data, "allmetrics": s.allmetrics,
+		"alarms":    func(w http.ResponseWriter, r *http.Request) error { return s.alarms(w, r, alarms) },
+		"alarm_log": func(w http.ResponseWriter, r *http.Request) error { return s.alarmLog(w, r, alarms) },
 	} {
 		mux.Handle("GET "+NetdataPrefix+path, kit.Handle(h))
 	}
@@ -176,13 +188,30 @@ func (s *Server) chart(w http.ResponseWriter, r *http.Request) error {
 	return httpkit.WriteJSON(w, r, http.StatusOK, s.chartJSON(in))
 }
 
-func (s *Server) alarms(w http.ResponseWriter, r *http.Request) error {
-	return httpkit.WriteJSON(w, r, http.StatusOK, map[string]any{"hostname": s.cfg.Hostname,
-		"latest_alarm_log_unique_id": 0, "status": true, "now": s.clock.Now().Unix(), "alarms": map[string]any{}})
+// alarms answers the node's alerts, critical ones only unless ?all.
+func (s *Server) alarms(w http.ResponseWriter, r *http.Request, src AlarmSource) error {
+	now := s.clock.Now()
+	if src == nil {
+		return httpkit.WriteJSON(w, r, http.StatusOK, alert.Alarms{Hostname: s.cfg.Hostname, Status: true,
+			Now: now.Unix(), Alarms: map[string]alert.Alarm{}})
+	}
+	_, all := r.URL.Query()["all"]
+	return httpkit.WriteJSON(w, r, http.StatusOK, src.Alarms(s.cfg.Hostname, all, now))
 }
 
-func (s *Server) alarmLog(w http.ResponseWriter, r *http.Request) error {
-	return httpkit.WriteJSON(w, r, http.StatusOK, []any{})
+// alarmLog answers the alert log newest first, entries after ?after=ID.
+func (s *Server) alarmLog(w http.ResponseWriter, r *http.Request, src AlarmSource) error {
+	var after uint64
+	if v := r.URL.Query().Get("after"); v != "" {
+		var err error
+		if after, err = strconv.ParseUint(v, 10, 32); err != nil {
+			return httpkit.BadRequest("after %q: want an alarm log unique id", v)
+		}
+	}
+	if src == nil {
+		return httpkit.WriteJSON(w, r, http.StatusOK, []alert.LogEntry{})
+	}
+	return httpkit.WriteJSON(w, r, http.StatusOK, src.Log(s.cfg.Hostname, uint32(after)))
 }
 
 // allmetrics answers every chart's latest values as Prometheus text,

@@ -30,7 +30,7 @@ func (n *nodeCollector) read(path string) ([]byte, error) {
 // the others are emitted.
 func (n *nodeCollector) collect(emit emitFunc) error {
 	var errs []error
-	for _, f := range []func(emitFunc) error{n.cpu, n.load, n.memory, n.pressure, n.disks, n.filesystems, n.network, n.files} {
+	for _, f := range []func(emitFunc) error{n.cpu, n.load, n.memory, n.pressure, n.disks, n.filesystems, n.network, n.files, n.interrupts, n.netstack} {
 		if err := f(emit); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}

@@ -35,7 +35,7 @@ func newTestServer(t *testing.T, root string, n int) (*Server, *httptest.Server,
 	}
 	kit := httpkit.New(nil, nil, clock)
 	mux := http.NewServeMux()
-	mux.Handle(NetdataPrefix, s.NetdataHandler(kit))
+	mux.Handle(NetdataPrefix, s.NetdataHandler(kit, nil))
 	mux.Handle("/v1/agent/metrics", s.GoMetricsHandler(kit))
 	mux.Handle("/v1/metrics", s.GoMetricsHandler(kit))
 	mux.Handle("/metrics", s.PrometheusHandler())
@@ -62,7 +62,8 @@ func fakeRoot(t *testing.T) string {
 	td := filepath.Join("procfs", "testdata")
 	for src, dst := range map[string]string{"stat": "proc/stat", "loadavg": "proc/loadavg", "meminfo": "proc/meminfo",
 		"vmstat": "proc/vmstat", "diskstats": "proc/diskstats", "net_dev": "proc/net/dev", "sys_fs_file-nr": "proc/sys/fs/file-nr",
-		"pressure_cpu": "proc/pressure/cpu", "pressure_io": "proc/pressure/io", "pressure_memory": "proc/pressure/memory"} {
+		"interrupts": "proc/interrupts", "softirqs": "proc/softirqs", "net_snmp": "proc/net/snmp",
+		"net_netstat": "proc/net/netstat", "net_sockstat": "proc/net/sockstat", "pressure_cpu": "proc/pressure/cpu", "pressure_io": "proc/pressure/io", "pressure_memory": "proc/pressure/memory"} {
 		b, err := os.ReadFile(filepath.Join(td, src))
 		if err != nil {
 			t.Fatal(err)
@@ -83,7 +84,9 @@ func TestNodeChartsFromCapturedProc(t *testing.T) {
 	want := []string{"system.cpu", "cpu.cpu0", "cpu.cpu1", "system.load", "system.ram", "mem.available", "system.swapio",
 		"system.cpu_some_pressure", "system.io_full_pressure", "system.memory_some_pressure_stall_time",
 		"disk.vda", "disk_ops.vda", "disk_util.vda", "disk_space._", "disk_inodes._", "net.eth0", "net_packets.lo",
-		"net_errors.docker0", "net_drops.docker0", "system.ctxt", "system.forks", "system.processes", "system.file_nr_used"}
+		"net_errors.docker0", "net_drops.docker0", "system.ctxt", "system.forks", "system.processes", "system.file_nr_used",
+		"system.interrupts", "cpu.cpu1_interrupts", "system.softirqs", "cpu.cpu0_softirqs", "system.ip", "ipv4.packets",
+		"ipv4.tcpsock", "ipv4.udperrors", "ip.tcpconnaborts", "ipv4.sockstat_tcp_sockets"}
 	for _, id := range want {
 		if _, err := s.db.ChartInfo(id); err != nil {
 			t.Errorf("chart %s: %v", id, err)
@@ -93,6 +96,14 @@ func TestNodeChartsFromCapturedProc(t *testing.T) {
 		if _, err := s.db.ChartInfo(gone); err == nil {
 			t.Errorf("chart %s: charted, want left out", gone)
 		}
+	}
+	in, _ := s.db.ChartInfo("system.interrupts")
+	if in.Dims[0].ID != "24" || in.Dims[0].Name != "Ged_24" {
+		t.Errorf("interrupt dimension %+v, want Netdata's id and name", in.Dims[0])
+	}
+	_, tw, _ := s.db.Latest("ipv4.sockstat_tcp_sockets")
+	if tw[3] != 666 {
+		t.Errorf("timewait sockets %v, want 666", tw)
 	}
 	_, load, _ := s.db.Latest("system.load")
 	if load[0] != 6.74 || load[2] != 1.17 {

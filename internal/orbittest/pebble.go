@@ -43,18 +43,40 @@ type Pebble struct {
 	CARoot []byte
 	mgmt   string
 	client *http.Client
+	cmd    *exec.Cmd
+	logs   sync.WaitGroup // the log reader
 }
 
-// StartPebble builds pebble, writes its configuration and its HTTPS
-// certificate under t.TempDir(), starts it on free loopback ports with
-// the validator's sleeps and nonce rejections off, and waits until its
-// directory answers. It is stopped at cleanup.
+// StartPebble builds pebble, runs it (RunPebble) in t.TempDir() and stops
+// it at cleanup; its output goes to the test log.
 func StartPebble(t testing.TB, cfg PebbleConfig) *Pebble {
 	t.Helper()
 	bin := Build(t, "github.com/letsencrypt/pebble/v2/cmd/pebble")
-	dir := t.TempDir()
-	rootPEM, certFile, keyFile := pebbleTLS(t, dir)
-	listen, mgmt := FreeAddr(t), FreeAddr(t)
+	p, err := RunPebble(bin, t.TempDir(), cfg, func(line string) { t.Log("pebble: " + line) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	return p
+}
+
+// RunPebble writes pebble's configuration and its HTTPS certificate into
+// dir, starts bin on free loopback ports with the validator's sleeps and
+// nonce rejections off, and waits until its directory answers. Each line
+// it prints goes to logf. Stop ends it.
+func RunPebble(bin, dir string, cfg PebbleConfig, logf func(string)) (*Pebble, error) {
+	rootPEM, certFile, keyFile, err := pebbleTLS(dir)
+	if err != nil {
+		return nil, fmt.Errorf("pebble certificate: %w", err)
+	}
+	listen, err := freeLoopback()
+	if err != nil {
+		return nil, err
+	}
+	mgmt, err := freeLoopback()
+	if err != nil {
+		return nil, err
+	}
 	conf := map[string]map[string]any{"pebble": {
 		"listenAddress": listen, "managementListenAddress": mgmt,
 		"certificate": certFile, "privateKey": keyFile,
@@ -68,7 +90,7 @@ func StartPebble(t testing.TB, cfg PebbleConfig) *Pebble {
 	b, _ := json.Marshal(conf)
 	confFile := filepath.Join(dir, "pebble.json")
 	if err := os.WriteFile(confFile, b, 0o600); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	args := []string{"-config", confFile}
 	if cfg.DNSServer != "" {
@@ -78,57 +100,82 @@ func StartPebble(t testing.TB, cfg PebbleConfig) *Pebble {
 	cmd.Env = append(os.Environ(), "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("start pebble: %w", err)
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			t.Log("pebble: " + sc.Text())
-		}
-	})
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		wg.Wait()
-		cmd.Wait()
-	})
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(rootPEM)
-	p := &Pebble{Directory: "https://" + listen + "/dir", CARoot: rootPEM, mgmt: mgmt,
+	p := &Pebble{Directory: "https://" + listen + "/dir", CARoot: rootPEM, mgmt: mgmt, cmd: cmd,
 		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
-	Eventually(t, 30*time.Second, "pebble's directory", func() bool {
-		resp, err := p.client.Get(p.Directory)
-		if err != nil {
-			return false
+	p.logs.Go(func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			logf(sc.Text())
 		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
 	})
-	return p
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := p.client.Get(p.Directory)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			p.Stop()
+			return nil, fmt.Errorf("pebble's directory did not answer in 30s: %v", err)
+		}
+	}
+}
+
+// Stop kills pebble and waits for it.
+func (p *Pebble) Stop() {
+	p.cmd.Process.Kill()
+	p.logs.Wait()
+	p.cmd.Wait()
 }
 
 // IssuedRoots returns a pool holding the root pebble issues certificates
-// under (from its management endpoint), as a client trusting pebble has.
+// under, as a client trusting pebble has.
 func (p *Pebble) IssuedRoots(t testing.TB) *x509.CertPool {
 	t.Helper()
+	pool, err := p.Roots()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool
+}
+
+// Roots fetches the root pebble issues certificates under from its
+// management endpoint.
+func (p *Pebble) Roots() (*x509.CertPool, error) {
 	resp, err := p.client.Get("https://" + p.mgmt + "/roots/0")
 	if err != nil {
-		t.Fatalf("pebble root: %v", err)
+		return nil, fmt.Errorf("pebble root: %w", err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("pebble root: %d %v", resp.StatusCode, err)
+		return nil, fmt.Errorf("pebble root: %d %v", resp.StatusCode, err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(b) {
-		t.Fatalf("pebble root: no PEM in %q", b)
+		return nil, fmt.Errorf("pebble root: no PEM in %q", b)
 	}
-	return pool
+	return pool, nil
+}
+
+// freeLoopback returns a free loopback host:port.
+func freeLoopback() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
 
 // PortOf returns the port of a host:port address.
@@ -148,11 +195,10 @@ func PortOf(t testing.TB, addr string) int {
 // pebbleTLS writes a root and a certificate for 127.0.0.1 and localhost
 // signed by it (pebble's HTTPS) into dir; it returns the root's PEM and
 // the certificate's and key's files.
-func pebbleTLS(t testing.TB, dir string) (rootPEM []byte, certFile, keyFile string) {
-	t.Helper()
+func pebbleTLS(dir string) (rootPEM []byte, certFile, keyFile string, err error) {
 	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		return nil, "", "", err
 	}
 	now := time.Now()
 	root := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "orbit test pebble root"},
@@ -160,12 +206,14 @@ func pebbleTLS(t testing.TB, dir string) (rootPEM []byte, certFile, keyFile stri
 		KeyUsage: x509.KeyUsageCertSign}
 	rootDER, err := x509.CreateCertificate(rand.Reader, root, root, &rootKey.PublicKey, rootKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, "", "", err
 	}
-	root, _ = x509.ParseCertificate(rootDER)
+	if root, err = x509.ParseCertificate(rootDER); err != nil {
+		return nil, "", "", err
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		return nil, "", "", err
 	}
 	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), DNSNames: []string{"localhost"},
@@ -173,23 +221,21 @@ func pebbleTLS(t testing.TB, dir string) (rootPEM []byte, certFile, keyFile stri
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, root, &key.PublicKey, rootKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, "", "", err
 	}
 	keyDER, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
-		t.Fatal(err)
+		return nil, "", "", err
 	}
 	rootPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: rootDER})
 	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	write := func(path string, typ string, der []byte) {
-		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
+	for _, f := range []struct {
+		path, typ string
+		der       []byte
+	}{{certFile, "CERTIFICATE", leafDER}, {keyFile, "EC PRIVATE KEY", keyDER}, {filepath.Join(dir, "root.pem"), "CERTIFICATE", rootDER}} {
+		if err := os.WriteFile(f.path, pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der}), 0o600); err != nil {
+			return nil, "", "", err
 		}
 	}
-	write(certFile, "CERTIFICATE", leafDER)
-	write(keyFile, "EC PRIVATE KEY", keyDER)
-	if err := os.WriteFile(filepath.Join(dir, "root.pem"), rootPEM, 0o600); err != nil {
-		t.Fatal(fmt.Errorf("write root: %w", err))
-	}
-	return rootPEM, certFile, keyFile
+	return rootPEM, certFile, keyFile, nil
 }

@@ -24,7 +24,7 @@ func (s *Server) evaluate(ctx context.Context, sn *snapshot, cl *Cluster, w *wor
 	if res.Deployment != nil {
 		eval.DeploymentID = res.Deployment.ID
 	}
-	plan := store.Plan{NodeSeq: map[string]int64{}, Tag: eval.ID}
+	plan := store.Plan{NodeSeq: map[string]int64{}, Tag: eval.ID, Fence: s.fence}
 	for _, n := range res.Nodes() {
 		plan.NodeSeq[n] = sn.seq[n]
 	}
@@ -60,6 +60,10 @@ func (s *Server) evaluate(ctx context.Context, sn *snapshot, cl *Cluster, w *wor
 		if errors.Is(err, store.ErrConflict) {
 			s.m.conflicts.Inc()
 			s.log.Debug("plan conflicted; re-planning", "job", w.key, "eval", eval.ID)
+			return pr.Revision, true
+		}
+		if errors.Is(err, store.ErrNotLeader) {
+			s.log.Warn("plan refused: this scheduler no longer leads", "job", w.key, "eval", eval.ID)
 			return pr.Revision, true
 		}
 		if err != nil {

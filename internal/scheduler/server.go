@@ -66,6 +66,7 @@ type Server struct {
 	newID func() string
 
 	// The fields below belong to the leader loop (Run's goroutine).
+	fence     *store.Fence // the held leadership; plans require it
 	usage     *usage
 	dirty     map[string]bool  // jobs changed and not yet looked at
 	lastRev   map[string]int64 // job → revision its last evaluation saw
@@ -117,6 +118,8 @@ func (s *Server) Run(ctx context.Context) error {
 		backoff = 100 * time.Millisecond
 		s.log.Info("scheduler leads", "node", s.cfg.NodeName)
 		s.m.leader.Set(1)
+		fence := l.Fence()
+		s.fence = &fence
 		s.lead(l.Context())
 		s.m.leader.Set(0)
 		if err := l.Resign(ctx); err != nil {

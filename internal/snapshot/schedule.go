@@ -128,8 +128,13 @@ func expired(names []string, retain int) []string {
 	return snaps[retain:]
 }
 
+// retryAfter is how soon a failed snapshot is tried again (at most the
+// interval): a store without a quorum for a moment should not cost a
+// whole interval's snapshot.
+const retryAfter = time.Minute
+
 // Run takes snapshots until ctx ends. A failed snapshot is logged and
-// tried again at the next interval.
+// tried again after retryAfter.
 func (s *Schedule) Run(ctx context.Context) error {
 	if err := os.MkdirAll(s.cfg.Dir, 0o700); err != nil {
 		return fmt.Errorf("snapshot dir: %w", err)
@@ -149,11 +154,12 @@ func (s *Schedule) Run(ctx context.Context) error {
 		case <-s.clock.After(wait):
 		}
 		if _, err := s.Take(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("scheduled snapshot failed; trying again at the next interval", "err", err)
+			wait := min(retryAfter, s.cfg.Interval)
+			s.log.Error("scheduled snapshot failed; trying again", "in", wait, "err", err)
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-s.clock.After(s.cfg.Interval):
+			case <-s.clock.After(wait):
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"context"
+	"errors"
 	"os"
 	"reflect"
 	"sort"
@@ -126,4 +127,43 @@ func TestScheduleTakesAndRetains(t *testing.T) {
 	if len(d.KVs) != 1 || d.KVs[0].Key != store.KVKey("a") {
 		t.Fatalf("snapshot holds %+v", d.KVs)
 	}
+}
+
+// failOnce fails its first dump.
+type failOnce struct {
+	State
+	failed bool
+}
+
+func (f *failOnce) Dump(ctx context.Context) (store.Dump, error) {
+	if !f.failed {
+		f.failed = true
+		return store.Dump{}, errors.New("no quorum")
+	}
+	return f.State.Dump(ctx)
+}
+
+// A failed snapshot is tried again a minute later, not an interval later.
+func TestScheduleRetriesAFailure(t *testing.T) {
+	dir := t.TempDir()
+	clock := clockwork.NewFakeClock()
+	s, err := NewSchedule(Config{Dir: dir, Interval: 12 * time.Hour}, &failOnce{State: orbittest.NewStore(t)}, clock, orbittest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if err := clock.BlockUntilContext(ctx, 1); err != nil { // waiting to retry
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("a failed snapshot left %d files", len(ents))
+	}
+	clock.Advance(retryAfter)
+	orbittest.Eventually(t, 10*time.Second, "the retried snapshot", func() bool {
+		ents, _ := os.ReadDir(dir)
+		return len(ents) == 1
+	})
 }

@@ -26,6 +26,22 @@ type Leadership struct {
 	done   chan struct{}
 }
 
+// ErrNotLeader is returned by a write fenced by a leadership (see Fence)
+// that is no longer held: another candidate leads, or the lease expired.
+var ErrNotLeader = errors.New("leadership lost: a write made under it was refused")
+
+// Fence names held leadership so a write can require it: the election key
+// of the leader and its revision (written once, by Campaign, on a session
+// of its own).
+type Fence struct {
+	Key string
+	Rev int64
+}
+
+// Fence is this leadership's fence, for writes that must not land once it
+// is lost (a deposed leader that paused must not write over its successor).
+func (l *Leadership) Fence() Fence { return Fence{Key: l.elec.Key(), Rev: l.elec.Rev()} }
+
 // Context is cancelled when leadership is lost (the session's lease
 // expired or was revoked), the campaign's context ends, or Resign is called.
 func (l *Leadership) Context() context.Context { return l.ctx }

@@ -366,6 +366,10 @@ type Plan struct {
 	// Tag is written as the value of the node sequence keys (the
 	// evaluation ID, for debugging).
 	Tag string
+	// Fence, when set, makes every transaction of the plan require that
+	// leadership: a plan from a leader that lost it fails with ErrNotLeader
+	// and writes nothing more.
+	Fence *Fence
 }
 
 // PlanResult says how much of a plan was written.
@@ -404,8 +408,12 @@ func (s *Store) ApplyPlan(ctx context.Context, p Plan) (PlanResult, error) {
 	}
 	sort.Strings(nodes)
 	res := PlanResult{NodeSeq: map[string]int64{}}
+	var fence []Cmp
+	if p.Fence != nil {
+		fence = []Cmp{{Key: p.Fence.Key, ModRevision: p.Fence.Rev}}
+	}
 	for _, chunk := range packNodes(nodes, byNode) {
-		var cmps []Cmp
+		cmps := append([]Cmp(nil), fence...)
 		ops := append([]Op(nil), chunk.ops...)
 		for _, n := range chunk.nodes {
 			cmps = append(cmps, Cmp{Key: NodeSeqKey(n), ModRevision: seq[n]})
@@ -416,6 +424,9 @@ func (s *Store) ApplyPlan(ctx context.Context, p Plan) (PlanResult, error) {
 			return res, fmt.Errorf("apply plan: %w", err)
 		}
 		if !ok {
+			if err := s.checkFence(ctx, p.Fence); err != nil {
+				return res, fmt.Errorf("apply plan: %w", err)
+			}
 			return res, fmt.Errorf("apply plan: a node changed since it was read: %w", ErrConflict)
 		}
 		res.Revision = rev
@@ -435,13 +446,33 @@ func (s *Store) ApplyPlan(ctx context.Context, p Plan) (PlanResult, error) {
 		tail = append(tail, Put(DeploymentKey(d.ID), mustJSON(d)))
 	}
 	for start := 0; start < len(tail); start += MaxTxnOps {
-		_, rev, err := s.Txn(ctx, nil, tail[start:min(start+MaxTxnOps, len(tail))])
+		ok, rev, err := s.Txn(ctx, fence, tail[start:min(start+MaxTxnOps, len(tail))])
 		if err != nil {
 			return res, fmt.Errorf("apply plan: write evaluations and deployments: %w", err)
+		}
+		if !ok {
+			return res, fmt.Errorf("apply plan: write evaluations and deployments: %w", ErrNotLeader)
 		}
 		res.Revision = rev
 	}
 	return res, nil
+}
+
+// checkFence returns ErrNotLeader when f's leadership is no longer held.
+func (s *Store) checkFence(ctx context.Context, f *Fence) error {
+	if f == nil {
+		return nil
+	}
+	kv, err := s.Get(ctx, f.Key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return ErrNotLeader
+	case err != nil:
+		return fmt.Errorf("check leadership: %w", err)
+	case kv.ModRevision != f.Rev:
+		return ErrNotLeader
+	}
+	return nil
 }
 
 type planChunk struct {

@@ -150,3 +150,47 @@ func TestCampaign(t *testing.T) {
 		t.Fatal("second candidate did not take over after resign")
 	}
 }
+
+// A plan fenced by a leadership is refused once another candidate leads:
+// a deposed scheduler writes nothing, neither allocations nor evaluations.
+func TestApplyPlanFencedByLeadership(t *testing.T) {
+	s := orbittest.NewStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	alloc := func(id string) []*job.Allocation { return []*job.Allocation{{ID: id, Node: "n1"}} }
+	first, err := s.Campaign(ctx, "fence", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f1 := first.Fence()
+	res, err := s.ApplyPlan(ctx, store.Plan{NodeSeq: map[string]int64{"n1": 0}, Allocs: alloc("a1"), Fence: &f1})
+	if err != nil {
+		t.Fatalf("plan under held leadership: %v", err)
+	}
+	if err := first.Resign(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.Campaign(ctx, "fence", "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Resign(ctx)
+	seq := map[string]int64{"n1": res.NodeSeq["n1"]}
+	_, err = s.ApplyPlan(ctx, store.Plan{NodeSeq: seq, Allocs: alloc("a2"), Evals: []*job.Evaluation{{ID: "e2"}}, Fence: &f1})
+	if !errors.Is(err, store.ErrNotLeader) {
+		t.Fatalf("plan from the deposed leader: %v, want ErrNotLeader", err)
+	}
+	_, err = s.ApplyPlan(ctx, store.Plan{Evals: []*job.Evaluation{{ID: "e3"}}, Fence: &f1})
+	if !errors.Is(err, store.ErrNotLeader) {
+		t.Fatalf("evaluations from the deposed leader: %v, want ErrNotLeader", err)
+	}
+	for _, k := range []string{store.AllocKey("a2"), store.EvalKey("e2"), store.EvalKey("e3")} {
+		if _, err := s.Get(ctx, k); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("%s written by the deposed leader", k)
+		}
+	}
+	f2 := second.Fence()
+	if _, err := s.ApplyPlan(ctx, store.Plan{NodeSeq: seq, Allocs: alloc("a3"), Fence: &f2}); err != nil {
+		t.Fatalf("plan under the new leadership: %v", err)
+	}
+}

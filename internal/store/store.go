@@ -343,6 +343,15 @@ func freeLoopback() (string, error) {
 // ClientURL is the URL other agents use to reach this store's etcd.
 func (s *Store) ClientURL() string { return s.clientURL }
 
+// Endpoints are the client URLs the store's client uses: an external
+// client's follow the cluster's members; an embedded store's is its own.
+func (s *Store) Endpoints() []string {
+	if s.etcd != nil {
+		return []string{s.clientURL}
+	}
+	return s.client.Endpoints()
+}
+
 // Embedded reports whether this store runs its own etcd member.
 func (s *Store) Embedded() bool { return s.etcd != nil }
 

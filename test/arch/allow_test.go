@@ -75,7 +75,7 @@ var allow = map[string]rule{
 	"identity": {kind: feature, imports: list("httpkit")},
 	// metrics collects the node and the registry every second and answers
 	// Netdata's v1 API and Consul's and Nomad's metrics JSON.
-	"metrics":  {kind: feature, imports: list("anomaly", "httpkit", "metrics/procfs", "metrics/tsdb")},
+	"metrics":  {kind: feature, imports: list("alert", "anomaly", "httpkit", "metrics/procfs", "metrics/tsdb")},
 	"operator": {kind: feature, imports: list("acl", "httpkit", "store")},
 	"snapshot": {kind: feature, imports: list("acl", "httpkit", "store"), tests: list("orbittest")},
 	"nomadapi": {kind: feature, imports: list("httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},

@@ -41,8 +41,9 @@ func TestMain(m *testing.M) {
 // restarts where it was.
 type server struct {
 	name, dir, http, peer, client string
-	join                          string // -retry-join, "" for the first
-	bin                           string // the command; "" is orbitBin
+	join                          string   // -retry-join, "" for the first
+	bin                           string   // the command; "" is orbitBin
+	extra                         []string // further agent flags
 	proc                          *orbittest.Process
 }
 
@@ -69,6 +70,7 @@ func (s *server) start(t *testing.T, expect int) func() {
 	if s.join != "" {
 		args = append(args, "-retry-join", s.join)
 	}
+	args = append(args, s.extra...)
 	bin := s.bin
 	if bin == "" {
 		bin = orbitBin

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	capi "github.com/hashicorp/consul/api"
+	"github.com/miekg/dns"
 
 	"github.com/orbit/orbit/internal/orbittest"
 )
@@ -109,6 +110,9 @@ func longestGap(acks []ack) (time.Duration, time.Time) {
 // refuses ?consistent reads, and takes writes again once a peer is back.
 func TestKillLeaderUnderWriteLoad(t *testing.T) {
 	ss := newServers(t, 3)
+	for _, s := range ss { // each serves DNS too, from its view
+		s.extra = []string{"-edge", "-dns-addr", orbittest.FreeAddr(t)}
+	}
 	startAll(t, 3, ss...)
 	leader := storeLeader(t, ss)
 	var survivors []*server
@@ -116,6 +120,10 @@ func TestKillLeaderUnderWriteLoad(t *testing.T) {
 		if s != leader {
 			survivors = append(survivors, s)
 		}
+	}
+	if code, body := call(t, "PUT", survivors[0].url()+"/v1/agent/service/register",
+		`{"Name":"web","Port":8080,"Address":"127.0.0.7"}`); code != 200 {
+		t.Fatalf("register web: %d %s", code, body)
 	}
 
 	stop := make(chan struct{})
@@ -180,6 +188,14 @@ func TestKillLeaderUnderWriteLoad(t *testing.T) {
 	code, _, body, err = do("GET", last.url()+"/v1/kv/"+acks[0].key+"?consistent", "")
 	if err != nil || code != 503 || !strings.Contains(body, "quorum") {
 		t.Fatalf("consistent read without quorum = %d %q %v, want 503 naming the quorum", code, body, err)
+	}
+
+	// DNS keeps answering from the last view.
+	m := new(dns.Msg)
+	m.SetQuestion("web.service.consul.", dns.TypeA)
+	r, _, err := (&dns.Client{Timeout: 2 * time.Second}).Exchange(m, last.extra[2])
+	if err != nil || len(r.Answer) != 1 || !strings.Contains(r.Answer[0].String(), "127.0.0.7") {
+		t.Fatalf("DNS without quorum: %v %v, want web's address", r, err)
 	}
 
 	// A peer comes back: writes go through again.

@@ -153,7 +153,10 @@ func TestNetdataShapes(t *testing.T) {
 	}
 	// The charts both collect have the same ids and visible dimensions.
 	for _, id := range []string{"system.cpu", "system.load", "system.ram", "system.ctxt", "system.forks", "system.processes",
-		"system.intr", "net.lo", "net_packets.lo", "mem.available", "system.io_some_pressure", "system.memory_full_pressure"} {
+		"system.intr", "net.lo", "net_packets.lo", "mem.available", "system.io_some_pressure", "system.memory_full_pressure",
+		"system.ip", "ipv4.packets", "ipv4.tcpsock", "ipv4.tcppackets", "ipv4.tcperrors", "ipv4.tcpopens", "ipv4.udppackets",
+		"ipv4.icmp", "ipv4.icmp_errors", "ip.tcpconnaborts", "ip.mcast", "ip.ecnpkts", "ipv4.sockstat_sockets",
+		"ipv4.sockstat_tcp_sockets", "ipv4.sockstat_tcp_mem"} {
 		nd, od := field(t, n, "charts", id), field(t, o, "charts", id)
 		if nd == nil {
 			continue // Netdata does not collect it here
