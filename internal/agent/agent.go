@@ -60,9 +60,10 @@ type Agent struct {
 	// auth decides every request: the configured Authorizer, the ACL
 	// system's enforcer, or nil (allow all) with ACLs off.
 	auth     acl.Authorizer
-	alerts   *alert.Engine   // this node's alerts, and the cluster's while it leads
-	metrics  *metrics.Server // per-second metrics and Netdata's API
-	tasks    clientTasks     // the client's tasks, for metrics (set once the client starts)
+	alerts   *alert.Engine    // this node's alerts, and the cluster's while it leads
+	certs    proxy.CertLister // the edge's ACME certificates (edge role)
+	metrics  *metrics.Server  // per-second metrics and Netdata's API
+	tasks    clientTasks      // the client's tasks, for metrics (set once the client starts)
 	tempDir  string
 	dataDir  string
 	nodeID   string

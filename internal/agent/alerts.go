@@ -2,8 +2,12 @@ package agent
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -11,6 +15,7 @@ import (
 	"github.com/orbit/orbit/internal/alert"
 	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/metrics/tsdb"
+	"github.com/orbit/orbit/internal/store"
 	"github.com/orbit/orbit/internal/view"
 	"github.com/orbit/orbit/internal/webhook"
 )
@@ -134,6 +139,8 @@ func (a *Agent) evaluateAlerts(ctx context.Context, eng *alert.Engine, n *webhoo
 		if a.metrics != nil {
 			in = nodeAlertInput(a.cfg.NodeName, a.metrics.DB())
 		}
+		in.Etcd = etcdAlertInput(a.cfg.NodeName, a.store)
+		in.Certificates = a.certAlertInput()
 		if a.alertsLeader.Load() {
 			c := alertInput(a.view)
 			in.Nodes, in.Services, in.Checks, in.Allocations = c.Nodes, c.Services, c.Checks, c.Allocations
@@ -205,6 +212,75 @@ func nodeAlertInput(node string, db *tsdb.DB) alert.Input {
 		in.Anomaly = append(in.Anomaly, alert.NodeAnomaly{Node: node, Rate: r[0]})
 	}
 	return in
+}
+
+// certAlertInput is the certificates this edge serves: the edge_config's
+// certificate files (read at each evaluation, so a replaced file counts)
+// and the ACME resolvers' certificates.
+func (a *Agent) certAlertInput() []alert.Certificate {
+	if !a.cfg.Edge {
+		return nil
+	}
+	var out []alert.Certificate
+	if ec := a.cfg.EdgeCfg; ec != nil {
+		for _, c := range ec.Certificates {
+			name, notAfter, err := certFileExpiry(c.CertFile)
+			if err != nil {
+				continue // the edge logs unreadable files where it loads them
+			}
+			out = append(out, alert.Certificate{Node: a.cfg.NodeName, Name: name, NotAfter: notAfter})
+		}
+	}
+	if a.certs != nil {
+		for _, c := range a.certs.Certificates() {
+			if !c.NotAfter.IsZero() {
+				out = append(out, alert.Certificate{Node: a.cfg.NodeName, Name: c.Name, NotAfter: c.NotAfter})
+			}
+		}
+	}
+	return out
+}
+
+// certFileExpiry reads a PEM certificate file's first certificate: its
+// name (common name, else first DNS name, else the file) and expiry.
+func certFileExpiry(path string) (string, time.Time, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("read certificate: %w", err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return "", time.Time{}, fmt.Errorf("certificate %s: no PEM block", path)
+	}
+	c, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("certificate %s: %w", path, err)
+	}
+	name := c.Subject.CommonName
+	if name == "" && len(c.DNSNames) > 0 {
+		name = c.DNSNames[0]
+	}
+	if name == "" {
+		name = filepath.Base(path)
+	}
+	return name, c.NotAfter, nil
+}
+
+// dbUsage is the store member's database size and quota (*store.Store).
+type dbUsage interface {
+	DBUsage() (size, quota int64, ok bool)
+}
+
+var _ dbUsage = (*store.Store)(nil)
+
+// etcdAlertInput is this node's embedded store member's database against
+// its quota (nothing for an external cluster).
+func etcdAlertInput(node string, s dbUsage) []alert.Etcd {
+	size, quota, ok := s.DBUsage()
+	if !ok {
+		return nil
+	}
+	return []alert.Etcd{{Member: node, DBSize: size, DBQuota: quota}}
 }
 
 // alertInput is what the view knows for the rules: agent nodes and their

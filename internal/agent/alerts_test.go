@@ -1,7 +1,13 @@
 package agent
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -251,5 +257,57 @@ func TestAlertInputAllocations(t *testing.T) {
 	}
 	if !crit["orbit.alloc_a1_server.alloc_restart_loop"] || !crit["orbit.alloc_a1_sidecar.alloc_oom_killed"] || len(crit) != 2 {
 		t.Errorf("critical alerts %v, want a1's server restart loop and its sidecar's OOM kill", crit)
+	}
+}
+
+type usage struct {
+	size, quota int64
+	ok          bool
+}
+
+func (u usage) DBUsage() (int64, int64, bool) { return u.size, u.quota, u.ok }
+
+func TestEtcdAlertInput(t *testing.T) {
+	if got := etcdAlertInput("s1", usage{ok: false}); got != nil {
+		t.Errorf("external store: %+v, want nothing", got)
+	}
+	got := etcdAlertInput("s1", usage{470 << 20, 512 << 20, true})
+	fs := alert.Rules(alert.Config{}.WithDefaults(), alert.Input{Etcd: got}, time.Unix(0, 0))
+	if len(fs) != 1 || !fs[0].Critical || fs[0].Key != (alert.Key{Node: "s1", Chart: "orbit.etcd", Name: "etcd_db_quota"}) {
+		t.Errorf("470 of 512 MiB: %+v, want a critical etcd_db_quota on s1", fs)
+	}
+}
+
+// An edge's certificate files are read for the certificate_expiry rule.
+func TestCertAlertInput(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notAfter := time.Now().Add(72 * time.Hour).Truncate(time.Second).UTC()
+	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(1),
+		DNSNames: []string{"lab.example"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: notAfter}, &x509.Certificate{SerialNumber: big.NewInt(1),
+		DNSNames: []string{"lab.example"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: notAfter}, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lab.crt")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := &Agent{cfg: &Config{NodeName: "e1", Edge: true, EdgeCfg: &EdgeConfig{Certificates: []CertConfig{
+		{CertFile: path}, {CertFile: filepath.Join(dir, "missing.crt")},
+	}}}}
+	got := a.certAlertInput()
+	if len(got) != 1 || got[0] != (alert.Certificate{Node: "e1", Name: "lab.example", NotAfter: notAfter}) {
+		t.Fatalf("certificates %+v, want lab.example expiring %v", got, notAfter)
+	}
+	fs := alert.Rules(alert.Config{}.WithDefaults(), alert.Input{Certificates: got}, time.Now())
+	if len(fs) != 1 || !fs[0].Critical || fs[0].Key.Node != "e1" {
+		t.Errorf("three days left: %+v, want critical on e1", fs)
+	}
+	if (&Agent{cfg: &Config{NodeName: "c1"}}).certAlertInput() != nil {
+		t.Error("a node without the edge role serves no certificate")
 	}
 }

@@ -47,6 +47,7 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	}
 	pc := proxy.Config{EntryPoints: eps}
 	bridge := &acmeBridge{}
+	a.certs = bridge
 	deps := proxy.Deps{CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock,
 		Resolvers: bridge, Challenges: bridge, Certs: bridge}
 	if ec := a.cfg.EdgeCfg; ec != nil {

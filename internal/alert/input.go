@@ -61,8 +61,9 @@ type Allocation struct {
 	OOMKilled                  time.Time
 }
 
-// Certificate is one served certificate and when it expires.
+// Certificate is one certificate a node serves and when it expires.
 type Certificate struct {
+	Node     string // the node serving it ("": the cluster's)
 	Name     string // the domain or the certificate's name
 	NotAfter time.Time
 }

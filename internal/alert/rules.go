@@ -95,7 +95,7 @@ func Rules(cfg Config, in Input, now time.Time) []Finding {
 	}
 	for _, c := range in.Certificates {
 		left := c.NotAfter.Sub(now)
-		add(Finding{Key: Key{"", "orbit.cert_" + c.Name, "certificate_expiry"}, Critical: left < cfg.CertificateWithin, Value: left.Seconds(), Units: "seconds",
+		add(Finding{Key: Key{c.Node, "orbit.cert_" + c.Name, "certificate_expiry"}, Critical: left < cfg.CertificateWithin, Value: left.Seconds(), Units: "seconds",
 			Info: fmt.Sprintf("time until the certificate expires (critical within %s)", cfg.CertificateWithin), Summary: fmt.Sprintf("certificate %s expires %s", c.Name, c.NotAfter.UTC().Format(time.RFC3339)),
 			Class: "Errors", Type: "Security", Component: "Certificates", Family: "certificates"})
 	}

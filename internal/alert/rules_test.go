@@ -64,10 +64,10 @@ func TestRules(t *testing.T) {
 			{Key{"a", "orbit.alloc_y_t", "alloc_oom_killed"}, true, 1, 0},
 		}},
 		{"certificates within and beyond seven days", Input{Certificates: []Certificate{
-			{"soon.example", now.Add(7*24*time.Hour - time.Second)}, {"later.example", now.Add(7 * 24 * time.Hour)},
-			{"expired.example", ago(time.Hour)},
+			{Node: "e1", Name: "soon.example", NotAfter: now.Add(7*24*time.Hour - time.Second)}, {Name: "later.example", NotAfter: now.Add(7 * 24 * time.Hour)},
+			{Name: "expired.example", NotAfter: ago(time.Hour)},
 		}}, []want{
-			{Key{"", "orbit.cert_soon.example", "certificate_expiry"}, true, 7*24*3600 - 1, 0},
+			{Key{"e1", "orbit.cert_soon.example", "certificate_expiry"}, true, 7*24*3600 - 1, 0},
 			{Key{"", "orbit.cert_later.example", "certificate_expiry"}, false, 7 * 24 * 3600, 0},
 			{Key{"", "orbit.cert_expired.example", "certificate_expiry"}, true, -3600, 0},
 		}},

@@ -37,6 +37,7 @@ type cgroupStats struct {
 	reads, writes               uint64
 	pids                        uint64
 	hasCPU, hasMem, hasIO, hasP bool
+	pid                         string // one of its processes, for its network namespace
 }
 
 // cgroupCollector charts every running task's cgroup.
@@ -64,9 +65,53 @@ func (c *cgroupCollector) collect(emit emitFunc) error {
 		if !ok {
 			continue
 		}
-		emitTask(emit, t, st, 10000+i*10)
+		emitTask(emit, t, st, 10000+i*20)
+		c.taskNet(emit, t, st.pid, 10010+i*20)
 	}
 	return nil
+}
+
+// taskNet charts a task's interfaces when it has its own network
+// namespace (a container's), from /proc/PID/net/dev inside it.
+func (c *cgroupCollector) taskNet(emit emitFunc, t Task, pid string, prio int) {
+	if pid == "" {
+		return
+	}
+	ns, err := os.Readlink(c.path("proc", pid, "ns", "net"))
+	if err != nil {
+		return
+	}
+	if self, err := os.Readlink(c.path("proc", "self", "ns", "net")); err != nil || self == ns {
+		return // the node's own namespace: the node's charts show it
+	}
+	b, err := c.read("proc", pid, "net", "dev")
+	if err != nil {
+		return
+	}
+	devs, err := procfs.ParseNetDev(b)
+	if err != nil {
+		return
+	}
+	name := "cgroup_" + taskName(t)
+	labels := taskLabels(t)
+	for j, d := range devs {
+		if d.Name == "lo" {
+			continue
+		}
+		bw := counter(name+".net_"+d.Name, taskName(t), "Bandwidth", "kilobits/s", prio+2*j, "received", "sent")
+		bw.Context, bw.ChartType, bw.Labels = "cgroup.net_net", "area", labels
+		bw.Dims[0].Multiplier, bw.Dims[0].Divisor = 8, 1000
+		bw.Dims[1].Multiplier, bw.Dims[1].Divisor = -8, 1000
+		emit(bw, []float64{float64(d.RxBytes), float64(d.TxBytes)})
+		pk := counter(name+".net_packets_"+d.Name, taskName(t), "Packets", "pps", prio+2*j+1, "received", "sent")
+		pk.Context, pk.Labels = "cgroup.net_packets", labels
+		pk.Dims[1].Multiplier = -1
+		emit(pk, []float64{float64(d.RxPackets), float64(d.TxPackets)})
+	}
+}
+
+func taskLabels(t Task) map[string]string {
+	return map[string]string{"job": t.Job, "group": t.Group, "task": t.Task, "alloc_id": t.AllocID, "driver": t.Driver}
 }
 
 // stats finds a task's cgroups from its process (/proc/PID/cgroup) or its
@@ -83,15 +128,35 @@ func (c *cgroupCollector) stats(t Task) (cgroupStats, bool) {
 		paths = c.containerPaths(t.ContainerID)
 	}
 	if v2 := paths[""]; v2 != "" && v2 != "/" && c.isV2() {
-		return c.statsV2(c.path("sys/fs/cgroup", v2)), true
+		st := c.statsV2(c.path("sys/fs/cgroup", v2))
+		st.pid = firstPID(t, st.pid)
+		return st, true
 	}
 	st := c.statsV1(paths)
+	st.pid = firstPID(t, st.pid)
 	return st, st.hasMem || st.hasCPU
 }
 
 func (c *cgroupCollector) isV2() bool {
 	_, err := os.Stat(c.path("sys/fs/cgroup/cgroup.controllers"))
 	return err == nil
+}
+
+// firstPID is the task's own process, else one found in its cgroup.
+func firstPID(t Task, found string) string {
+	if t.PID > 0 {
+		return strconv.Itoa(t.PID)
+	}
+	return found
+}
+
+// onePID is the first process listed in a cgroup.procs file.
+func onePID(procs []byte) string {
+	f := strings.Fields(string(procs))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
 
 // containerPaths finds a container's cgroups under the usual layouts:
@@ -137,6 +202,7 @@ func (c *cgroupCollector) statsV2(dir string) cgroupStats {
 	if n, err := procfs.ParseUint(rd("pids.current")); err == nil {
 		st.pids, st.hasP = n, true
 	}
+	st.pid = onePID(rd("cgroup.procs"))
 	return st
 }
 
@@ -152,6 +218,7 @@ func (c *cgroupCollector) statsV1(paths map[string]string) cgroupStats {
 	}
 	rd := func(dir, f string) []byte { b, _ := os.ReadFile(filepath.Join(dir, f)); return b }
 	if dir, ok := own("memory"); ok {
+		st.pid = onePID(rd(dir, "cgroup.procs"))
 		if b := rd(dir, "memory.stat"); b != nil {
 			kv := procfs.ParseKeyValues(b)
 			st.rss, st.cache, st.hasMem = kv["total_rss"], kv["total_cache"], true
@@ -218,7 +285,7 @@ func taskName(t Task) string {
 
 func emitTask(emit emitFunc, t Task, st cgroupStats, prio int) {
 	name := "cgroup_" + taskName(t)
-	labels := map[string]string{"job": t.Job, "group": t.Group, "task": t.Task, "alloc_id": t.AllocID, "driver": t.Driver}
+	labels := taskLabels(t)
 	chart := func(suffix, title, units, typ string, enc tsdb.Encoding, p int, dims ...string) tsdb.Chart {
 		c := chartOf(name+"."+suffix, taskName(t), title, units, prio+p, enc, dims...)
 		c.Context, c.ChartType, c.Labels = "cgroup."+suffix, typ, labels

@@ -53,7 +53,17 @@ func TestCgroupCharts(t *testing.T) {
 		"sys/fs/cgroup/cpuacct/docker/c0ffee/cpuacct.stat":                  "@cgroup1/cpuacct.stat",
 		"sys/fs/cgroup/blkio/docker/c0ffee/blkio.throttle.io_service_bytes": "@cgroup1/blkio.throttle.io_service_bytes.busy",
 		"sys/fs/cgroup/pids/docker/c0ffee/pids.current":                     "7\n",
+		"sys/fs/cgroup/memory/docker/c0ffee/cgroup.procs":                   "777\n",
+		"proc/777/net/dev": "@net_dev",
 	})
+	// The container's process has its own network namespace; the exec
+	// task shares the node's.
+	for pid, ns := range map[string]string{"self": "net:[1]", "123": "net:[1]", "777": "net:[2]"} {
+		os.MkdirAll(filepath.Join(v1, "proc", pid, "ns"), 0o755)
+		if err := os.Symlink(ns, filepath.Join(v1, "proc", pid, "ns", "net")); err != nil {
+			t.Fatal(err)
+		}
+	}
 	writeTree(t, v2, map[string]string{
 		"sys/fs/cgroup/cgroup.controllers":         "cpu io memory pids\n",
 		"proc/456/cgroup":                          "0::/orbit/b1.api\n",
@@ -113,6 +123,15 @@ func TestCgroupCharts(t *testing.T) {
 	}
 	if _, err := s.db.ChartInfo("cgroup_shop_db_pg_f00.io"); err != nil {
 		t.Errorf("container io: %v", err)
+	}
+	if in, err := s.db.ChartInfo("cgroup_shop_db_pg_f00.net_eth0"); err != nil || in.Context != "cgroup.net_net" {
+		t.Errorf("container's eth0: %+v %v", in, err)
+	}
+	if _, err := s.db.ChartInfo("cgroup_shop_db_pg_f00.net_lo"); err == nil {
+		t.Error("the container's loopback was charted")
+	}
+	if _, err := s.db.ChartInfo("cgroup_shop_front_web_a1b2c3d4.net_eth0"); err == nil {
+		t.Error("a task in the node's namespace got interface charts")
 	}
 	if _, err := s.db.ChartInfo("cgroup_j_g_t_x.mem"); err == nil {
 		t.Error("a task whose process is gone was charted")

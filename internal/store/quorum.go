@@ -155,18 +155,36 @@ func (g *guard) explain(ctx, rctx, epoch context.Context, err error) error {
 
 // KnownLeader reports whether the store can commit: embedded, whether the
 // local member knows a leader (without a round trip, so it stays fast while
-// there is no quorum); external, whether the member the client reaches
-// names one.
+// there is no quorum); external, whether a member the client reaches names
+// one. The members are asked at once, so a dead one does not use up ctx.
 func (s *Store) KnownLeader(ctx context.Context) bool {
 	if s.etcd != nil {
 		return s.etcd.Server.Leader() != 0
 	}
-	for _, ep := range s.client.Endpoints() {
-		if st, err := s.client.Status(ctx, ep); err == nil {
-			return st.Leader != 0
+	eps := s.client.Endpoints()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type answer struct{ answered, leader bool }
+	answers := make(chan answer, len(eps)) // room for every asker: none blocks
+	var wg sync.WaitGroup
+	for _, ep := range eps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := s.client.Status(ctx, ep)
+			answers <- answer{answered: err == nil, leader: err == nil && st.Leader != 0}
+		}()
+	}
+	known := false
+	for range eps {
+		if a := <-answers; a.answered {
+			known = a.leader
+			break
 		}
 	}
-	return false
+	cancel()
+	wg.Wait()
+	return known
 }
 
 // guardedKV is the client's KV with every write and linearizable read

@@ -29,6 +29,14 @@ func TestNoQuorumFailsFast(t *testing.T) {
 	}
 	t.Cleanup(func() { client.Close() })
 	put(t, client, "/t/before", "1")
+	knownLeader := func(s *store.Store) bool {
+		ctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		return s.KnownLeader(ctx)
+	}
+	if !knownLeader(m1) || !knownLeader(client) {
+		t.Fatal("no known leader in a healthy cluster")
+	}
 
 	m2.Close()
 	m3.Close()
@@ -52,10 +60,18 @@ func TestNoQuorumFailsFast(t *testing.T) {
 	if _, err := m1.Revision(ctx); !errors.Is(err, store.ErrNoQuorum) {
 		t.Fatalf("linearizable read without quorum: %v, want ErrNoQuorum", err)
 	}
+	if knownLeader(m1) || knownLeader(client) {
+		t.Fatal("a known leader without quorum")
+	}
 
 	// m2 restarts from its data directory: two of three are a quorum.
 	m2 = openMember(t, dirs[1], "m2", refuseJoin{t})
 	put(t, m1, "/t/after", "2")
 	put(t, client, "/t/after", "3")
 	mustGet(t, m2, "/t/after", "3")
+	// m3 is still down: the client's question to it does not hide the
+	// others' answer.
+	if !knownLeader(client) {
+		t.Fatal("the client knows no leader with m3 down and a quorum up")
+	}
 }

@@ -372,3 +372,13 @@ func (s *Store) Close() error {
 	})
 	return err
 }
+
+// DBUsage is the embedded member's database size and its backend quota,
+// in bytes (the quota etcd refuses writes past); ok is false for an
+// external cluster, whose quota this store does not know.
+func (s *Store) DBUsage() (size, quota int64, ok bool) {
+	if s.etcd == nil {
+		return 0, 0, false
+	}
+	return s.etcd.Server.Backend().Size(), s.etcd.Config().QuotaBackendBytes, true
+}

@@ -2,6 +2,8 @@ package ha_test
 
 import (
 	"encoding/json"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +73,21 @@ func TestClientAgentFailsOverBetweenServers(t *testing.T) {
 	orbittest.Eventually(t, 10*time.Second, "c1 alive past its lease", func() bool {
 		return time.Now().After(deadline) && serfHealthy(ss[1], "c1")
 	})
+
+	// The CLI, given every server in ORBIT_ADDR, goes past the dead one.
+	cli := func(args ...string) string {
+		cmd := exec.Command(orbitBin, args...)
+		cmd.Env = append(os.Environ(), "ORBIT_ADDR="+all, "ORBIT_TOKEN="+orbittest.RootToken)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("orbit %v with ORBIT_ADDR=%s: %v\n%s", args, all, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	cli("kv", "put", "ha/cli", "through-the-survivors")
+	if got := cli("kv", "get", "ha/cli"); got != "through-the-survivors" {
+		t.Fatalf("orbit kv get = %q", got)
+	}
 
 	c2 := orbittest.StartAgentProcess(t, orbitBin, "-client", "-node", "c2", "-data-dir", t.TempDir(), "-servers", all, "-config", orbittest.ACLConfigFile(t))
 	if code, body := call(t, "PUT", "http://"+c2.Addr+"/v1/agent/service/register", `{"Name":"c2-svc","Port":80}`); code != 200 {

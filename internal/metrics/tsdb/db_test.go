@@ -159,6 +159,11 @@ func TestTiersAndBound(t *testing.T) {
 			t.Errorf("after now-%d: anomaly rate %v, want about 1 %%", now-tt.after, got)
 		}
 	}
+	// A span reaching years back is cut at the oldest data held.
+	r, err := db.Query(Query{Chart: "c", After: now - 10*365*86400, Before: now + 10*365*86400})
+	if err != nil || len(r.Rows) > 49 || r.Step != 3600 || len(r.Rows) < 47 || r.Rows[0].T != now {
+		t.Errorf("ten years back: %d rows of step %d, %v; want about two days of hours", len(r.Rows), r.Step, err)
+	}
 	in, _ := db.ChartInfo("c")
 	if in.First > now-47*3600 || in.Last != now {
 		t.Errorf("first %d last %d: want about two days back and %d", in.First, in.Last, now)

@@ -7,6 +7,9 @@ import (
 	"sort"
 )
 
+// MaxRows bounds a query's rows (points=0 over a long span).
+const MaxRows = 100000
+
 // Groupings are the ways points are made of samples (Netdata's group=).
 var Groupings = []string{"average", "min", "max", "sum", "median"}
 
@@ -82,6 +85,15 @@ func (db *DB) Query(q Query) (Result, error) {
 	for _, i := range idx {
 		res.Dims = append(res.Dims, in.Dims[i])
 	}
+	// Nothing is held before the chart's first second: a span reaching
+	// further back is cut there, so an old after cannot ask for millions
+	// of empty rows.
+	if in.First > 0 && q.After < in.First && q.Before >= in.First {
+		q.After = in.First
+	}
+	if in.Last > 0 && q.Before > in.Last && q.After <= in.Last {
+		q.Before = in.Last // nor into the future
+	}
 	res.Step = cd.step(q.After)
 	span := q.Before - q.After + 1
 	group := res.Step
@@ -94,7 +106,7 @@ func (db *DB) Query(q Query) (Result, error) {
 	if q.Points > 0 {
 		n = min(n, q.Points)
 	}
-	n = max(n, 1)
+	n = min(max(n, 1), MaxRows)
 	after := before - int64(n)*group + 1
 	res.After, res.Before, res.Group = after, before, group
 
