@@ -94,14 +94,15 @@ func (d *detector) forget(id string) {
 func (d *detector) train(now time.Time, db *tsdb.DB, budget time.Duration) int {
 	start := time.Now()
 	trained := 0
-	for n := 0; n < len(d.order) && time.Since(start) < budget; n++ {
+	for n := 0; n < len(d.order); n++ {
 		d.next %= len(d.order)
 		id := d.order[d.next]
-		d.next++
-		cd := d.charts[id]
-		for i, dim := range cd.dims {
+		for i, dim := range d.charts[id].dims {
 			if !dim.TrainDue(now) {
 				continue
+			}
+			if time.Since(start) >= budget {
+				return trained // this chart again next time
 			}
 			to := now.Unix()
 			from := to - int64(d.cfg.TrainingWindow/time.Second) + 1
@@ -113,6 +114,7 @@ func (d *detector) train(now time.Time, db *tsdb.DB, budget time.Duration) int {
 				trained++
 			}
 		}
+		d.next++
 	}
 	return trained
 }

@@ -170,6 +170,18 @@ func openEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 			return nil, err
 		}
 		s, err := startEmbedded(ctx, cfg, dir, p, join, log)
+		if err != nil && join && attempt < 10 && strings.Contains(err.Error(), "member count is unequal") {
+			// The peer etcd asked for the cluster has not applied this
+			// member's addition yet (it joined moments ago itself). Nothing
+			// was written: start again, and the join finds itself added.
+			log.Info("embedded etcd: a peer has not applied this member's addition yet; starting again", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Second):
+			}
+			continue
+		}
 		if err == nil || !picked || attempt == 5 || !errors.Is(err, syscall.EADDRINUSE) {
 			return s, err
 		}
