@@ -48,8 +48,10 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	pc := proxy.Config{EntryPoints: eps}
 	bridge := &acmeBridge{}
 	a.certs = bridge
-	deps := proxy.Deps{CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock,
-		Resolvers: bridge, Challenges: bridge, Certs: bridge}
+	deps := proxy.Deps{CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
+	if len(resolvers) > 0 { // else no acme-tls/1, no challenge path
+		deps.Resolvers, deps.Challenges, deps.Certs = bridge, bridge, bridge
+	}
 	if ec := a.cfg.EdgeCfg; ec != nil {
 		pc.PanicThreshold, pc.AccessLog, pc.Strategy = ec.PanicThreshold, ec.AccessLog, ec.Strategy
 		for _, c := range ec.Certificates {

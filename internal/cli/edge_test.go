@@ -1,15 +1,6 @@
 package cli
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,31 +10,10 @@ import (
 	"github.com/orbit/orbit/internal/orbittest/testagent"
 )
 
-// writeCert writes a self-signed certificate for name and its key.
-func writeCert(t *testing.T, name string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(90 * 24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalECPrivateKey(key)
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
-	return certFile, keyFile
-}
-
 // TestEdgeCerts: `orbit edge certs` lists a certificate file and a
 // resolver's name whose order fails, with the failure.
 func TestEdgeCerts(t *testing.T) {
-	cf, kf := writeCert(t, "files.lab.test")
+	cf, kf := orbittest.WriteCert(t, "files.lab.test", 90*24*time.Hour)
 	a := testagent.Start(t, func(c *agent.Config) {
 		c.EdgeCfg = &agent.EdgeConfig{Certificates: []agent.CertConfig{{CertFile: cf, KeyFile: kf}},
 			Resolvers: []agent.ResolverConfig{{Name: "le", ACME: &agent.ACMEConfig{CAServer: "https://127.0.0.1:1/directory"}}}}

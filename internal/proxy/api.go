@@ -44,7 +44,7 @@ func (s *Server) API() http.Handler {
 	mux.Handle("GET /v1/edge/services", all(s.servicesJSON))
 	mux.Handle("GET /v1/edge/middlewares", all(s.middlewaresJSON))
 	mux.Handle("GET /v1/edge/certs", kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
-		return httpkit.WriteJSON(w, r, http.StatusOK, s.certsJSON())
+		return httpkit.WriteJSON(w, r, http.StatusOK, s.Certificates())
 	}))
 	mux.Handle("GET /v1/edge/routers/{name}", one("router", s.routersJSON))
 	mux.Handle("GET /v1/edge/services/{name}", one("service", s.servicesJSON))
@@ -212,7 +212,9 @@ type CertLister interface {
 	Certificates() []CertInfo
 }
 
-func (s *Server) certsJSON() []CertInfo {
+// Certificates lists the certificates the edge serves: the configured
+// files, then the resolvers' (Deps.Certs).
+func (s *Server) Certificates() []CertInfo {
 	out := []CertInfo{}
 	for _, c := range s.certs.all {
 		leaf := c.Leaf
