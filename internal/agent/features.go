@@ -165,11 +165,13 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 	if err != nil {
 		return nil, err
 	}
+	nd := a.metrics.NetdataHandler(kit, a.alarmSource())
 	m := []api.Mount{
 		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/v1/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: a.metrics.PrometheusHandler()},
-		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: a.metrics.NetdataHandler(kit, a.alarmSource())},
+		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: nd},
+		{Prefix: metrics.HostPrefix, Resource: acl.Agent, Handler: a.metrics.HostHandler(kit, nd)},
 		// Each ACL endpoint asks acl:read or acl:write itself (bootstrap
 		// and token/self need no permission).
 		{Prefix: aclapi.Prefix, Public: true, Handler: acls},

@@ -78,6 +78,7 @@ func TestNetdataErrors(t *testing.T) {
 		{"/api/v1/data?chart=system.load&dimensions=nope", 400, "none of the dimensions"},
 		{"/api/v1/allmetrics?format=xml", 400, `format "xml"`},
 		{"/api/v1/alarm_log?after=yesterday", 400, `after "yesterday"`},
+		{"/host/node2/api/v1/info", 404, `Host "node2" is not known`},
 		{"/v1/agent/metrics?format=xml", 400, `format "xml"`},
 	} {
 		code, body := get(t, srv.URL+tt.path)
@@ -126,7 +127,8 @@ func TestChartsAndAllmetrics(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &all); err != nil || *all["system.load"].Dimensions["load15"].Value != 1.17 {
 		t.Errorf("allmetrics json: %v %s", err, body[:min(len(body), 300)])
 	}
-	for _, p := range []string{"/api/v1/info", "/api/v1/alarms", "/api/v1/alarm_log"} {
+	for _, p := range []string{"/api/v1/info", "/api/v1/alarms", "/api/v1/alarm_log", "/host/node1/api/v1/charts",
+		"/host/localhost/api/v1/data?chart=system.load"} {
 		if code, body := get(t, srv.URL+p); code != 200 || !json.Valid([]byte(body)) {
 			t.Errorf("%s: %d %s", p, code, body)
 		}

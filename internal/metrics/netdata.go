@@ -45,6 +45,27 @@ func (s *Server) NetdataHandler(kit *httpkit.Kit, alarms AlarmSource) http.Handl
 	return mux
 }
 
+// HostPrefix is where Netdata answers for a host by name:
+// /host/NODE/api/v1/...
+const HostPrefix = "/host/"
+
+// HostHandler answers /host/NODE/api/v1/... for this node (Netdata's
+// per-host paths, which a parent serves for its children): the request
+// goes to next with the prefix taken off. Other hosts are not known here.
+func (s *Server) HostHandler(kit *httpkit.Kit, next http.Handler) http.Handler {
+	return kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		host, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, HostPrefix), "/")
+		if host != s.cfg.Hostname && host != "localhost" {
+			return httpkit.Errorf(http.StatusNotFound, "Host %q is not known to this agent: it answers for itself (%s) only", host, s.cfg.Hostname)
+		}
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/" + rest
+		r2.URL.RawPath = ""
+		next.ServeHTTP(w, r2)
+		return nil
+	})
+}
+
 // jnum is a number that encodes NaN as null, as Netdata does.
 type jnum float64
 

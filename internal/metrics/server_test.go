@@ -35,7 +35,9 @@ func newTestServer(t *testing.T, root string, n int) (*Server, *httptest.Server,
 	}
 	kit := httpkit.New(nil, nil, clock)
 	mux := http.NewServeMux()
-	mux.Handle(NetdataPrefix, s.NetdataHandler(kit, nil))
+	nd := s.NetdataHandler(kit, nil)
+	mux.Handle(NetdataPrefix, nd)
+	mux.Handle(HostPrefix, s.HostHandler(kit, nd))
 	mux.Handle("/v1/agent/metrics", s.GoMetricsHandler(kit))
 	mux.Handle("/v1/metrics", s.GoMetricsHandler(kit))
 	mux.Handle("/metrics", s.PrometheusHandler())

@@ -104,6 +104,9 @@ func TestAgentCollectsEverySecond(t *testing.T) {
 	waitRows(t, a.URL+"/api/v1/data?chart=orbit.api_requests_total&after=-3&points=1", 1)
 	waitRows(t, a.URL+"/api/v1/data?chart=go.goroutines&after=-3&points=1", 1)
 
+	if code, b := get(t, a.URL+"/host/node1/api/v1/chart?chart=system.cpu"); code != 200 || !json.Valid(b) {
+		t.Errorf("/host/node1/api/v1/chart: %d %s", code, b)
+	}
 	_, b := get(t, a.URL+"/api/v1/info")
 	var info struct {
 		Count int `json:"metrics-count"`
