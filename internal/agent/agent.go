@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/aclresolve"
 	"github.com/orbit/orbit/internal/alert"
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/catalog"
@@ -54,6 +56,10 @@ type Agent struct {
 	dns      *dns.Server
 	zones    *zoneapi.Handler // the zone API, with DNS
 	identity *identity.Signer // the workload identity signer (servers)
+	resolver *aclresolve.Resolver
+	// auth decides every request: the configured Authorizer, the ACL
+	// system's enforcer, or nil (allow all) with ACLs off.
+	auth     acl.Authorizer
 	alerts   *alert.Engine    // this node's alerts, and the cluster's while it leads
 	certs    proxy.CertLister // the edge's ACME certificates (edge role)
 	metrics  *metrics.Server  // per-second metrics and Netdata's API
@@ -163,6 +169,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	life.run(node, "liveness", func(ctx context.Context) error { return a.keepAlive(ctx, lease) })
+	if err := a.startACL(ctx); err != nil {
+		return err
+	}
 
 	apiLn, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
@@ -209,11 +218,16 @@ func (a *Agent) Run(ctx context.Context) error {
 		apiLn.Close()
 		return err
 	}
+	mounts, err := a.mounts()
+	if err != nil {
+		apiLn.Close()
+		return err
+	}
 	a.api, err = api.New(api.Config{Addr: a.cfg.HTTPAddr, Listener: apiLn, Datacenter: a.cfg.Datacenter, NodeName: a.cfg.NodeName,
 		NodeID: a.nodeID, Address: a.cfg.BindAddr, Version: Version, Server: a.cfg.Server,
 		StoreEndpoints:     []string{a.store.ClientURL()},
-		EnableScriptChecks: a.cfg.EnableScriptChecks, Mounts: a.mounts(), Logger: a.log.With("component", "api"),
-		Authorizer: a.cfg.Authorizer, Audit: a.audit, Clock: a.clock, Registry: a.registry, SessionTTLMin: a.cfg.sessionTTLMin}, a.view, a.store, ttl)
+		EnableScriptChecks: a.cfg.EnableScriptChecks, Mounts: mounts, Logger: a.log.With("component", "api"),
+		Authorizer: a.auth, Audit: a.audit, Clock: a.clock, Registry: a.registry, SessionTTLMin: a.cfg.sessionTTLMin}, a.view, a.store, ttl)
 	if err != nil {
 		return err
 	}
@@ -261,7 +275,7 @@ func (a *Agent) openStore(ctx context.Context) error {
 	var eps []string
 	if a.cfg.Servers != "" {
 		var err error
-		if eps, err = joinServers(ctx, a.cfg.Servers); err != nil {
+		if eps, err = joinServers(ctx, a.cfg.Servers, a.cfg.agentToken()); err != nil {
 			return err
 		}
 		a.log.Info("joining servers", "servers", a.cfg.Servers, "store", eps)
@@ -274,7 +288,7 @@ func (a *Agent) openStore(ctx context.Context) error {
 	}
 	var join store.Joiner
 	if a.cfg.RetryJoin != "" && len(eps) == 0 {
-		join = newHTTPJoiner(a.cfg.RetryJoin, a.cfg.HTTPAddr)
+		join = newHTTPJoiner(a.cfg.RetryJoin, a.cfg.HTTPAddr, a.cfg.agentToken())
 	}
 	st, err := store.Open(ctx, store.Config{Endpoints: eps, DataDir: dir, Name: a.cfg.NodeName, AdvertiseHost: a.cfg.BindAddr,
 		ClientAddr: a.cfg.StoreClientAddr, PeerAddr: a.cfg.StorePeerAddr, Join: join, Logger: a.log.With("component", "store")})

@@ -39,7 +39,7 @@ func TestEveryListenerAsksTheAuthorizer(t *testing.T) {
 		{"nomad listener, read token", "GET", nomad + "/v1/jobs", "reader", 200},
 		{"api listener, nomad mount", "GET", consul + "/v1/jobs", "", 403},
 		{"api listener, nomad mount, read token", "GET", consul + "/v1/jobs", "reader", 200},
-		{"api listener, consul handler", "GET", consul + "/v1/catalog/services", "reader", 403},
+		{"api listener, consul handler", "GET", consul + "/v1/catalog/service/web", "reader", 403},
 		{"api listener, zones", "GET", consul + "/v1/dns/zones", "reader", 403},
 		{"api listener, edge", "GET", consul + "/v1/edge/routers", "reader", 403},
 	}

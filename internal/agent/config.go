@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/aclresolve"
 	"github.com/orbit/orbit/internal/anomaly"
 	"github.com/orbit/orbit/internal/metrics/tsdb"
 	"github.com/orbit/orbit/internal/snapshot"
@@ -104,17 +105,23 @@ type Config struct {
 	// NomadAddr also serves the Nomad-compatible API on this address
 	// (default off; Nomad's port is 4646).
 	NomadAddr string `hcl:"nomad_addr,optional"`
-	// Authorizer decides every request on every listener (the API, the
-	// Nomad API, and what they mount); nil allows everything (ACLs off).
+	// ACL configures access control with Consul's names (see ACLConfig).
+	ACL *ACLConfig `hcl:"acl,block"`
+	// Authorizer, when set, decides every request on every listener (the
+	// API, the Nomad API, and what they mount) instead of the ACL system;
+	// nil uses the ACL system when ACLs are on and allows everything when
+	// they are off.
 	Authorizer acl.Authorizer
 
 	leaseTTL      time.Duration
 	sessionTTLMin time.Duration
-	metrics       tsdb.Config      // from Metrics, by Defaults
-	ml            anomaly.Config   // from Metrics.ML, by Defaults
-	snapshots     *snapshot.Config // nil: no scheduled snapshots
-	admitter      *admitter        // built from Policy by Defaults
-	set           map[string]bool  // flags given on the command line
+	aclEnabled    bool              // from ACL and Dev by Defaults
+	resolver      aclresolve.Config // from ACL by Defaults
+	metrics       tsdb.Config       // from Metrics, by Defaults
+	ml            anomaly.Config    // from Metrics.ML, by Defaults
+	snapshots     *snapshot.Config  // nil: no scheduled snapshots
+	admitter      *admitter         // built from Policy by Defaults
+	set           map[string]bool   // flags given on the command line
 }
 
 // ParseFlags reads the agent's flags (-x and --x) from args, and the HCL file
@@ -364,6 +371,9 @@ func (c *Config) Defaults() error {
 		return errors.New("-servers joins as a client; a further server joins with -retry-join: drop -server or use -retry-join")
 	}
 	if err := c.serversDefaults(); err != nil {
+		return err
+	}
+	if err := c.aclDefaults(); err != nil {
 		return err
 	}
 	if err := c.snapshotDefaults(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/aclapi"
 	"github.com/orbit/orbit/internal/acme"
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/client"
@@ -157,9 +158,13 @@ func (a *Agent) alarmSource() metrics.AlarmSource {
 }
 
 // mounts are the handlers other features serve on the API listener.
-func (a *Agent) mounts() []api.Mount {
-	kit := httpkit.New(a.log.With("component", "metrics"), a.cfg.Authorizer, a.clock)
+func (a *Agent) mounts() ([]api.Mount, error) {
+	kit := httpkit.New(a.log.With("component", "metrics"), a.auth, a.clock)
 	gm := a.metrics.GoMetricsHandler(kit)
+	acls, err := a.aclHandler()
+	if err != nil {
+		return nil, err
+	}
 	nd := a.metrics.NetdataHandler(kit, a.alarmSource())
 	m := []api.Mount{
 		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: gm},
@@ -167,6 +172,9 @@ func (a *Agent) mounts() []api.Mount {
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: a.metrics.PrometheusHandler()},
 		{Prefix: metrics.NetdataPrefix, Resource: acl.Agent, Handler: nd},
 		{Prefix: metrics.HostPrefix, Resource: acl.Agent, Handler: a.metrics.HostHandler(kit, nd)},
+		// Each ACL endpoint asks acl:read or acl:write itself (bootstrap
+		// and token/self need no permission).
+		{Prefix: aclapi.Prefix, Public: true, Handler: acls},
 	}
 	m = append(m, a.operatorMounts()...)
 	if a.cfg.Server && a.store.Embedded() {
@@ -184,7 +192,7 @@ func (a *Agent) mounts() []api.Mount {
 	if a.cfg.EnableDebug {
 		m = append(m, api.Mount{Prefix: "/debug/pprof/", Resource: acl.Operator, Handler: pprofHandler()})
 	}
-	return append(m, a.nomadMounts()...)
+	return append(m, a.nomadMounts()...), nil
 }
 
 // pprofHandler serves net/http/pprof without touching http.DefaultServeMux.

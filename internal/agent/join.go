@@ -5,14 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 )
 
-// joinServers asks the server agents' APIs for the store's endpoints: a
-// client agent then reads and writes the servers' etcd directly.
-func joinServers(ctx context.Context, servers string) ([]string, error) {
+// joinServers asks the server agents' APIs for the store's endpoints with
+// the agent's token: a client agent then reads and writes the servers'
+// etcd directly.
+func joinServers(ctx context.Context, servers, token string) ([]string, error) {
 	client := &http.Client{Timeout: 5 * time.Second}
 	var errs []error
 	for _, addr := range strings.Split(servers, ",") {
@@ -28,9 +30,18 @@ func joinServers(ctx context.Context, servers string) ([]string, error) {
 			errs = append(errs, err)
 			continue
 		}
+		if token != "" {
+			req.Header.Set("X-Consul-Token", token)
+		}
 		resp, err := client.Do(req)
 		if err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if resp.StatusCode != http.StatusOK {
+			msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+			resp.Body.Close()
+			errs = append(errs, fmt.Errorf("%s: %s: %s", addr, resp.Status, strings.TrimSpace(string(msg))))
 			continue
 		}
 		var self struct {

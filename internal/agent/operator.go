@@ -49,8 +49,8 @@ func advertisedAPI(listen, bind string) string {
 func (a *Agent) operatorMounts() []api.Mount {
 	log := a.log.With("component", "operator")
 	return []api.Mount{
-		{Prefix: operator.PathPrefix, Resource: acl.Operator, Handler: operator.NewHandler(a.store, a.cfg.Authorizer, a.clock, log)},
-		{Prefix: snapshot.Path, Resource: acl.Operator, Handler: snapshot.NewHandler(a.store, a.cfg.Authorizer, a.clock, log)},
+		{Prefix: operator.PathPrefix, Resource: acl.Operator, Handler: operator.NewHandler(a.store, a.auth, a.clock, log)},
+		{Prefix: snapshot.Path, Resource: acl.Operator, Handler: snapshot.NewHandler(a.store, a.auth, a.clock, log)},
 	}
 }
 

@@ -23,7 +23,7 @@ import (
 
 func consul(t *testing.T, addr string) *capi.Client {
 	t.Helper()
-	c, err := capi.NewClient(&capi.Config{Address: addr})
+	c, err := capi.NewClient(&capi.Config{Address: addr, Token: rootToken}) // serverConfig's ACLs are on
 	if err != nil {
 		t.Fatal(err)
 	}

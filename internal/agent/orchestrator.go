@@ -97,7 +97,7 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 	}
 	a.nomadAddr = ln.Addr()
 	log := a.log.With("component", "nomadapi")
-	kit := httpkit.New(log, a.cfg.Authorizer, a.clock)
+	kit := httpkit.New(log, a.auth, a.clock)
 	mux := http.NewServeMux()
 	mux.Handle("/", kit.Guard(acl.Job, a.nomad))
 	mux.Handle("/v1/metrics", kit.Guard(acl.Agent, a.metrics.GoMetricsHandler(kit)))

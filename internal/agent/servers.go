@@ -36,7 +36,7 @@ type storeJoinResponse struct {
 // embedded member. A busy cluster (another learner waiting, or a member
 // connected moments ago) answers 503 so the asker retries.
 func (a *Agent) storeJoinHandler() http.Handler {
-	kit := httpkit.New(a.log.With("component", "store-join"), a.cfg.Authorizer, a.clock)
+	kit := httpkit.New(a.log.With("component", "store-join"), a.auth, a.clock)
 	return kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		if r.Method != http.MethodPut && r.Method != http.MethodPost {
 			return httpkit.Errorf(http.StatusMethodNotAllowed, "%s %s: use PUT", r.Method, r.URL.Path)
@@ -68,13 +68,14 @@ func (a *Agent) storeJoinHandler() http.Handler {
 // retry-join does; a refusal (bad token, bad request) ends the join.
 type httpJoiner struct {
 	addrs  []string
+	token  string // the agent's token, for the servers' operator:write
 	client *http.Client
 }
 
 var _ store.Joiner = (*httpJoiner)(nil)
 
-func newHTTPJoiner(retryJoin, self string) *httpJoiner {
-	j := &httpJoiner{client: &http.Client{Timeout: 10 * time.Second}}
+func newHTTPJoiner(retryJoin, self, token string) *httpJoiner {
+	j := &httpJoiner{token: token, client: &http.Client{Timeout: 10 * time.Second}}
 	for _, addr := range strings.Split(retryJoin, ",") {
 		if addr = strings.TrimSpace(addr); addr != "" && addr != self {
 			j.addrs = append(j.addrs, addr)
@@ -111,6 +112,9 @@ func (j *httpJoiner) ask(ctx context.Context, addr, name, peerURL string) ([]sto
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, strings.TrimRight(base, "/")+storeJoinPath, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("join through %s: %w", addr, err)
+	}
+	if j.token != "" {
+		req.Header.Set("X-Consul-Token", j.token)
 	}
 	resp, err := j.client.Do(req)
 	if err != nil {

@@ -13,10 +13,14 @@ import (
 	"github.com/orbit/orbit/internal/orbittest/testagent"
 )
 
+// rootToken is the servers' initial management token: ACLs are on (not
+// -dev), and the second server joins with it as its agent token.
+const rootToken = "5f4dcc3b-5aa7-4c6e-9d1b-0e5c1a2b3c4d"
+
 // serverConfig is a server-only agent on loopback with its store on free
 // ports.
 func serverConfig(t *testing.T, name, retryJoin string) *agent.Config {
-	return &agent.Config{Server: true, DataDir: t.TempDir(), NodeName: name, HTTPAddr: "127.0.0.1:0",
+	return &agent.Config{Server: true, ACL: &agent.ACLConfig{Tokens: &agent.ACLTokens{InitialManagement: rootToken}}, DataDir: t.TempDir(), NodeName: name, HTTPAddr: "127.0.0.1:0",
 		BindAddr: "127.0.0.1", DNSAddr: "off", LeaseTTL: "2s", LogLevel: "debug",
 		StoreClientAddr: orbittest.FreeAddr(t), StorePeerAddr: orbittest.FreeAddr(t),
 		RetryJoin: retryJoin, BootstrapExpect: 2}
@@ -28,6 +32,7 @@ func call(t *testing.T, method, url, body string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("X-Consul-Token", rootToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)

@@ -116,20 +116,22 @@ func (s *Server) catalogDatacenters(w http.ResponseWriter, r *http.Request) erro
 	return httpkit.WriteJSON(w, r, http.StatusOK, []string{s.cfg.Datacenter})
 }
 
+// catalogNodes lists the nodes the token may read (node:read on each).
 func (s *Server) catalogNodes(w http.ResponseWriter, r *http.Request) error {
-	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Access: acl.Read}); err != nil {
-		return err
-	}
 	meta, err := nodeMeta(r)
 	if err != nil {
 		return err
 	}
 	return s.blocking(w, r, view.NodesRes, func() (any, error) {
+		f := s.aclFilter(w, r)
 		out := make([]*nodeJSON, 0)
 		for _, n := range s.view.Nodes() {
-			if metaMatches(n.Meta, meta) {
+			if metaMatches(n.Meta, meta) && f.allows(acl.Rule{Resource: acl.Node, Segment: n.Name, Access: acl.Read}) {
 				out = append(out, toNodeJSON(n))
 			}
+		}
+		if f.err != nil {
+			return nil, f.err
 		}
 		return applyFilter(r, out)
 	})
@@ -172,21 +174,34 @@ func (s *Server) catalogNodeServices(w http.ResponseWriter, r *http.Request) err
 	})
 }
 
+// catalogServices lists the services the token may read (service:read
+// on each).
 func (s *Server) catalogServices(w http.ResponseWriter, r *http.Request) error {
-	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Access: acl.Read}); err != nil {
-		return err
-	}
 	meta, err := nodeMeta(r)
 	if err != nil {
 		return err
 	}
 	return s.blocking(w, r, view.ServicesRes, func() (any, error) {
+		f := s.aclFilter(w, r)
+		readable := func(name string) bool {
+			return f.allows(acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Read})
+		}
 		if meta == nil && r.URL.Query().Get("filter") == "" {
-			return s.view.Services(), nil
+			all := s.view.Services()
+			out := make(map[string][]string, len(all))
+			for name, tags := range all {
+				if readable(name) {
+					out[name] = tags
+				}
+			}
+			return out, f.err
 		}
 		// Filtered: evaluate over the catalog-service shape, as Consul does.
 		out := map[string][]string{}
 		for name := range s.view.Services() {
+			if !readable(name) {
+				continue
+			}
 			var list []*catalogServiceJSON
 			for _, e := range s.view.Entries(name) {
 				if metaMatches(e.Node.Meta, meta) {
@@ -207,7 +222,7 @@ func (s *Server) catalogServices(w http.ResponseWriter, r *http.Request) error {
 		for k, v := range out {
 			out[k] = dedupSorted(v)
 		}
-		return out, nil
+		return out, f.err
 	})
 }
 

@@ -29,6 +29,7 @@ func (s *Server) healthService(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.blocking(w, r, view.ServiceRes(name), func() (any, error) {
+		f := s.aclFilter(w, r)
 		out := make([]*serviceEntryJSON, 0)
 		for _, e := range s.view.Entries(name) {
 			if passing && e.Status != catalog.Passing {
@@ -37,7 +38,15 @@ func (s *Server) healthService(w http.ResponseWriter, r *http.Request) error {
 			if !e.Instance.HasTags(tags) || !metaMatches(e.Node.Meta, meta) {
 				continue
 			}
+			// As Consul: an instance on a node the token may not read is
+			// left out.
+			if !f.allows(acl.Rule{Resource: acl.Node, Segment: e.Node.Name, Access: acl.Read}) {
+				continue
+			}
 			out = append(out, toEntryJSON(e))
+		}
+		if f.err != nil {
+			return nil, f.err
 		}
 		return applyFilter(r, out)
 	})

@@ -24,24 +24,32 @@ func (s *Server) kvGet(w http.ResponseWriter, r *http.Request) error {
 	_, recurse := q["recurse"]
 	_, keys := q["keys"]
 	_, raw := q["raw"]
-	if err := s.authorize(r, acl.Rule{Resource: acl.Key, Segment: key, Access: acl.Read}); err != nil {
-		return err
-	}
+	// Lists keep the keys the token may read, as Consul filters them.
 	if keys {
-		return s.blocking(w, r, view.KVPrefixRes(key), func() (any, error) { return s.kvKeys(key, q.Get("separator")) })
+		return s.blocking(w, r, view.KVPrefixRes(key), func() (any, error) {
+			return s.kvKeys(s.aclFilter(w, r), key, q.Get("separator"))
+		})
 	}
 	if recurse {
 		return s.blocking(w, r, view.KVPrefixRes(key), func() (any, error) {
-			list := s.view.KVList(key)
-			if len(list) == 0 {
-				return nil, fmt.Errorf("%w: no keys under %q", httpkit.ErrNotFound, key)
+			f := s.aclFilter(w, r)
+			var out []*kvJSON
+			for _, e := range s.view.KVList(key) {
+				if f.allows(acl.Rule{Resource: acl.Key, Segment: e.Key, Access: acl.Read}) {
+					out = append(out, toKVJSON(e))
+				}
 			}
-			out := make([]*kvJSON, len(list))
-			for i, e := range list {
-				out[i] = toKVJSON(e)
+			if f.err != nil {
+				return nil, f.err
+			}
+			if len(out) == 0 {
+				return nil, fmt.Errorf("%w: no keys under %q", httpkit.ErrNotFound, key)
 			}
 			return out, nil
 		})
+	}
+	if err := s.authorize(r, acl.Rule{Resource: acl.Key, Segment: key, Access: acl.Read}); err != nil {
+		return err
 	}
 	if key == "" {
 		return httpkit.BadRequest("Missing key name")
@@ -61,8 +69,8 @@ func (s *Server) kvGet(w http.ResponseWriter, r *http.Request) error {
 }
 
 // kvKeys lists the keys under prefix, cut after the first separator past
-// the prefix (Consul's ?keys&separator=/).
-func (s *Server) kvKeys(prefix, sep string) (any, error) {
+// the prefix (Consul's ?keys&separator=/), that the token may read (f).
+func (s *Server) kvKeys(f *aclFilter, prefix, sep string) (any, error) {
 	var out []string
 	seen := map[string]bool{}
 	for _, e := range s.view.KVList(prefix) {
@@ -74,8 +82,13 @@ func (s *Server) kvKeys(prefix, sep string) (any, error) {
 		}
 		if !seen[k] {
 			seen[k] = true
-			out = append(out, k)
+			if f.allows(acl.Rule{Resource: acl.Key, Segment: k, Access: acl.Read}) {
+				out = append(out, k)
+			}
 		}
+	}
+	if f.err != nil {
+		return nil, f.err
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%w: no keys under %q", httpkit.ErrNotFound, prefix)

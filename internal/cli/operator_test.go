@@ -12,8 +12,10 @@ import (
 )
 
 // startServer runs a server-only agent whose store other servers can join.
+// Its ACLs are on (not -dev): commands pass root, its management token.
 func startServer(t *testing.T, name, retryJoin string) *testagent.Agent {
-	return testagent.StartConfig(t, &agent.Config{Server: true, DataDir: t.TempDir(), NodeName: name, HTTPAddr: "127.0.0.1:0",
+	return testagent.StartConfig(t, &agent.Config{Server: true,
+		ACL: &agent.ACLConfig{Tokens: &agent.ACLTokens{InitialManagement: orbittest.RootToken}}, DataDir: t.TempDir(), NodeName: name, HTTPAddr: "127.0.0.1:0",
 		BindAddr: "127.0.0.1", DNSAddr: "off", LeaseTTL: "2s", StoreClientAddr: orbittest.FreeAddr(t),
 		StorePeerAddr: orbittest.FreeAddr(t), RetryJoin: retryJoin, BootstrapExpect: 2})
 }
@@ -28,11 +30,14 @@ func row(out, name string) []string {
 	return nil
 }
 
+// root is the -token flag of startServer's management token.
+var root = []string{"-token", orbittest.RootToken}
+
 func TestOperatorRaftAndMembers(t *testing.T) {
 	s1 := startServer(t, "s1", "")
 	s2 := startServer(t, "s2", s1.Addr)
 
-	code, out, errs := runCLI(t, s2.Addr, "", "operator", "raft", "list-peers")
+	code, out, errs := runCLI(t, s2.Addr, "", "operator", "raft", "list-peers", root[0], root[1])
 	if code != 0 || !strings.HasPrefix(out, "Node") {
 		t.Fatalf("list-peers: %d %q %q", code, out, errs)
 	}
@@ -48,7 +53,7 @@ func TestOperatorRaftAndMembers(t *testing.T) {
 		t.Fatalf("list-peers states = %v, want a leader and a follower:\n%s", states, out)
 	}
 
-	code, out, errs = runCLI(t, s1.Addr, "", "members")
+	code, out, errs = runCLI(t, s1.Addr, "", "members", root[0], root[1])
 	if code != 0 {
 		t.Fatalf("members: %d %q", code, errs)
 	}
@@ -59,10 +64,10 @@ func TestOperatorRaftAndMembers(t *testing.T) {
 		}
 	}
 
-	if code, _, errs := runCLI(t, s1.Addr, "", "operator", "raft", "remove-peer"); code != 2 || !strings.Contains(errs, "-id") {
+	if code, _, errs := runCLI(t, s1.Addr, "", "operator", "raft", "remove-peer", root[0], root[1]); code != 2 || !strings.Contains(errs, "-id") {
 		t.Fatalf("remove-peer without a peer: %d %q", code, errs)
 	}
-	code, _, errs = runCLI(t, s1.Addr, "", "operator", "raft", "remove-peer", "-id", "nope")
+	code, _, errs = runCLI(t, s1.Addr, "", "operator", "raft", "remove-peer", root[0], root[1], "-id", "nope")
 	if code != 1 || !strings.Contains(errs, "404") {
 		t.Fatalf("remove-peer of an unknown id: %d %q", code, errs)
 	}
@@ -70,7 +75,7 @@ func TestOperatorRaftAndMembers(t *testing.T) {
 
 func TestOperatorRemoveLastPeerRefused(t *testing.T) {
 	s1 := startServer(t, "s1", "")
-	code, _, errs := runCLI(t, s1.Addr, "", "operator", "raft", "remove-peer", "-address", s1.Addr)
+	code, _, errs := runCLI(t, s1.Addr, "", "operator", "raft", "remove-peer", root[0], root[1], "-address", s1.Addr)
 	if code != 1 || !strings.Contains(errs, "409") || !strings.Contains(errs, "last voting server") {
 		t.Fatalf("remove the last voter: %d %q", code, errs)
 	}

@@ -60,6 +60,7 @@ func (ar *allocRunner) loop(ctx context.Context) {
 			for _, tr := range ar.runners {
 				signal(tr.viewCh)
 			}
+		case <-ar.roleCh:
 		case <-healthC:
 		}
 	}

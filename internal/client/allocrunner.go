@@ -29,6 +29,8 @@ type allocRunner struct {
 	updateCh chan struct{} // the allocation changed or went away (capacity 1)
 	viewCh   chan struct{} // the view changed (capacity 1)
 	taskCh   chan struct{} // a task's state changed (capacity 1)
+	roleCh   chan struct{} // the active-passive role changed (capacity 1)
+	lockCh   chan struct{} // wakes the active-passive lock loop (capacity 1)
 	done     chan struct{} // closed when run returns
 	over     atomic.Bool   // the allocation's tasks are over for good
 	// needsView is set while the runner reacts to view changes: templates
@@ -60,12 +62,14 @@ type allocRunner struct {
 	started      time.Time // when its tasks were first started
 	allRunning   bool
 	passingSince time.Time
+	role         string // active-passive role; "" before the lock loop ran
 }
 
 func newAllocRunner(c *Client, a *job.Allocation, st *localState) *allocRunner {
 	ctx, cancel := context.WithCancel(context.Background())
 	ar := &allocRunner{c: c, id: a.ID, log: c.log.With("alloc", a.ID),
 		updateCh: make(chan struct{}, 1), viewCh: make(chan struct{}, 1), taskCh: make(chan struct{}, 1),
+		roleCh: make(chan struct{}, 1), lockCh: make(chan struct{}, 1),
 		done: make(chan struct{}), detach: ctx, cancelDetach: cancel,
 		alloc: a, st: st, regs: map[string]*registration{}, received: c.clock.Now()}
 	ar.status = job.AllocStatus{ID: a.ID, Node: c.cfg.NodeName, ClientStatus: job.ClientPending, TaskStates: map[string]*job.TaskState{}}
@@ -157,6 +161,12 @@ func (ar *allocRunner) run(ctx context.Context) {
 		ar.log.Error("allocation setup failed", "err", err)
 		ar.failSetup(ctx, err)
 		return
+	}
+	if key, ttl, ok := activePassive(ar.alloc, ar.group); ok {
+		lctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); ar.lockLoop(lctx, key, ttl) }()
+		defer func() { cancel(); <-done }()
 	}
 	ar.startTasks()
 	ar.loop(ctx)

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/job"
 )
 
@@ -54,6 +55,14 @@ func (ar *allocRunner) addWanted(want map[string]*registration, in svcInput) {
 		return
 	}
 	for i := range regs {
+		if in.Group.ActivePassive != nil {
+			role := ar.role // ar.mu is held by wantedServices
+			if role == "" {
+				role = catalog.RoleStandby
+			}
+			regs[i].Instance.Tags = withRole(regs[i].Instance.Tags, role)
+			regs[i].Instance.Meta[catalog.MetaActivePassiveRole] = role
+		}
 		want[regs[i].Instance.ID] = &regs[i]
 	}
 }
@@ -122,6 +131,7 @@ func (ar *allocRunner) deregisterAll(ctx context.Context) {
 	ar.stopping = true
 	ids := slices.Collect(maps.Keys(ar.regs))
 	ar.mu.Unlock()
+	signal(ar.lockCh) // the lock loop releases the lock now
 	for _, in := range ar.c.view.NodeInstances(ar.c.cfg.NodeName) {
 		if in.Owner == ar.id && !slices.Contains(ids, in.ID) {
 			ids = append(ids, in.ID)

@@ -118,13 +118,19 @@ type View interface {
 var _ View = (*view.View)(nil)
 
 // Store is where the client writes: its allocations' status, its node's
-// fingerprint, and its allocations' service registrations.
+// fingerprint, its allocations' service registrations, and the sessions
+// and locks of its active-passive allocations.
 // *store.Store satisfies it.
 type Store interface {
 	PutAllocStatuses(ctx context.Context, sts []*job.AllocStatus) (int64, error)
 	PutNodeInfo(ctx context.Context, n *job.NodeInfo) (int64, error)
 	RegisterInstance(ctx context.Context, node *catalog.Node, in *catalog.Instance, checks []*catalog.Check) (int64, error)
 	DeregisterInstance(ctx context.Context, node, id string) (bool, int64, error)
+	// Sessions and locks of active-passive groups.
+	CreateSession(ctx context.Context, se *catalog.Session, lease int64) (int64, error)
+	RenewSession(ctx context.Context, id string) (*catalog.Session, error)
+	DestroySession(ctx context.Context, id string, now time.Time) (int64, error)
+	KVAcquire(ctx context.Context, key string, flags uint64, value []byte, session string, now time.Time) (bool, int64, error)
 }
 
 var _ Store = (*store.Store)(nil)

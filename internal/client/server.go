@@ -244,6 +244,7 @@ func (c *Client) wakeViewers() {
 		if ar.needsView.Load() {
 			signal(ar.viewCh)
 		}
+		signal(ar.lockCh) // a freed lock is taken without waiting a tick
 	}
 }
 

@@ -64,6 +64,36 @@ type Group struct {
 	Constraints []*Constraint
 	Affinities  []*Affinity
 	Spreads     []*Spread
+	// ActivePassive, when set, makes the group's instances contend for a
+	// lock: the holder's services are tagged primary, the others standby
+	// (catalog.RolePrimary, catalog.RoleStandby).
+	ActivePassive *ActivePassive
+}
+
+// ActivePassive is a group's active_passive block.
+type ActivePassive struct {
+	Pos Pos
+	// Lock is the KV key the instances acquire; "" means
+	// DefaultActivePassiveLock(namespace, job, group).
+	Lock string
+	// TTL is the TTL of each instance's session: a holder that stops
+	// renewing (its node lost) loses the lock within it. 0 means
+	// DefaultActivePassiveTTL.
+	TTL time.Duration
+}
+
+const (
+	// DefaultActivePassiveTTL is the session TTL when none is written.
+	DefaultActivePassiveTTL = 10 * time.Second
+	// ActivePassiveTTLMin and ActivePassiveTTLMax bound a written TTL
+	// (Consul's session TTL bounds).
+	ActivePassiveTTLMin = 10 * time.Second
+	ActivePassiveTTLMax = 24 * time.Hour
+)
+
+// DefaultActivePassiveLock is the lock key of a group without one.
+func DefaultActivePassiveLock(namespace, jobID, group string) string {
+	return "orbit/active-passive/" + namespace + "/" + jobID + "/" + group
 }
 
 // Meta is free-form string metadata (job, group, task or service level) with

@@ -2,6 +2,7 @@ package jobspec
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
@@ -103,6 +104,11 @@ func (d *decoder) decodeGroup(b *hclsyntax.Block) *job.Group {
 					g.Update = d.decodeUpdate(b)
 				}
 			},
+			"active_passive": func(b *hclsyntax.Block) {
+				if d.once(b, seen) {
+					g.ActivePassive = d.decodeActivePassive(b)
+				}
+			},
 			"ephemeral_disk": d.reject("orbit does not manage ephemeral disks; the allocation directory is a plain directory"),
 			"scaling":        d.reject("autoscaling is not supported; set count"),
 			"consul":         d.reject("orbit is the service catalog; no consul block is needed"),
@@ -112,6 +118,26 @@ func (d *decoder) decodeGroup(b *hclsyntax.Block) *job.Group {
 		},
 	})
 	return g
+}
+
+func (d *decoder) decodeActivePassive(b *hclsyntax.Block) *job.ActivePassive {
+	ap := &job.ActivePassive{Pos: d.pos(b.TypeRange.Start)}
+	d.labels(b, 0)
+	d.decodeBody(b.Body, "active_passive", schema{attrs: attrFns{
+		"lock": func(a *hclsyntax.Attribute) {
+			d.str(a, &ap.Lock)
+			if strings.HasPrefix(ap.Lock, "/") || strings.HasSuffix(ap.Lock, "/") {
+				d.errorf(a.Expr.Range().Start, "active_passive lock %q must not begin or end with /", ap.Lock)
+			}
+		},
+		"ttl": func(a *hclsyntax.Attribute) {
+			d.duration(a, &ap.TTL)
+			if ap.TTL != 0 && (ap.TTL < job.ActivePassiveTTLMin || ap.TTL > job.ActivePassiveTTLMax) {
+				d.errorf(a.Expr.Range().Start, "active_passive ttl %v must be between %v and %v", ap.TTL, job.ActivePassiveTTLMin, job.ActivePassiveTTLMax)
+			}
+		},
+	}})
+	return ap
 }
 
 func (d *decoder) decodeNetwork(b *hclsyntax.Block) *job.Network {

@@ -34,6 +34,9 @@ func TestParseErrors(t *testing.T) {
 		{"attribute as block", "job \"x\" {\n  group \"g\" {\n    count {}\n    " + task + "\n  }\n}\n", `3:5: unsupported block "count" in group "g": write it as an attribute`},
 		{"bad job type", "job \"x\" {\n  type = \"cron\"\n  group \"g\" {\n    " + task + "\n  }\n}\n", `2:3: job type "cron"`},
 		{"unknown port label", "job \"x\" {\n  group \"g\" {\n    service {\n      port = \"http\"\n    }\n    " + task + "\n  }\n}\n", `4:7: service port "http" is not a port label`},
+		{"active_passive ttl too short", "job \"x\" {\n  group \"g\" {\n    active_passive {\n      ttl = \"1s\"\n    }\n    " + task + "\n  }\n}\n", `4:13: active_passive ttl 1s must be between 10s and 24h0m0s`},
+		{"active_passive lock with a leading slash", "job \"x\" {\n  group \"g\" {\n    active_passive {\n      lock = \"/db\"\n    }\n    " + task + "\n  }\n}\n", `4:14: active_passive lock "/db" must not begin or end with /`},
+		{"two active_passive blocks", "job \"x\" {\n  group \"g\" {\n    active_passive {}\n    active_passive {}\n    " + task + "\n  }\n}\n", `4:5: duplicate active_passive block`},
 		{"no driver", "job \"x\" {\n  group \"g\" {\n    task \"t\" {}\n  }\n}\n", `3:5: task "t" has no driver`},
 		{"task network", "job \"x\" {\n  group \"g\" {\n    task \"t\" {\n      driver = \"raw_exec\"\n      resources {\n        network {}\n      }\n    }\n  }\n}\n", `6:9: unsupported block "network": task-level networks are gone`},
 	}

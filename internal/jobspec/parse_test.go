@@ -292,6 +292,9 @@ func TestParseDefaults(t *testing.T) {
 	if j.Type != job.TypeService || j.Priority != 50 || j.Namespace != "default" || g.Count != 1 || g.CountPos.IsValid() {
 		t.Fatalf("defaults: job %+v group %+v", j, g)
 	}
+	if g.ActivePassive != nil {
+		t.Errorf("active_passive without the block: %+v", g.ActivePassive)
+	}
 	if g.Tasks[0].KillTimeout != 5*time.Second {
 		t.Errorf("kill_timeout = %s", g.Tasks[0].KillTimeout)
 	}

@@ -102,6 +102,15 @@ type TaskGroup struct {
 	Meta             map[string]string         `json:"Meta"`
 	Services         []*Service                `json:"Services"`
 	ShutdownDelay    *time.Duration            `json:"ShutdownDelay,omitempty"`
+	// ActivePassive is orbit's extension (the group's active_passive
+	// block); Nomad's clients neither send nor read it.
+	ActivePassive *ActivePassive `json:"ActivePassive,omitempty"`
+}
+
+// ActivePassive is a group's active_passive block.
+type ActivePassive struct {
+	Lock string        `json:"Lock,omitempty"`
+	TTL  time.Duration `json:"TTL,omitempty"`
 }
 
 type VolumeRequest struct {

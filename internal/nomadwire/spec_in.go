@@ -119,6 +119,9 @@ func toGroup(tg *TaskGroup) *job.Group {
 		Constraints: toConstraints(tg.Constraints), Affinities: toAffinities(tg.Affinities), Spreads: toSpreads(tg.Spreads),
 		Restart: toRestart(tg.RestartPolicy), Reschedule: toReschedule(tg.ReschedulePolicy), Update: toUpdate(tg.Update),
 		ShutdownDelay: pdur(tg.ShutdownDelay, 0)}
+	if ap := tg.ActivePassive; ap != nil {
+		g.ActivePassive = &job.ActivePassive{Lock: ap.Lock, TTL: ap.TTL}
+	}
 	if len(tg.Networks) > 0 {
 		n := tg.Networks[0]
 		g.Network = &job.Network{Mode: n.Mode}

@@ -95,6 +95,9 @@ func fromGroup(g *job.Group) *TaskGroup {
 		Affinities: fromAffinities(g.Affinities), Spreads: fromSpreads(g.Spreads), RestartPolicy: fromRestart(g.Restart),
 		ReschedulePolicy: fromReschedule(g.Reschedule), Update: fromUpdate(g.Update), Meta: metaMap(g.Meta),
 		ShutdownDelay: ptr(g.ShutdownDelay)}
+	if ap := g.ActivePassive; ap != nil {
+		w.ActivePassive = &ActivePassive{Lock: ap.Lock, TTL: ap.TTL}
+	}
 	if n := g.Network; n != nil {
 		wn := &Network{Mode: n.Mode}
 		for _, p := range n.Ports {

@@ -122,3 +122,36 @@ func TestTaskIdentitiesSurvive(t *testing.T) {
 		t.Fatalf("identities after the trip: %+v %+v", ids[0], ids[len(ids)-1])
 	}
 }
+
+// TestActivePassiveSurvives: orbit's active_passive block crosses the
+// wire (orbit job run sends it) and comes back from a job read.
+func TestActivePassiveSurvives(t *testing.T) {
+	src := []byte(`job "db" {
+  group "g" {
+    active_passive {
+      lock = "locks/db"
+      ttl  = "20s"
+    }
+    task "t" {
+      driver = "raw_exec"
+      config { command = "/bin/true" }
+    }
+  }
+}`)
+	j, err := jobspec.Parse("db.nomad.hcl", src, jobspec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, err := json.Marshal(nomadwire.FromJob(j))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got nomadwire.Job
+	if err := json.Unmarshal(sent, &got); err != nil {
+		t.Fatal(err)
+	}
+	ap := nomadwire.ToJob(&got).Groups[0].ActivePassive
+	if ap == nil || ap.Lock != "locks/db" || ap.TTL != 20*time.Second {
+		t.Fatalf("active_passive after the trip: %+v (wire %s)", ap, sent)
+	}
+}

@@ -3,7 +3,9 @@ package orbittest
 import (
 	"bufio"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -112,4 +114,21 @@ func StartAgentProcessAsync(t testing.TB, bin string, args ...string) (wait func
 		}
 		return nil
 	}
+}
+
+// RootToken is the initial management token of the agents ACLConfigFile
+// configures.
+const RootToken = "7d3b1f3e-8c1a-4b2e-9f6d-2a5c4e8b1d0f"
+
+// ACLConfigFile writes an agent HCL file that keeps ACLs on (default deny)
+// with RootToken as the initial management token (and so as the agent's
+// own token), for tests of non-dev agents; pass it with -config.
+func ACLConfigFile(t testing.TB) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "acl.hcl")
+	hcl := "acl {\n  tokens {\n    initial_management = \"" + RootToken + "\"\n  }\n}\n"
+	if err := os.WriteFile(file, []byte(hcl), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }

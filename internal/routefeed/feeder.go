@@ -160,6 +160,9 @@ func (f *Feeder) convert(name string) service {
 	entries := f.deps.Catalog.Entries(name)
 	s := service{name: name, instances: make([]routing.Instance, 0, len(entries)), dampable: make([]bool, 0, len(entries))}
 	for _, e := range entries {
+		if e.Instance.Meta[catalog.MetaActivePassiveRole] == catalog.RoleStandby {
+			continue // an active-passive service is routed to its primary only
+		}
 		s.instances = append(s.instances, instance(e))
 		s.dampable = append(s.dampable, dampable(e))
 	}

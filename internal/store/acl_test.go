@@ -138,3 +138,34 @@ func TestInitACL(t *testing.T) {
 		t.Fatalf("second management token: %q %v", a, err)
 	}
 }
+
+// TestSnapshotKeepsACLSecrets: a snapshot carries token secrets, so the
+// tokens it restores work, and the target's own tokens go with the rest
+// of its state.
+func TestSnapshotKeepsACLSecrets(t *testing.T) {
+	src, dst := orbittest.NewStore(t), orbittest.NewStore(t)
+	ctx := context.Background()
+	if _, err := src.CreateACLToken(ctx, token("a-src", "s-src")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.CreateACLToken(ctx, token("a-dst", "s-dst")); err != nil {
+		t.Fatal(err)
+	}
+	d, err := src.Dump(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.Restore(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := dst.ACLAccessorOf(ctx, "s-src"); err != nil || a != "a-src" {
+		t.Fatalf("restored secret: %q %v", a, err)
+	}
+	if _, err := dst.ACLAccessorOf(ctx, "s-dst"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the target's own secret after restore: %v", err)
+	}
+	bad := store.Dump{KVs: []store.KV{{Key: "/elsewhere/x", Value: []byte("1")}}}
+	if _, err := dst.Restore(ctx, bad); !errors.Is(err, store.ErrSnapshotInvalid) {
+		t.Fatalf("restore outside the key space: %v", err)
+	}
+}

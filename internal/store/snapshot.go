@@ -13,11 +13,11 @@ import (
 	"github.com/orbit/orbit/internal/catalog"
 )
 
-// Snapshots hold orbit's durable state: every key under Prefix except the
-// running cluster's own (liveContext), with KV locks cleared since sessions
-// are not kept. A restore replaces the durable state in one transaction and
-// leaves the running cluster's own keys alone, so its agents stay alive
-// and registered.
+// Snapshots hold orbit's durable state: every key under Prefix, and the
+// secrets under SecretPrefix, except the running cluster's own (live),
+// with KV locks cleared since sessions are not kept. A restore replaces
+// the durable state in one transaction and leaves the running cluster's
+// own keys alone, so its agents stay alive and registered.
 
 // liveFamilies belong to the running cluster's processes, not its data:
 // liveness and sessions (bound to leases of processes that will not exist
@@ -41,13 +41,31 @@ var ErrSnapshotInvalid = errors.New("invalid snapshot")
 // transaction that applies it.
 var ErrSnapshotTooLarge = errors.New("snapshot too large for one store transaction")
 
-// Dump reads the durable state (linearizable).
+// Dump reads the durable state (linearizable): the keys under Prefix and
+// the server-only secrets under SecretPrefix (ACL token secrets, without
+// which restored tokens are useless), both at one revision.
 func (s *Store) Dump(ctx context.Context) (Dump, error) {
-	kvs, rev, err := s.List(ctx, Prefix)
+	kvs, rev, err := s.listState(ctx)
 	if err != nil {
 		return Dump{}, fmt.Errorf("dump: %w", err)
 	}
 	return Dump{Revision: rev, KVs: durable(kvs)}, nil
+}
+
+// listState reads every key under Prefix and SecretPrefix at one revision.
+func (s *Store) listState(ctx context.Context) ([]KV, int64, error) {
+	kvs, rev, err := s.List(ctx, Prefix)
+	if err != nil {
+		return nil, 0, err
+	}
+	resp, err := s.client.Get(ctx, SecretPrefix, clientv3.WithPrefix(), clientv3.WithRev(rev))
+	if err != nil {
+		return nil, 0, fmt.Errorf("etcd list %s: %w", SecretPrefix, err)
+	}
+	for _, kv := range resp.Kvs {
+		kvs = append(kvs, toKV(kv))
+	}
+	return kvs, rev, nil
 }
 
 // durable keeps the keys a snapshot holds, with KV locks cleared.
@@ -89,7 +107,7 @@ func (s *Store) Restore(ctx context.Context, d Dump) (int64, error) {
 		return 0, err
 	}
 	for attempt := 0; attempt < 5; attempt++ {
-		cur, rev, err := s.List(ctx, Prefix)
+		cur, rev, err := s.listState(ctx)
 		if err != nil {
 			return 0, fmt.Errorf("restore: %w", err)
 		}
@@ -103,7 +121,8 @@ func (s *Store) Restore(ctx context.Context, d Dump) (int64, error) {
 			}
 		}
 		unchanged := clientv3.Compare(clientv3.ModRevision(Prefix), "<", rev+1).WithPrefix()
-		resp, err := s.client.Txn(ctx).If(unchanged).Then(eo...).Commit()
+		secretsUnchanged := clientv3.Compare(clientv3.ModRevision(SecretPrefix), "<", rev+1).WithPrefix()
+		resp, err := s.client.Txn(ctx).If(unchanged, secretsUnchanged).Then(eo...).Commit()
 		if err != nil {
 			if msg := err.Error(); strings.Contains(msg, "too many operations") || strings.Contains(msg, "too large") {
 				return 0, fmt.Errorf("restore %d keys (%d writes): %w: %v", len(d.KVs), len(ops), ErrSnapshotTooLarge, err)
@@ -118,11 +137,12 @@ func (s *Store) Restore(ctx context.Context, d Dump) (int64, error) {
 	return 0, fmt.Errorf("restore: %w: the store kept changing under it", ErrConflict)
 }
 
-// validDump refuses keys outside orbit's key space or of its live families.
+// validDump refuses keys outside orbit's key space (Prefix and
+// SecretPrefix) or of its live families.
 func validDump(d Dump) error {
 	for _, kv := range d.KVs {
-		if !strings.HasPrefix(kv.Key, Prefix) {
-			return fmt.Errorf("%w: key %q is outside %s", ErrSnapshotInvalid, kv.Key, Prefix)
+		if !strings.HasPrefix(kv.Key, Prefix) && !strings.HasPrefix(kv.Key, SecretPrefix) {
+			return fmt.Errorf("%w: key %q is outside %s and %s", ErrSnapshotInvalid, kv.Key, Prefix, SecretPrefix)
 		}
 		if live(KV{Key: kv.Key}) {
 			return fmt.Errorf("%w: key %q belongs to a running cluster, not to a snapshot", ErrSnapshotInvalid, kv.Key)

@@ -86,6 +86,9 @@ func TestTwoEdgesOneOrderEach(t *testing.T) {
 		// On loopback, as edge1: pebble reaches either edge's name on
 		// edge1's ports, wherever the order runs.
 		c.Dev, c.NodeName, c.Servers, c.Edge, c.EdgeCfg, c.BindAddr = false, "edge2", a.Addr, true, edgeCfg, "127.0.0.1"
+		// The cluster's server is -dev, so it has no ACLs: neither does
+		// this client of it.
+		c.ACL = &agent.ACLConfig{Enabled: new(bool)}
 	})
 	ctx := context.Background()
 	if _, _, err := a.Store().ChangeZone(ctx, "lab.test.", zone.Change{Create: true, Put: []zone.RRSet{

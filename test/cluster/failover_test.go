@@ -47,11 +47,14 @@ func TestClientLossReschedules(t *testing.T) {
 	app := orbittest.Webapp(t)
 	t.Cleanup(func() { exec.Command("pkill", "-KILL", "-f", app).Run() }) // tasks orphaned by the killed client
 
-	srv := orbittest.StartAgentProcess(t, bin, "-server", "-node", "srv", "-data-dir", t.TempDir())
-	c1 := orbittest.StartAgentProcess(t, bin, "-client", "-node", "c1", "-servers", srv.Addr, "-data-dir", t.TempDir())
-	orbittest.StartAgentProcess(t, bin, "-client", "-node", "c2", "-servers", srv.Addr, "-data-dir", t.TempDir())
+	// ACLs are on (not -dev): the clients join with the root token as
+	// their agent token, the test speaks with it.
+	acls := orbittest.ACLConfigFile(t)
+	srv := orbittest.StartAgentProcess(t, bin, "-server", "-node", "srv", "-data-dir", t.TempDir(), "-config", acls)
+	c1 := orbittest.StartAgentProcess(t, bin, "-client", "-node", "c1", "-servers", srv.Addr, "-data-dir", t.TempDir(), "-config", acls)
+	orbittest.StartAgentProcess(t, bin, "-client", "-node", "c2", "-servers", srv.Addr, "-data-dir", t.TempDir(), "-config", acls)
 
-	nc, err := napi.NewClient(&napi.Config{Address: "http://" + srv.Addr})
+	nc, err := napi.NewClient(&napi.Config{Address: "http://" + srv.Addr, SecretID: orbittest.RootToken})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@
 package cluster_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -14,15 +15,21 @@ import (
 )
 
 func TestClientJoinsServer(t *testing.T) {
-	srv := testagent.Start(t, func(c *agent.Config) { c.Dev = false; c.Server, c.Client, c.Edge = true, true, false })
+	// ACLs are on (not -dev): the client joins with the root token as its
+	// agent token, the test speaks with it.
+	acls := &agent.ACLConfig{Tokens: &agent.ACLTokens{InitialManagement: orbittest.RootToken}}
+	srv := testagent.Start(t, func(c *agent.Config) {
+		c.Dev, c.ACL = false, acls
+		c.Server, c.Client, c.Edge = true, true, false
+	})
 	cli := testagent.Start(t, func(c *agent.Config) {
-		c.Dev, c.NodeName, c.Servers = false, "node2", srv.Addr
+		c.Dev, c.NodeName, c.Servers, c.ACL = false, "node2", srv.Addr, acls
 	})
 	if cli.Store().Embedded() {
 		t.Fatal("client agent started its own store instead of joining")
 	}
-	sc, _ := capi.NewClient(&capi.Config{Address: srv.Addr})
-	cc, _ := capi.NewClient(&capi.Config{Address: cli.Addr})
+	sc, _ := capi.NewClient(&capi.Config{Address: srv.Addr, Token: orbittest.RootToken})
+	cc, _ := capi.NewClient(&capi.Config{Address: cli.Addr, Token: orbittest.RootToken})
 
 	members, err := sc.Agent().Members(false)
 	if err != nil || len(members) != 2 {
@@ -48,6 +55,24 @@ func TestClientJoinsServer(t *testing.T) {
 		if m.Name == "node2" && m.Status == 1 {
 			t.Fatal("stopped client still reported alive")
 		}
+	}
+}
+
+// TestClientWithoutATokenCannotJoin: with ACLs on a client agent needs a
+// token allowed to read the server's agent endpoint.
+func TestClientWithoutATokenCannotJoin(t *testing.T) {
+	srv := testagent.Start(t, func(c *agent.Config) {
+		c.Dev, c.ACL = false, &agent.ACLConfig{Tokens: &agent.ACLTokens{InitialManagement: orbittest.RootToken}}
+		c.Server, c.Client, c.Edge = true, false, false
+	})
+	cfg := &agent.Config{DataDir: t.TempDir(), NodeName: "node2", Servers: srv.Addr, HTTPAddr: "127.0.0.1:0", DNSAddr: "off"}
+	a, err := agent.New(cfg, orbittest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "403") || !strings.Contains(err.Error(), "lacks permission 'agent:read'") {
+		t.Fatalf("join without a token: %v, want the server's 403", err)
 	}
 }
 

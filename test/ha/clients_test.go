@@ -54,7 +54,7 @@ func TestClientAgentFailsOverBetweenServers(t *testing.T) {
 	ss := newServers(t, 3)
 	startAll(t, 3, ss...)
 	all := ss[0].http + "," + ss[1].http + "," + ss[2].http
-	c1 := orbittest.StartAgentProcess(t, orbitBin, "-client", "-node", "c1", "-data-dir", t.TempDir(), "-servers", all)
+	c1 := orbittest.StartAgentProcess(t, orbitBin, "-client", "-node", "c1", "-data-dir", t.TempDir(), "-servers", all, "-config", orbittest.ACLConfigFile(t))
 	orbittest.Eventually(t, 20*time.Second, "c1 alive on s3", func() bool { return serfHealthy(ss[2], "c1") })
 
 	ss[0].kill(t)
@@ -77,7 +77,7 @@ func TestClientAgentFailsOverBetweenServers(t *testing.T) {
 	// The CLI, given every server in ORBIT_ADDR, goes past the dead one.
 	cli := func(args ...string) string {
 		cmd := exec.Command(orbitBin, args...)
-		cmd.Env = append(os.Environ(), "ORBIT_ADDR="+all)
+		cmd.Env = append(os.Environ(), "ORBIT_ADDR="+all, "ORBIT_TOKEN="+orbittest.RootToken)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("orbit %v with ORBIT_ADDR=%s: %v\n%s", args, all, err, out)
@@ -89,7 +89,7 @@ func TestClientAgentFailsOverBetweenServers(t *testing.T) {
 		t.Fatalf("orbit kv get = %q", got)
 	}
 
-	c2 := orbittest.StartAgentProcess(t, orbitBin, "-client", "-node", "c2", "-data-dir", t.TempDir(), "-servers", all)
+	c2 := orbittest.StartAgentProcess(t, orbitBin, "-client", "-node", "c2", "-data-dir", t.TempDir(), "-servers", all, "-config", orbittest.ACLConfigFile(t))
 	if code, body := call(t, "PUT", "http://"+c2.Addr+"/v1/agent/service/register", `{"Name":"c2-svc","Port":80}`); code != 200 {
 		t.Fatalf("register through c2: %d %s", code, body)
 	}

@@ -48,7 +48,7 @@ func TestClusterResetAfterQuorumLoss(t *testing.T) {
 		s.dir, s.join = t.TempDir(), ss[0].http
 	}
 	startAll(t, 3, ss[1:]...)
-	c, err := capi.NewClient(&capi.Config{Address: ss[2].http})
+	c, err := capi.NewClient(&capi.Config{Address: ss[2].http, Token: orbittest.RootToken})
 	if err != nil {
 		t.Fatal(err)
 	}

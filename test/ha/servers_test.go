@@ -66,7 +66,7 @@ func newServers(t *testing.T, n int) []*server {
 func (s *server) start(t *testing.T, expect int) func() {
 	args := []string{"-server", "-node", s.name, "-data-dir", s.dir, "-bind", "127.0.0.1",
 		"-http-addr", s.http, "-store-peer-addr", s.peer, "-store-client-addr", s.client,
-		"-bootstrap-expect", fmt.Sprint(expect)}
+		"-bootstrap-expect", fmt.Sprint(expect), "-config", orbittest.ACLConfigFile(t)}
 	if s.join != "" {
 		args = append(args, "-retry-join", s.join)
 	}
@@ -109,7 +109,12 @@ func schedulerLeads(s *server) bool {
 	if s.proc == nil {
 		return false
 	}
-	resp, err := httpClient.Get(s.url() + "/metrics")
+	req, err := http.NewRequest("GET", s.url()+"/metrics", nil)
+	if err != nil {
+		return false
+	}
+	req.Header.Set("X-Consul-Token", orbittest.RootToken) // ACLs are on (not -dev)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		return false
 	}
@@ -228,6 +233,7 @@ func do(method, url, body string) (int, http.Header, string, error) {
 	if err != nil {
 		return 0, nil, "", err
 	}
+	req.Header.Set("X-Consul-Token", orbittest.RootToken) // ACLs are on (not -dev)
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		return 0, nil, "", err

@@ -15,7 +15,7 @@ import (
 
 func consulClient(t *testing.T, addr string) *capi.Client {
 	t.Helper()
-	c, err := capi.NewClient(&capi.Config{Address: addr})
+	c, err := capi.NewClient(&capi.Config{Address: addr, Token: orbittest.RootToken}) // ACLs are on (not -dev)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -150,7 +150,7 @@ func TestKillLeaderUnderWriteLoad(t *testing.T) {
 		t.Errorf("writes were unavailable for %v, want a few seconds (an etcd election and the request timeout at most)", gap)
 	}
 
-	c, err := capi.NewClient(&capi.Config{Address: survivors[0].http})
+	c, err := capi.NewClient(&capi.Config{Address: survivors[0].http, Token: orbittest.RootToken})
 	if err != nil {
 		t.Fatal(err)
 	}

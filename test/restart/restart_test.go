@@ -18,9 +18,11 @@ import (
 	"github.com/orbit/orbit/internal/orbittest/testagent"
 )
 
+// register and verify carry the root token: a non-dev agent has ACLs on
+// (a dev one ignores it).
 func register(t *testing.T, addr string) {
 	t.Helper()
-	c, _ := capi.NewClient(&capi.Config{Address: addr})
+	c, _ := capi.NewClient(&capi.Config{Address: addr, Token: orbittest.RootToken})
 	if err := c.Agent().ServiceRegister(&capi.AgentServiceRegistration{ID: "web-1", Name: "web", Port: 8080,
 		Check: &capi.AgentServiceCheck{CheckID: "web-ttl", TTL: "1h"}}); err != nil {
 		t.Fatal(err)
@@ -35,7 +37,7 @@ func register(t *testing.T, addr string) {
 
 func verify(t *testing.T, addr string) {
 	t.Helper()
-	c, _ := capi.NewClient(&capi.Config{Address: addr})
+	c, _ := capi.NewClient(&capi.Config{Address: addr, Token: orbittest.RootToken})
 	p, _, err := c.KV().Get("persist/me", nil)
 	if err != nil || p == nil || string(p.Value) != "yes" || p.Flags != 3 {
 		t.Fatalf("kv after restart: %+v %v", p, err)
@@ -70,13 +72,14 @@ func startProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, string) 
 func TestRestartAfterKill9(t *testing.T) {
 	bin := buildOrbit(t)
 	dir := t.TempDir()
-	cmd, addr := startProcess(t, bin, "-data-dir", dir)
+	acls := orbittest.ACLConfigFile(t)
+	cmd, addr := startProcess(t, bin, "-data-dir", dir, "-config", acls)
 	register(t, addr)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	_, addr = startProcess(t, bin, "-data-dir", dir)
+	_, addr = startProcess(t, bin, "-data-dir", dir, "-config", acls)
 	verify(t, addr)
 }
 
