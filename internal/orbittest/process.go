@@ -2,11 +2,13 @@ package orbittest
 
 import (
 	"bufio"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,15 +25,26 @@ type Process struct {
 // Log is what the agent logged last (up to 500 lines).
 func (p *Process) Log() string { return p.log() }
 
-// FreeAddr returns a free loopback host:port.
+// FreeAddr returns a free loopback host:port for a server a test starts
+// later (a child process, a restarted member). The port is drawn below
+// Linux's ephemeral range (32768-60999), so that between the pick and the
+// server's bind no outgoing connection and no other process's listen on
+// port 0 can be given it; only another FreeAddr caller could, one chance in
+// thousands.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	const low, span = 20000, 12000
+	for range 200 {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(low+rand.IntN(span))))
+		if err != nil {
+			continue // in use: draw again
+		}
+		addr := l.Addr().String()
+		l.Close()
+		return addr
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatalf("no free loopback port in %d-%d after 200 draws", low, low+span-1)
+	return ""
 }
 
 // StartAgentProcess runs `bin agent` with loopback defaults (the API on a

@@ -50,6 +50,10 @@ type CA struct {
 	pool    *x509.CertPool
 	log     *slog.Logger
 
+	// leaves shares issued certificates with the other agents; nil when
+	// the Storage cannot.
+	leaves LeafStorage
+
 	// mu guards cache.
 	mu    sync.Mutex
 	cache map[string]*tls.Certificate
@@ -95,6 +99,7 @@ func New(ctx context.Context, cfg Config, st Storage) (*CA, error) {
 		return nil, err
 	}
 	ca.cfg, ca.log, ca.cache = cfg, log, map[string]*tls.Certificate{}
+	ca.leaves, _ = st.(LeafStorage)
 	return ca, nil
 }
 
@@ -217,7 +222,9 @@ func (ca *CA) IssueServer(names ...string) (*tls.Certificate, error) {
 
 // ServerCertificate returns a cached server certificate for one name,
 // issuing one when none is cached or the cached one has used two thirds of
-// its lifetime.
+// its lifetime. With a LeafStorage the certificate is the one shared by
+// every agent (issued once, by whichever asked first); when the storage
+// fails the certificate is issued for this process alone.
 func (ca *CA) ServerCertificate(name string) (*tls.Certificate, error) {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))
 	now := ca.cfg.Now()
@@ -227,7 +234,7 @@ func (ca *CA) ServerCertificate(name string) (*tls.Certificate, error) {
 	if c != nil && now.Before(renewAt(c.Leaf)) {
 		return c, nil
 	}
-	c, err := ca.IssueServer(name)
+	c, err := ca.obtain(name, now)
 	if err != nil {
 		return nil, err
 	}
@@ -241,6 +248,26 @@ func (ca *CA) ServerCertificate(name string) (*tls.Certificate, error) {
 		}
 	}
 	ca.cache[name] = c
+	return c, nil
+}
+
+// obtain gets a fresh certificate for name: the shared one when the
+// storage shares them, else a new one.
+func (ca *CA) obtain(name string, now time.Time) (*tls.Certificate, error) {
+	if err := checkDNSName(name); err != nil && net.ParseIP(name) == nil {
+		return nil, err
+	}
+	if ca.leaves != nil {
+		c, err := ca.sharedCertificate(ca.leaves, name, now)
+		if err == nil {
+			return c, nil
+		}
+		ca.log.Error("shared certificate unavailable; issuing one for this agent", "name", name, "err", err)
+	}
+	c, err := ca.IssueServer(name)
+	if err != nil {
+		return nil, err
+	}
 	ca.log.Debug("issued server certificate", "name", name, "not_after", c.Leaf.NotAfter)
 	return c, nil
 }

@@ -4,7 +4,9 @@
 // short-lived leaf certificates issued from it on demand.
 //
 // Today it issues TLS server certificates for the edge load balancer's
-// router host names (ServerCertificate, cached and renewed before expiry).
+// router host names (ServerCertificate, cached and renewed before expiry),
+// shared between agents through the Storage when it also implements
+// LeafStorage, so every edge node presents the same certificate.
 // The security work extends it to node and service certificates with SPIFFE
 // IDs; keep those additions here.
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orbit/orbit/internal/orbittest"
 	"github.com/orbit/orbit/internal/store"
@@ -23,8 +24,9 @@ func TestDBUsage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// bbolt commits in batches: some of the 4 MiB is on disk already.
-	if after, _, _ := s.DBUsage(); after <= size+1<<20 {
-		t.Errorf("size %d after writing 4 MiB, was %d", after, size)
-	}
+	// bbolt commits in batches (every 100 ms by default): wait for one.
+	orbittest.Eventually(t, 10*time.Second, "the database size to grow by the 4 MiB written", func() bool {
+		after, _, _ := s.DBUsage()
+		return after > size+1<<20
+	})
 }

@@ -43,3 +43,38 @@ func (s *Store) CreateCARoot(ctx context.Context, bundle []byte) ([]byte, error)
 	}
 	return kv.Value, nil
 }
+
+// CALeafKey is the key of the shared server certificate for name
+// (certificate chain and private key, PEM).
+func CALeafKey(name string) string { return FamilyKey(FamilyPKI, "leaf/"+name) }
+
+// LoadCALeaf returns the stored server certificate bundle for name and the
+// revision to replace it at; rev is 0 when there is none.
+func (s *Store) LoadCALeaf(ctx context.Context, name string) ([]byte, int64, error) {
+	kv, err := s.Get(ctx, CALeafKey(name))
+	if errors.Is(err, ErrNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("load certificate %q: %w", name, err)
+	}
+	return kv.Value, kv.ModRevision, nil
+}
+
+// CreateCALeaf stores bundle for name if the stored one is still the one
+// at rev (0: none stored), in one transaction, and returns the bundle
+// stored afterwards: bundle, or the one another agent stored first.
+func (s *Store) CreateCALeaf(ctx context.Context, name string, rev int64, bundle []byte) ([]byte, error) {
+	ok, _, err := s.Txn(ctx, []Cmp{{Key: CALeafKey(name), ModRevision: rev}}, []Op{Put(CALeafKey(name), bundle)})
+	if err != nil {
+		return nil, fmt.Errorf("store certificate %q: %w", name, err)
+	}
+	if ok {
+		return bundle, nil
+	}
+	kv, err := s.Get(ctx, CALeafKey(name))
+	if err != nil {
+		return nil, fmt.Errorf("read certificate %q after losing the race: %w", name, err)
+	}
+	return kv.Value, nil
+}
