@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,6 +38,7 @@ type Deps struct {
 // resolvers. Create with New, start with Run.
 type Manager struct {
 	cfg       Config
+	files     Files
 	log       *slog.Logger
 	clock     clockwork.Clock
 	resolvers map[string]*resolver
@@ -69,7 +71,7 @@ func New(cfg Config, deps Deps) (*Manager, error) {
 	if deps.Files == nil {
 		return nil, errors.New("acme: no storage")
 	}
-	m := &Manager{cfg: cfg, log: deps.Logger, clock: deps.Clock, resolvers: map[string]*resolver{},
+	m := &Manager{cfg: cfg, files: deps.Files, log: deps.Logger, clock: deps.Clock, resolvers: map[string]*resolver{},
 		names: map[string]bool{}, wake: make(chan struct{}, 1), status: map[string]*Status{}}
 	if m.log == nil {
 		m.log = slog.New(slog.DiscardHandler)
@@ -193,21 +195,77 @@ func (m *Manager) SetRoutes(rt *routing.Table) {
 // Run manages the wanted names until ctx ends: a new name's certificate
 // is loaded from the store or ordered (once per cluster, under the
 // name's lock), then renewed; a name no router asks for any more is
-// dropped from the cache (its files stay in the store).
+// dropped from the cache (its files stay in the store). A certificate
+// another node stores for a managed name replaces this node's at once.
 func (m *Manager) Run(ctx context.Context) error {
 	defer func() {
 		for _, r := range m.resolvers {
 			r.cache.Stop()
 		}
 	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the watch
+	written := m.files.Watch(ctx, certsDir)
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-m.wake:
+			m.apply(ctx, *m.wanted.Load())
+		case p, ok := <-written:
+			if !ok {
+				return nil // ctx ended
+			}
+			m.reload(ctx, p)
 		}
-		m.apply(ctx, *m.wanted.Load())
 	}
+}
+
+// certsDir is where certmagic keeps certificates in its storage.
+const certsDir = "certificates"
+
+// reload puts the certificate whose metadata file was just written at
+// path (by any node; certmagic writes it after the key and certificate)
+// into the cache of the resolver managing its name, in place of the one
+// held, so this node serves a certificate another node ordered or renewed
+// now rather than at its next maintenance check. Handshakes in flight
+// keep the certificate they have; connections stay.
+func (m *Manager) reload(ctx context.Context, path string) {
+	for rname, r := range m.resolvers {
+		name := r.metaOwner(path)
+		if name == "" {
+			continue
+		}
+		held := r.cache.AllMatchingCertificates(name)
+		c, err := r.cm.CacheManagedCertificate(ctx, name)
+		if err != nil || c.Leaf == nil {
+			m.log.Warn("reload certificate from the store", "resolver", rname, "name", name, "err", err)
+			continue
+		}
+		var stale []string
+		for _, h := range held {
+			if h.Hash() != c.Hash() && slices.Contains(h.Names, name) &&
+				(h.Leaf == nil || !h.Leaf.NotAfter.After(c.Leaf.NotAfter)) {
+				stale = append(stale, h.Hash())
+			}
+		}
+		r.cache.Remove(stale)
+		if len(stale) > 0 {
+			m.log.Info("certificate reloaded from the store", "resolver", rname, "name", name,
+				"serial", strings.ToLower(c.Leaf.SerialNumber.Text(16)))
+		}
+	}
+}
+
+// metaOwner returns the managed name whose certificate metadata file is
+// at path, or "".
+func (r *resolver) metaOwner(path string) string {
+	for n := range r.managed {
+		if path == certmagic.StorageKeys.SiteMeta(r.issuer.IssuerKey(), n) {
+			return n
+		}
+	}
+	return ""
 }
 
 func (m *Manager) apply(ctx context.Context, wanted map[string][]string) {

@@ -28,6 +28,9 @@ type Files interface {
 	// holder that dies loses it after a while. Unlock releases it.
 	Lock(ctx context.Context, name string) error
 	Unlock(ctx context.Context, name string) error
+	// Watch sends the path of each file written under dir (by any
+	// process) from now on until ctx ends, then closes the channel.
+	Watch(ctx context.Context, dir string) <-chan string
 }
 
 // storage is certmagic's Storage over Files.

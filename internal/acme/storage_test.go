@@ -3,8 +3,10 @@ package acme
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,5 +90,54 @@ func TestStorageOnStore(t *testing.T) {
 	}
 	if err := s.Unlock(ctx, "x"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCertFilesWatch: the store's watch reports files written under its
+// directory by any client, not deletions nor files elsewhere.
+func TestCertFilesWatch(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	st := orbittest.NewStore(t)
+	files, other := st.CertFiles(time.Second), st.CertFiles(time.Second)
+	written := files.Watch(ctx, "certificates")
+	// The watch starts in the background: write until it reports.
+	for i, started := 0, false; !started; i++ {
+		if err := other.Put(ctx, fmt.Sprintf("certificates/start/%d", i), nil, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-written:
+			started = true
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if err := other.Put(ctx, "certificates/a/a.json", []byte("{}"), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Put(ctx, "acme/users/x.json", []byte("{}"), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Delete(ctx, "certificates/a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Put(ctx, "certificates/b/b.crt", []byte("b"), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for p := ""; p != "certificates/b/b.crt"; {
+		select {
+		case p = <-written:
+			if !strings.HasPrefix(p, "certificates/start/") {
+				got = append(got, p)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("watch reported %q, then nothing for 10s", got)
+		}
+	}
+	if want := []string{"certificates/a/a.json", "certificates/b/b.crt"}; !slices.Equal(got, want) {
+		t.Errorf("watch reported %q, want %q", got, want)
+	}
+	cancel()
+	for range written { // closed once ctx ends
 	}
 }

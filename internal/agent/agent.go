@@ -172,6 +172,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := a.startACL(ctx); err != nil {
 		return err
 	}
+	if a.audit.Sink != nil {
+		a.audit.Accessor = tokenAccessor{a.resolver}
+	}
 
 	apiLn, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {

@@ -1,9 +1,11 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 
+	"github.com/orbit/orbit/internal/aclresolve"
 	"github.com/orbit/orbit/internal/auditlog"
 	"github.com/orbit/orbit/internal/httpkit"
 )
@@ -36,8 +38,8 @@ func (a *Agent) openAudit() (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	// Accessor stays nil until the ACL resolver names tokens: records
-	// carry a hash prefix of the secret meanwhile.
+	// Run sets Accessor once the ACL resolver is built, before any
+	// listener starts.
 	a.audit = httpkit.Audit{Sink: l, Clock: a.clock}
 	log.Info("audit log on", "path", cfg.Path, "max_size", cfg.MaxSize, "max_files", cfg.MaxFiles)
 	return func() {
@@ -45,4 +47,18 @@ func (a *Agent) openAudit() (func(), error) {
 			log.Warn("close audit log", "err", err)
 		}
 	}, nil
+}
+
+// tokenAccessor names tokens in the audit log by their accessor ID,
+// through the ACL resolver (and its cache).
+type tokenAccessor struct{ r *aclresolve.Resolver }
+
+var _ httpkit.TokenAccessor = tokenAccessor{}
+
+func (t tokenAccessor) AccessorID(ctx context.Context, secret string) (string, bool) {
+	tok, err := t.r.Token(ctx, secret)
+	if err != nil {
+		return "", false
+	}
+	return tok.AccessorID, true
 }

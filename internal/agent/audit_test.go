@@ -130,3 +130,57 @@ func TestAuditConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditLogNamesTokensByAccessor: with ACLs on, a token's records carry
+// its accessor ID (the resolver names it), an unknown secret a hash, and
+// never a secret.
+func TestAuditLogNamesTokensByAccessor(t *testing.T) {
+	dir := t.TempDir()
+	on := true
+	mgmt := "5f1ec7e5-0000-4000-8000-00000000beef"
+	cfg := &Config{Dev: true, DataDir: dir, NodeName: "node1", HTTPAddr: "127.0.0.1:0", DNSAddr: "off", LeaseTTL: "2s",
+		EntryPoints: map[string]string{"web": "127.0.0.1:0"},
+		ACL:         &ACLConfig{Enabled: &on, DefaultPolicy: "deny", Tokens: &ACLTokens{InitialManagement: mgmt}},
+		Audit:       &AuditConfig{Enabled: true}}
+	a := startAgent(t, cfg)
+	base := "http://" + a.HTTPAddr().String()
+	send := func(method, path, token string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader("v"))
+		req.Header.Set("X-Consul-Token", token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := send("GET", "/v1/acl/token/self", mgmt)
+	var self struct{ AccessorID string }
+	json.NewDecoder(resp.Body).Decode(&self)
+	resp.Body.Close()
+	if self.AccessorID == "" {
+		t.Fatalf("token self: %s", resp.Status)
+	}
+	send("PUT", "/v1/kv/app/db", mgmt).Body.Close()
+	send("DELETE", "/v1/kv/app/db", "not-a-token").Body.Close()
+
+	b, err := os.ReadFile(filepath.Join(dir, "audit", "audit.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), mgmt) || strings.Contains(string(b), "not-a-token") {
+		t.Fatalf("the audit log holds a secret:\n%s", b)
+	}
+	var got []httpkit.AuditRecord
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var r httpkit.AuditRecord
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		got = append(got, r)
+	}
+	if len(got) != 2 || got[0].Token != self.AccessorID || got[0].Status != 200 ||
+		got[1].Token != httpkit.SecretHash("not-a-token") || got[1].Status != 403 {
+		t.Fatalf("records %+v, want the management write by accessor %s and the unknown token's denial", got, self.AccessorID)
+	}
+}

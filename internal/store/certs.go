@@ -149,3 +149,62 @@ func (c *CertFiles) Unlock(ctx context.Context, name string) error {
 	}
 	return nil
 }
+
+// Watch sends the path of every file written under dir (dir "" is the
+// root) from the time it starts until ctx ends, then closes the channel.
+// A broken watch resumes where it stopped; one that fell behind the
+// store's compaction resumes at the current revision, skipping the writes
+// in between (the reader's periodic check is the backstop).
+func (c *CertFiles) Watch(ctx context.Context, dir string) <-chan string {
+	prefix := certFileKey("")
+	if dir = strings.Trim(dir, "/"); dir != "" {
+		prefix = certFileKey(dir + "/")
+	}
+	out := make(chan string, 16)
+	go func() {
+		defer close(out)
+		var rev int64 // 0: start at the current revision
+		for ctx.Err() == nil {
+			if rev == 0 {
+				r, err := c.s.Revision(ctx)
+				if err != nil {
+					sleepCtx(ctx, time.Second)
+					continue
+				}
+				rev = r
+			}
+			for b := range c.s.Watch(ctx, prefix, rev) {
+				if b.Compacted {
+					rev = 0
+					break
+				}
+				if b.Err != nil {
+					break
+				}
+				for _, ev := range b.Events {
+					if ev.Delete {
+						continue
+					}
+					select {
+					case out <- strings.TrimPrefix(ev.KV.Key, certFileKey("")):
+					case <-ctx.Done():
+						return
+					}
+				}
+				rev = b.Revision
+			}
+			sleepCtx(ctx, time.Second)
+		}
+	}()
+	return out
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
