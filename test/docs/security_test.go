@@ -3,6 +3,8 @@ package docs_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,9 +125,12 @@ func TestReadmeSecurityPath(t *testing.T) {
 		t.Fatalf("%s without a token: exit %d, want 1 and a permission message\nstdout: %s\nstderr: %s", run, code, out, errOut)
 	}
 
-	// The README's commands after the agent's, as written: bootstrap, run.
-	script := strings.Join(p.script, "\n")
+	// The README's commands after the agent's, as written: bootstrap, run;
+	// then the token is kept to stop the job at the end (a raw_exec task
+	// outlives a killed agent, as Nomad's do).
+	script := strings.Join(p.script, "\n") + "\nprintf %s \"$ORBIT_TOKEN\" >.token"
 	out, errOut, code = sh(script)
+	t.Cleanup(func() { stopHello(t, agent.Addr, filepath.Join(dir, ".token")) })
 	if code != 0 || !strings.Contains(out, "Deployment completed successfully") {
 		t.Fatalf("README Security path: exit %d, want 0 and a successful deployment\nstdout: %s\nstderr: %s\nagent log:\n%s",
 			code, out, errOut, agent.Log())
@@ -136,4 +141,49 @@ func TestReadmeSecurityPath(t *testing.T) {
 	if _, errOut, code := sh("orbit acl bootstrap"); code != 1 || !strings.Contains(errOut, "ACL bootstrap no longer allowed") {
 		t.Fatalf("second orbit acl bootstrap: exit %d, stderr %s", code, errOut)
 	}
+}
+
+// stopHello stops the hello job with the saved token and waits (up to 20s)
+// until its allocations' tasks have ended, so that no task outlives the test.
+func stopHello(t *testing.T, addr, tokenFile string) {
+	token, err := os.ReadFile(tokenFile)
+	if err != nil || len(token) == 0 {
+		return // the path failed before the job could run
+	}
+	do := func(method, path string) *http.Response {
+		req, err := http.NewRequest(method, "http://"+addr+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Nomad-Token", string(token))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Logf("%s %s: %v", method, path, err)
+			return nil
+		}
+		return resp
+	}
+	if resp := do(http.MethodDelete, "/v1/job/hello"); resp == nil || resp.StatusCode != http.StatusOK {
+		t.Logf("stop hello: %v", resp)
+		return
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp := do(http.MethodGet, "/v1/job/hello/allocations")
+		if resp == nil {
+			return
+		}
+		var allocs []struct{ ClientStatus string }
+		err := json.NewDecoder(resp.Body).Decode(&allocs)
+		resp.Body.Close()
+		running := err != nil
+		for _, a := range allocs {
+			running = running || a.ClientStatus == "running" || a.ClientStatus == "pending"
+		}
+		if !running {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("the hello job's task still runs 20s after the job was stopped")
 }
