@@ -179,8 +179,11 @@ func nodeAlertInput(node string, db *tsdb.DB) alert.Input {
 	var mounts []string
 	for _, c := range db.Charts() {
 		space, inodes := strings.HasPrefix(c.ID, "disk_space."), strings.HasPrefix(c.ID, "disk_inodes.")
+		if !space && !inodes {
+			continue // decode only the charts the rules read
+		}
 		v := latest(c.ID, 2)
-		if (!space && !inodes) || v == nil {
+		if v == nil {
 			continue
 		}
 		d := disks[c.Family]

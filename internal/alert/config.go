@@ -91,6 +91,7 @@ func (c Config) WithDefaults() Config {
 	t(&c.CertificateWithin, DefaultCertificateWithin)
 	t(&c.AnomalyFor, DefaultAnomalyFor)
 	t(&c.RepeatEvery, DefaultRepeatEvery)
+	t(&c.Every, DefaultEvery)
 	if c.RestartLoopCount == 0 {
 		c.RestartLoopCount = DefaultRestartLoopCount
 	}

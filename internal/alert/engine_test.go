@@ -235,3 +235,21 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// Every zero setting gets its default: the agent's evaluation loop waits
+// Every between passes, so a zero there would spin on a core.
+func TestWithDefaultsFillsEveryDuration(t *testing.T) {
+	c := Config{}.WithDefaults()
+	for name, got := range map[string]time.Duration{
+		"Every": c.Every, "RepeatEvery": c.RepeatEvery, "CheckCriticalFor": c.CheckCriticalFor,
+		"RestartLoopWindow": c.RestartLoopWindow, "OOMWindow": c.OOMWindow,
+		"CertificateWithin": c.CertificateWithin, "AnomalyFor": c.AnomalyFor,
+	} {
+		if got <= 0 {
+			t.Errorf("Config{}.WithDefaults().%s = %v, want a positive default", name, got)
+		}
+	}
+	if c.Every != DefaultEvery {
+		t.Errorf("Every = %v, want %v", c.Every, DefaultEvery)
+	}
+}
