@@ -79,6 +79,11 @@ func TestOrphanedRegistrationsRemoved(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The view must hold both before the client runs: else "removed" could
+	// pass before the ghost ever arrived, and "manual" be looked for too soon.
+	orbittest.Eventually(t, 10*time.Second, "both registrations in the view", func() bool {
+		return len(h.v.Entries("ghost")) == 1 && len(h.v.Entries("manual")) == 1
+	})
 	h.startClient(true)
 	orbittest.Eventually(t, 10*time.Second, "ghost service removed", func() bool {
 		return len(h.v.Entries("ghost")) == 0
