@@ -146,15 +146,7 @@ func (h *Handler) deletePolicy(w http.ResponseWriter, r *http.Request) error {
 		return httpkit.BadRequest("Deletion of the builtin %s policy is not permitted", p.Name)
 	}
 	_, rev, err := h.deps.Store.DeleteACLPolicy(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if rev > 0 {
-		if err := h.visible(r.Context(), rev); err != nil {
-			return err
-		}
-	}
-	return httpkit.WriteJSON(w, r, http.StatusOK, true)
+	return h.deleted(w, r, rev, err)
 }
 
 func (h *Handler) listPolicies(w http.ResponseWriter, r *http.Request) error {

@@ -97,15 +97,7 @@ func (h *Handler) deleteRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	_, rev, err := h.deps.Store.DeleteACLRole(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	if rev > 0 {
-		if err := h.visible(r.Context(), rev); err != nil {
-			return err
-		}
-	}
-	return httpkit.WriteJSON(w, r, http.StatusOK, true)
+	return h.deleted(w, r, rev, err)
 }
 
 func (h *Handler) listRoles(w http.ResponseWriter, r *http.Request) error {

@@ -101,6 +101,20 @@ func (h *Handler) visible(ctx context.Context, rev int64) error {
 	return nil
 }
 
+// deleted answers a delete: its error, or true once the view holds the
+// write (rev is 0 when there was nothing to delete).
+func (h *Handler) deleted(w http.ResponseWriter, r *http.Request, rev int64, err error) error {
+	if err != nil {
+		return err
+	}
+	if rev > 0 {
+		if err := h.visible(r.Context(), rev); err != nil {
+			return err
+		}
+	}
+	return httpkit.WriteJSON(w, r, http.StatusOK, true)
+}
+
 // block runs a blocking query on the ACL objects and sets Consul's index
 // headers; answer then writes the current state.
 func (h *Handler) block(w http.ResponseWriter, r *http.Request) error {

@@ -276,15 +276,7 @@ func (h *Handler) deleteToken(w http.ResponseWriter, r *http.Request) error {
 		return httpkit.BadRequest("Delete operation not permitted on the anonymous token")
 	}
 	_, rev, err := h.deps.Store.DeleteACLToken(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if rev > 0 {
-		if err := h.visible(r.Context(), rev); err != nil {
-			return err
-		}
-	}
-	return httpkit.WriteJSON(w, r, http.StatusOK, true)
+	return h.deleted(w, r, rev, err)
 }
 
 // listTokens answers /v1/acl/tokens, filtered by one of policy, role,
