@@ -177,6 +177,11 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 		{Prefix: aclapi.Prefix, Public: true, Handler: acls},
 	}
 	m = append(m, a.operatorMounts()...)
+	if um, err := a.uiMount(); err != nil {
+		return nil, err
+	} else {
+		m = append(m, um)
+	}
 	if a.cfg.Server && a.store.Embedded() {
 		m = append(m, api.Mount{Prefix: storeJoinPath, Resource: acl.Operator, Handler: a.storeJoinHandler()})
 	}
