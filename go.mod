@@ -32,7 +32,10 @@ require (
 	google.golang.org/grpc v1.85.0
 )
 
-require github.com/prometheus/client_model v0.6.3
+require (
+	github.com/chromedp/chromedp v0.23.1
+	github.com/prometheus/client_model v0.6.3
+)
 
 require (
 	github.com/Microsoft/go-winio v0.6.2 // indirect
@@ -45,7 +48,6 @@ require (
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/chromedp/cdproto v0.160.1 // indirect
-	github.com/chromedp/chromedp v0.23.1 // indirect
 	github.com/containerd/errdefs v1.0.0 // indirect
 	github.com/containerd/errdefs/pkg v0.3.0 // indirect
 	github.com/containerd/log v0.2.0 // indirect

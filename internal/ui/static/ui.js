@@ -48,6 +48,7 @@
       if (old && content.contains(old)) { n.replaceWith(old); }
     });
     content.replaceChildren(tpl.content);
+    document.body.dataset.loaded = "1";
     start(content);
   }
   function fragURL(idx) {
