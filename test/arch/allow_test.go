@@ -62,10 +62,11 @@ var allow = map[string]rule{
 	// acme's tests run the ACME server's validations against orbit's own DNS.
 	"acme": {kind: feature, imports: list("routing", "zone"), tests: list("dns", "orbittest", "store")},
 	// aclapi serves /v1/acl/*; its tests enforce with the real resolver.
-	"aclapi": {kind: feature, imports: list("acl", "httpkit", "store", "view"), tests: list("aclresolve", "orbittest")},
+	"aclapi": {kind: feature, imports: list("acl", "acllogin", "httpkit", "store", "view"), tests: list("aclresolve", "identity", "orbittest")},
 	// aclresolve turns a secret into its compiled authorizer (the agent
 	// hands it the view and the store's secrets).
 	"aclresolve": {kind: feature, imports: list("acl")},
+	"acllogin":   {kind: logic, imports: list("acl", "filter")},
 	// auditlog writes the audit log httpkit.Serve records into.
 	"auditlog": {kind: feature, imports: list("httpkit")},
 	"api":      {kind: feature, imports: list("acl", "catalog", "filter", "httpkit", "store", "view")},
