@@ -32,7 +32,11 @@ require (
 	google.golang.org/grpc v1.85.0
 )
 
-require github.com/prometheus/client_model v0.6.3
+require (
+	github.com/BurntSushi/toml v1.6.0 // orbit import traefik: Traefik file-provider TOML (MIT)
+	github.com/prometheus/client_model v0.6.3
+	gopkg.in/yaml.v3 v3.0.1 // orbit import traefik: Traefik file-provider YAML (MIT, Apache-2.0)
+)
 
 require (
 	github.com/Microsoft/go-winio v0.6.2 // indirect

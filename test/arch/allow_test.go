@@ -38,6 +38,8 @@ var allow = map[string]rule{
 	"jobvalidate": {kind: logic, imports: list("job", "jobspec", "policy", "report"), tests: list("orbittest/fixtures", "report/reporttest")},
 	"policy": {kind: logic, imports: list("job", "routing"),
 		tests: list("audit", "jobspec", "jobvalidate", "orbittest/fixtures", "report", "report/reporttest")},
+	// importer maps nginx, Traefik and hosts files into an import plan.
+	"importer": {kind: logic, imports: list("catalog", "routing", "zone")},
 	"report": {kind: logic, tests: list("report/reporttest")},
 	// metrics/tsdb is the bounded in-memory store of per-second metrics.
 	"metrics/tsdb": {kind: logic},
