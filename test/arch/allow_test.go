@@ -40,7 +40,7 @@ var allow = map[string]rule{
 		tests: list("audit", "jobspec", "jobvalidate", "orbittest/fixtures", "report", "report/reporttest")},
 	// importer maps nginx, Traefik and hosts files into an import plan.
 	"importer": {kind: logic, imports: list("catalog", "routing", "zone")},
-	"report": {kind: logic, tests: list("report/reporttest")},
+	"report":   {kind: logic, tests: list("report/reporttest")},
 	// metrics/tsdb is the bounded in-memory store of per-second metrics.
 	"metrics/tsdb": {kind: logic},
 	// metrics/procfs parses /proc, /sys and cgroup files (contents in, values out).
