@@ -74,6 +74,8 @@ var allow = map[string]rule{
 	"client":   {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
 	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "view", "zone"), tests: list("orbittest", "routefeed", "store", "zoneapi")},
 	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
+	// external runs external nodes' checks on their owning agent and applies import plans.
+	"external": {kind: feature, imports: list("catalog", "httpkit", "importer", "store"), tests: list("health", "orbittest", "view")},
 	"identity": {kind: feature, imports: list("httpkit")},
 	// metrics collects the node and the registry every second and answers
 	// Netdata's v1 API and Consul's and Nomad's metrics JSON.
@@ -92,7 +94,7 @@ var allow = map[string]rule{
 
 	// The one place that wires everything, and the command line above it.
 	"agent": {kind: wiring, imports: list("acl", "aclapi", "aclresolve", "acme", "alert", "anomaly", "api", "auditlog", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
-		"driver/rawexec", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "view", "webhook", "zoneapi"),
+		"driver/rawexec", "external", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "view", "webhook", "zoneapi"),
 		tests: list("orbittest", "orbittest/testagent")},
 	"cli": {kind: cli, imports: list("acl", "agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
 		tests: list("orbittest", "orbittest/testagent", "report/reporttest")},
