@@ -30,9 +30,11 @@ type Txner interface {
 }
 
 // Waiter returns once the local view includes a revision (read your
-// writes). *view.View satisfies it.
+// writes), and reads nodes so that an import never overwrites an agent's.
+// *view.View satisfies it.
 type Waiter interface {
 	WaitRevision(ctx context.Context, rev int64) error
+	Node(name string) (*catalog.Node, bool)
 }
 
 // Applied is the answer of an import: what was written, at which revision.
@@ -76,6 +78,14 @@ func (h *ImportHandler) apply(w http.ResponseWriter, r *http.Request) error {
 	var p importer.Plan
 	if err := json.Unmarshal(data, &p); err != nil {
 		return httpkit.BadRequest("import plan: %v", err)
+	}
+	for _, n := range p.Nodes {
+		if n == nil {
+			continue
+		}
+		if cur, ok := h.wait.Node(n.Name); ok && cur.Agent {
+			return httpkit.Errorf(http.StatusConflict, "node %q is an orbit agent: an import writes external nodes only; register its services with that agent", n.Name)
+		}
 	}
 	ops, err := PlanOps(&p)
 	if err != nil {

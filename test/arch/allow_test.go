@@ -96,7 +96,7 @@ var allow = map[string]rule{
 	"agent": {kind: wiring, imports: list("acl", "aclapi", "aclresolve", "acme", "alert", "anomaly", "api", "auditlog", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
 		"driver/rawexec", "external", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "view", "webhook", "zoneapi"),
 		tests: list("orbittest", "orbittest/testagent")},
-	"cli": {kind: cli, imports: list("acl", "agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
+	"cli": {kind: cli, imports: list("acl", "agent", "audit", "catalog", "doctor", "importer", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
 		tests: list("orbittest", "orbittest/testagent", "report/reporttest")},
 
 	// Test harnesses: imported by tests only; they may start anything.
