@@ -52,6 +52,7 @@ type Agent struct {
 	health   *health.Manager
 	api      *api.Server
 	ca       *pki.CA
+	connect  *connectState // the Connect CA endpoints and service certificates
 	proxy    *proxy.Server
 	dns      *dns.Server
 	zones    *zoneapi.Handler // the zone API, with DNS
@@ -208,6 +209,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	if err := a.startIdentity(ctx, life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
+	}
+	if err := a.startConnect(ctx); err != nil {
 		apiLn.Close()
 		return err
 	}

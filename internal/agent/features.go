@@ -18,7 +18,6 @@ import (
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/metrics"
-	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
 	"github.com/orbit/orbit/internal/routefeed"
 	"github.com/orbit/orbit/internal/routing"
@@ -31,11 +30,7 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	if !a.cfg.Edge {
 		return nil
 	}
-	ca, err := pki.New(ctx, pki.Config{Logger: a.log.With("component", "pki")}, a.store)
-	if err != nil {
-		return fmt.Errorf("internal CA: %w", err)
-	}
-	a.ca = ca
+	ca := a.ca // loaded by startConnect
 	eps, err := edgeEntryPoints(a.cfg.EntryPoints, a.cfg.EdgeCfg)
 	if err != nil {
 		return err
@@ -177,6 +172,7 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 		{Prefix: aclapi.Prefix, Public: true, Handler: acls},
 	}
 	m = append(m, a.operatorMounts()...)
+	m = append(m, a.connectMounts()...)
 	if a.cfg.Server && a.store.Embedded() {
 		m = append(m, api.Mount{Prefix: storeJoinPath, Resource: acl.Operator, Handler: a.storeJoinHandler()})
 	}
