@@ -18,7 +18,6 @@ import (
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/metrics"
-	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
 	"github.com/orbit/orbit/internal/routefeed"
 	"github.com/orbit/orbit/internal/routing"
@@ -28,14 +27,12 @@ import (
 // startFeatures starts the role-dependent features (edge load balancer,
 // DNS) that sit beside the API and mount their handlers on it.
 func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context.Context) error)) error {
+	if err := a.openCA(ctx); err != nil {
+		return err
+	}
 	if !a.cfg.Edge {
 		return nil
 	}
-	ca, err := pki.New(ctx, pki.Config{Logger: a.log.With("component", "pki")}, a.store)
-	if err != nil {
-		return fmt.Errorf("internal CA: %w", err)
-	}
-	a.ca = ca
 	eps, err := edgeEntryPoints(a.cfg.EntryPoints, a.cfg.EdgeCfg)
 	if err != nil {
 		return err
@@ -48,7 +45,10 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	pc := proxy.Config{EntryPoints: eps}
 	bridge := &acmeBridge{}
 	a.certs = bridge
-	deps := proxy.Deps{CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
+	deps := proxy.Deps{Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
+	if a.ca != nil {
+		deps.CA = a.ca
+	}
 	if len(resolvers) > 0 { // else no acme-tls/1, no challenge path
 		deps.Resolvers, deps.Challenges, deps.Certs = bridge, bridge, bridge
 	}
