@@ -11,6 +11,7 @@ require (
 	github.com/caddyserver/certmagic v0.25.6 // Apache-2.0
 	github.com/docker/docker v28.5.2+incompatible // the Docker Engine API client (docker driver)
 	github.com/docker/go-connections v0.5.0
+	github.com/go-jose/go-jose/v4 v4.1.8 // JWS parsing and signature checks of ACL logins (internal/acllogin) (Apache-2.0)
 	github.com/google/uuid v1.6.0
 	github.com/hashicorp/consul/api v1.34.5 // tests only: the real Consul client judges compatibility (MPL-2.0)
 	github.com/hashicorp/hcl/v2 v2.25.0 // job files and agent/policy config
@@ -54,7 +55,6 @@ require (
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/fatih/color v1.19.0 // indirect
 	github.com/felixge/httpsnoop v1.1.0 // indirect
-	github.com/go-jose/go-jose/v4 v4.1.8 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/go-viper/mapstructure/v2 v2.5.0 // indirect

@@ -52,6 +52,7 @@ type Agent struct {
 	health   *health.Manager
 	api      *api.Server
 	ca       *pki.CA
+	connect  *connectState  // the Connect CA endpoints and service certificates
 	sealKey  *store.SealKey // the servers' key for secrets at rest (servers)
 	proxy    *proxy.Server
 	dns      *dns.Server
@@ -203,6 +204,14 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	if err := a.startIdentity(ctx, life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
+	}
+	if err := a.openCA(ctx); err != nil {
+		apiLn.Close()
+		return err
+	}
+	if err := a.startConnect(ctx); err != nil {
 		apiLn.Close()
 		return err
 	}

@@ -27,9 +27,6 @@ import (
 // startFeatures starts the role-dependent features (edge load balancer,
 // DNS) that sit beside the API and mount their handlers on it.
 func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context.Context) error)) error {
-	if err := a.openCA(ctx); err != nil {
-		return err
-	}
 	if !a.cfg.Edge {
 		return nil
 	}
@@ -177,6 +174,7 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 		{Prefix: aclapi.Prefix, Public: true, Handler: acls},
 	}
 	m = append(m, a.operatorMounts()...)
+	m = append(m, a.connectMounts()...)
 	if a.cfg.Server && a.store.Embedded() {
 		m = append(m, api.Mount{Prefix: storeJoinPath, Resource: acl.Operator, Handler: a.storeJoinHandler()})
 	}

@@ -43,7 +43,7 @@ func (a *Agent) openCA(ctx context.Context) error {
 	if !a.cfg.Server && !a.cfg.Edge {
 		return nil
 	}
-	ca, err := pki.New(ctx, pki.Config{Logger: a.log.With("component", "pki")}, a.store)
+	ca, err := pki.New(ctx, pki.Config{Now: a.clock.Now, Logger: a.log.With("component", "pki")}, a.store)
 	if !a.cfg.Server && errors.Is(err, store.ErrSealed) {
 		a.log.Warn("the internal CA's key is held by servers only: TLS routers need ACME or configured certificates on this edge")
 		return nil
