@@ -90,10 +90,12 @@ var allow = map[string]rule{
 	"scheduler": {kind: feature, imports: list("job", "store", "view"), tests: list("catalog", "orbittest")},
 	"webhook":   {kind: feature, imports: list("alert")},
 	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
+	// The web UI reads through the agent's API in process and the view.
+	"ui": {kind: feature, imports: list("acl", "audit", "catalog", "httpkit", "policy", "report", "routing", "view")},
 
 	// The one place that wires everything, and the command line above it.
 	"agent": {kind: wiring, imports: list("acl", "aclapi", "aclresolve", "acme", "alert", "anomaly", "api", "auditlog", "catalog", "client", "connectca", "dns", "driver", "driver/docker", "driver/exec", "identity",
-		"driver/rawexec", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "view", "webhook", "zoneapi"),
+		"driver/rawexec", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "ui", "view", "webhook", "zoneapi"),
 		tests: list("orbittest", "orbittest/testagent")},
 	"cli": {kind: cli, imports: list("acl", "agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
 		tests: list("orbittest", "orbittest/testagent", "report/reporttest")},
