@@ -47,6 +47,9 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	if a.ca != nil {
 		deps.CA = a.ca
 	}
+	if a.connect != nil {
+		deps.Connect = a.connect.certs
+	}
 	if len(resolvers) > 0 { // else no acme-tls/1, no challenge path
 		deps.Resolvers, deps.Challenges, deps.Certs = bridge, bridge, bridge
 	}
