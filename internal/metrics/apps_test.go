@@ -4,8 +4,8 @@ import (
 	"os"
 	"slices"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/orbit/orbit/internal/metrics/tsdb"
 )
