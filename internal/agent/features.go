@@ -111,7 +111,8 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 // startMetrics starts per-second collection (every role, -dev included).
 func (a *Agent) startMetrics(run func(string, func(context.Context) error)) error {
 	var err error
-	a.metrics, err = metrics.New(metrics.Config{Storage: a.cfg.metrics, ML: a.cfg.ml, Hostname: a.cfg.NodeName, Version: Version},
+	a.metrics, err = metrics.New(metrics.Config{Storage: a.cfg.metrics, ML: a.cfg.ml, Hostname: a.cfg.NodeName, Version: Version,
+		Parent: a.cfg.Metrics.parent(a.cfg.Servers), ParentToken: a.cfg.agentToken()},
 		metrics.Deps{Logger: a.log.With("component", "metrics"), Registry: a.registry, Clock: a.clock, Tasks: &a.tasks})
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -162,6 +163,8 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 	}
 	nd := a.metrics.NetdataHandler(kit, a.alarmSource())
 	m := []api.Mount{
+		// Children stream here (POST writes, GET reads the agent resource).
+		{Prefix: metrics.StreamPath, Resource: acl.Agent, Handler: a.metrics.StreamHandler(kit)},
 		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/v1/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: a.metrics.PrometheusHandler()},
