@@ -160,7 +160,11 @@ func (b *browser) waitFor(what, expr string) time.Duration {
 	b.t.Helper()
 	start := time.Now()
 	for {
-		if eval[bool](b, "!!("+expr+")") {
+		// A navigation in progress fails the evaluation: poll again.
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
+		cancel()
+		if err == nil && ok {
 			return time.Since(start)
 		}
 		if time.Since(start) > 45*time.Second {
