@@ -57,7 +57,9 @@ type Agent struct {
 	dns      *dns.Server
 	zones    *zoneapi.Handler // the zone API, with DNS
 	identity *identity.Signer // the workload identity signer (servers)
-	resolver *aclresolve.Resolver
+	// consulTokens derives and revokes workloads' Consul tokens (servers, ACLs on).
+	consulTokens *consulTokens
+	resolver     *aclresolve.Resolver
 	// auth decides every request: the configured Authorizer, the ACL
 	// system's enforcer, or nil (allow all) with ACLs off.
 	auth     acl.Authorizer
