@@ -200,6 +200,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 		life.run(workers, "health", a.health.Run)
 	}
+	if err := a.startExternal(ctx, life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
+	}
 	if err := a.startMetrics(life.runner(workers)); err != nil {
 		apiLn.Close()
 		return err

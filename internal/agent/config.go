@@ -16,6 +16,7 @@ import (
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/aclresolve"
 	"github.com/orbit/orbit/internal/anomaly"
+	"github.com/orbit/orbit/internal/external"
 	"github.com/orbit/orbit/internal/metrics/tsdb"
 	"github.com/orbit/orbit/internal/snapshot"
 )
@@ -107,6 +108,9 @@ type Config struct {
 	NomadAddr string `hcl:"nomad_addr,optional"`
 	// ACL configures access control with Consul's names (see ACLConfig).
 	ACL *ACLConfig `hcl:"acl,block"`
+	// External declares hosts that run no agent and their services; the
+	// cluster health-checks them (see internal/external).
+	External []external.Declared `hcl:"external,block"`
 	// Authorizer, when set, decides every request on every listener (the
 	// API, the Nomad API, and what they mount) instead of the ACL system;
 	// nil uses the ACL system when ACLs are on and allows everything when

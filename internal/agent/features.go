@@ -15,6 +15,7 @@ import (
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/client"
 	"github.com/orbit/orbit/internal/dns"
+	"github.com/orbit/orbit/internal/external"
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/metrics"
@@ -175,6 +176,8 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 		{Prefix: aclapi.Prefix, Public: true, Handler: acls},
 	}
 	m = append(m, a.operatorMounts()...)
+	m = append(m, api.Mount{Prefix: external.ImportPath, Resource: acl.Operator,
+		Handler: external.NewImportHandler(a.store, a.view, a.log.With("component", "import"), a.clock)})
 	m = append(m, a.connectMounts()...)
 	if um, err := a.uiMount(); err != nil {
 		return nil, err
