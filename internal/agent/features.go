@@ -44,7 +44,7 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	pc := proxy.Config{EntryPoints: eps}
 	bridge := &acmeBridge{}
 	a.certs = bridge
-	deps := proxy.Deps{CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
+	deps := proxy.Deps{CA: ca, Connect: a.connect.certs, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
 	if len(resolvers) > 0 { // else no acme-tls/1, no challenge path
 		deps.Resolvers, deps.Challenges, deps.Certs = bridge, bridge, bridge
 	}
