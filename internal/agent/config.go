@@ -31,6 +31,11 @@ type Config struct {
 	DataDir string `hcl:"data_dir,optional"`
 	// NodeName defaults to the host name.
 	NodeName string `hcl:"node_name,optional"`
+	// NodeID is the node's UUID (Consul's node_id); default: the one kept in
+	// the data dir, generated at the first start.
+	NodeID string `hcl:"node_id,optional"`
+	// NodeMeta is metadata for the node's catalog entry (Consul's node_meta).
+	NodeMeta map[string]string `hcl:"node_meta,optional"`
 	// Datacenter defaults to "dc1".
 	Datacenter string `hcl:"datacenter,optional"`
 	// HTTPAddr is the API listen address; default 127.0.0.1:8500.
@@ -137,6 +142,18 @@ func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
 	fs.BoolVar(&c.Dev, "dev", false, "development mode: all roles on one node, state in a temporary directory")
 	fs.StringVar(&c.DataDir, "data-dir", "", "data `directory` (state survives restarts)")
 	fs.StringVar(&c.NodeName, "node", "", "node `name` (default: host name)")
+	fs.StringVar(&c.NodeID, "node-id", "", "node `uuid` (default: kept in the data dir, generated at the first start)")
+	fs.Func("node-meta", "node metadata `key:value` (repeatable)", func(v string) error {
+		k, val, ok := strings.Cut(v, ":")
+		if !ok || k == "" {
+			return fmt.Errorf("want key:value, got %q", v)
+		}
+		if c.NodeMeta == nil {
+			c.NodeMeta = map[string]string{}
+		}
+		c.NodeMeta[k] = val
+		return nil
+	})
 	fs.StringVar(&c.Datacenter, "datacenter", "", "datacenter `name` (default dc1)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", "", "HTTP API listen `address` (default 127.0.0.1:8500)")
 	fs.StringVar(&c.BindAddr, "bind", "", "`address` registered for this node")
@@ -314,6 +331,9 @@ func (c *Config) Defaults() error {
 		}
 		c.NodeName = h
 	}
+	if c.NodeID != "" && !validUUID(c.NodeID) {
+		return fmt.Errorf("-node-id %q is not a UUID (8-4-4-4-12 hex digits)", c.NodeID)
+	}
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = "127.0.0.1:8500"
 	}
@@ -472,4 +492,24 @@ func firstIPv4() string {
 		}
 	}
 	return "127.0.0.1"
+}
+
+// validUUID reports whether s is 8-4-4-4-12 hex digits, as Consul's node_id.
+func validUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
 }
