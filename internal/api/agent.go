@@ -33,7 +33,7 @@ func (s *Server) agentSelf(w http.ResponseWriter, r *http.Request) error {
 		"Member": s.member(s.cfg.NodeName),
 		// Tools read the LAN address to join from here, as Consul's.
 		"DebugConfig": map[string]any{"SerfAdvertiseAddrLAN": "tcp://" + net.JoinHostPort(s.cfg.Address, "8301")},
-		"Meta":   map[string]string{},
+		"Meta":        map[string]string{},
 		"Stats": map[string]any{"agent": map[string]string{"checks": strconv.Itoa(len(s.view.NodeChecks(s.cfg.NodeName))),
 			"services": strconv.Itoa(len(s.view.NodeInstances(s.cfg.NodeName)))}},
 		"xDS": nil,
