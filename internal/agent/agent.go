@@ -52,7 +52,8 @@ type Agent struct {
 	health   *health.Manager
 	api      *api.Server
 	ca       *pki.CA
-	connect  *connectState // the Connect CA endpoints and service certificates
+	connect  *connectState  // the Connect CA endpoints and service certificates
+	sealKey  *store.SealKey // the servers' key for secrets at rest (servers)
 	proxy    *proxy.Server
 	dns      *dns.Server
 	zones    *zoneapi.Handler // the zone API, with DNS
@@ -140,6 +141,15 @@ func (a *Agent) View() *view.View { return a.view }
 // stops them in reverse order of start, stage by stage (see lifecycle).
 // State persists in the data directory.
 func (a *Agent) Run(ctx context.Context) error {
+	// The API's port is bound first: a client that connects while the
+	// store starts waits in the listen backlog for its answer instead of
+	// being refused (Consul's test helper gives an agent 2s to accept).
+	apiLn, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another agent running? choose another -http-addr)", a.cfg.HTTPAddr, err)
+	}
+	defer apiLn.Close() // the API closes it when it serves; this covers failed starts
+	a.httpAddr = apiLn.Addr().String()
 	if err := a.openStore(ctx); err != nil {
 		return err
 	}
@@ -179,11 +189,6 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.audit.Accessor = tokenAccessor{a.resolver}
 	}
 
-	apiLn, err := net.Listen("tcp", a.cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another agent running? choose another -http-addr)", a.cfg.HTTPAddr, err)
-	}
-	a.httpAddr = apiLn.Addr().String()
 	if err := a.publishServer(ctx); err != nil {
 		apiLn.Close()
 		return err
@@ -215,6 +220,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	if err := a.startIdentity(ctx, life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
+	}
+	if err := a.openCA(ctx); err != nil {
 		apiLn.Close()
 		return err
 	}
@@ -307,13 +316,21 @@ func (a *Agent) openStore(ctx context.Context) error {
 		}
 	}
 	var join store.Joiner
+	var joiner *httpJoiner
 	if a.cfg.RetryJoin != "" && len(eps) == 0 {
-		join = newHTTPJoiner(a.cfg.RetryJoin, a.cfg.HTTPAddr, a.cfg.agentToken())
+		joiner = newHTTPJoiner(a.cfg.RetryJoin, a.cfg.HTTPAddr, a.cfg.agentToken())
+		join = joiner
 	}
 	st, err := store.Open(ctx, store.Config{Endpoints: eps, DataDir: dir, Name: a.cfg.NodeName, AdvertiseHost: a.cfg.BindAddr,
 		ClientAddr: a.cfg.StoreClientAddr, PeerAddr: a.cfg.StorePeerAddr, Join: join, Logger: a.log.With("component", "store")})
 	if err != nil {
 		return err
+	}
+	if a.cfg.Server {
+		if err := a.useSealKey(st, joiner); err != nil {
+			st.Close()
+			return err
+		}
 	}
 	a.store = st
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -469,7 +486,8 @@ func (a *Agent) DNSAddr() net.Addr {
 	return udp
 }
 
-// CA is the internal certificate authority (nil without the edge role).
+// CA is the internal certificate authority (nil on agents that are neither
+// servers nor edges, and on edges that are not servers).
 func (a *Agent) CA() *pki.CA { return a.ca }
 
 // waitFingerprint waits (a bounded time) until this node's client has

@@ -27,9 +27,11 @@ type storeJoinRequest struct {
 	PeerURL string // where it listens for its etcd peers
 }
 
-// storeJoinResponse lists the members to start the new member with.
+// storeJoinResponse lists the members to start the new member with, and
+// hands it the servers' seal key (see store.SealKey).
 type storeJoinResponse struct {
 	Members []store.Member
+	SealKey string `json:",omitempty"`
 }
 
 // storeJoinHandler adds the asking server as a learner of this server's
@@ -58,7 +60,11 @@ func (a *Agent) storeJoinHandler() http.Handler {
 		if err != nil {
 			return fmt.Errorf("store join %q: %w", req.Name, err)
 		}
-		return httpkit.WriteJSON(w, r, http.StatusOK, storeJoinResponse{Members: ms})
+		out := storeJoinResponse{Members: ms}
+		if a.sealKey != nil {
+			out.SealKey = a.sealKey.String()
+		}
+		return httpkit.WriteJSON(w, r, http.StatusOK, out)
 	})
 }
 
@@ -70,6 +76,8 @@ type httpJoiner struct {
 	addrs  []string
 	token  string // the agent's token, for the servers' operator:write
 	client *http.Client
+	// sealKey is the seal key the accepting server handed over.
+	sealKey *store.SealKey
 }
 
 var _ store.Joiner = (*httpJoiner)(nil)
@@ -133,6 +141,13 @@ func (j *httpJoiner) ask(ctx context.Context, addr, name, peerURL string) ([]sto
 	var out storeJoinResponse
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		return nil, fmt.Errorf("join through %s: read answer: %w", addr, err)
+	}
+	if out.SealKey != "" {
+		k, err := store.ParseSealKey(out.SealKey)
+		if err != nil {
+			return nil, fmt.Errorf("join through %s: %w", addr, err)
+		}
+		j.sealKey = k
 	}
 	return out.Members, nil
 }

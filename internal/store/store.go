@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -62,6 +63,8 @@ type Store struct {
 	log       *slog.Logger
 	guard     *guard // bounds requests while there is no quorum
 	closeOnce sync.Once
+	// seal is the servers' key for secrets at rest (nil: not a server).
+	seal atomic.Pointer[SealKey]
 }
 
 // ErrNotFound is returned by Get for a missing key.
