@@ -142,6 +142,15 @@ func (a *Agent) View() *view.View { return a.view }
 // stops them in reverse order of start, stage by stage (see lifecycle).
 // State persists in the data directory.
 func (a *Agent) Run(ctx context.Context) error {
+	// The API's port is bound first: a client that connects while the
+	// store starts waits in the listen backlog for its answer instead of
+	// being refused (Consul's test helper gives an agent 2s to accept).
+	apiLn, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another agent running? choose another -http-addr)", a.cfg.HTTPAddr, err)
+	}
+	defer apiLn.Close() // the API closes it when it serves; this covers failed starts
+	a.httpAddr = apiLn.Addr().String()
 	if err := a.openStore(ctx); err != nil {
 		return err
 	}
@@ -181,11 +190,6 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.audit.Accessor = tokenAccessor{a.resolver}
 	}
 
-	apiLn, err := net.Listen("tcp", a.cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another agent running? choose another -http-addr)", a.cfg.HTTPAddr, err)
-	}
-	a.httpAddr = apiLn.Addr().String()
 	if err := a.publishServer(ctx); err != nil {
 		apiLn.Close()
 		return err
