@@ -54,6 +54,7 @@ type Agent struct {
 	ca       *pki.CA
 	connect  *connectState  // the Connect CA endpoints and service certificates
 	sealKey  *store.SealKey // the servers' key for secrets at rest (servers)
+	nodeCert *pki.NodeCert  // this node's certificate from the internal CA
 	proxy    *proxy.Server
 	dns      *dns.Server
 	zones    *zoneapi.Handler // the zone API, with DNS
@@ -226,6 +227,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := a.openCA(ctx); err != nil {
 		apiLn.Close()
 		return err
+	}
+	if err := a.startNodeCert(ctx, a.cfg.Servers); err != nil {
+		apiLn.Close()
+		return err
+	}
+	if a.nodeCert != nil {
+		life.run(workers, "node-cert", a.nodeCert.Run)
 	}
 	if err := a.startConnect(ctx); err != nil {
 		apiLn.Close()
