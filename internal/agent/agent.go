@@ -291,7 +291,7 @@ func (a *Agent) openStore(ctx context.Context) error {
 	}
 	var join store.Joiner
 	if a.cfg.RetryJoin != "" && len(eps) == 0 {
-		join = newHTTPJoiner(a.cfg.RetryJoin, a.cfg.HTTPAddr, a.cfg.agentToken())
+		join = newHTTPJoiner(a.cfg.RetryJoin, a.cfg.HTTPAddr, a.cfg.agentToken(), a.cfg.JoinToken)
 	}
 	st, err := store.Open(ctx, store.Config{Endpoints: eps, DataDir: dir, Name: a.cfg.NodeName, AdvertiseHost: a.cfg.BindAddr,
 		ClientAddr: a.cfg.StoreClientAddr, PeerAddr: a.cfg.StorePeerAddr, Join: join, Logger: a.log.With("component", "store")})

@@ -51,6 +51,7 @@ func (a *Agent) operatorMounts() []api.Mount {
 	return []api.Mount{
 		{Prefix: operator.PathPrefix, Resource: acl.Operator, Handler: operator.NewHandler(a.store, a.auth, a.clock, log)},
 		{Prefix: snapshot.Path, Resource: acl.Operator, Handler: snapshot.NewHandler(a.store, a.auth, a.clock, log)},
+		{Prefix: operator.PathJoinTokens, Resource: acl.Operator, Handler: operator.NewJoinTokensHandler(a.store, a.auth, a.clock, log)},
 	}
 }
 
