@@ -31,6 +31,7 @@ import (
 	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/metrics"
 	"github.com/orbit/orbit/internal/nomadapi"
+	"github.com/orbit/orbit/internal/operator"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
 	"github.com/orbit/orbit/internal/scheduler"
@@ -86,6 +87,10 @@ type Agent struct {
 
 	// logOut receives the edge's access log (the agent's log writer).
 	logOut io.Writer
+
+	// autopilot judges the servers' health (and, on servers, removes
+	// dead ones); set before the API starts.
+	autopilot *operator.Monitor
 
 	// started is closed once every component is serving.
 	started chan struct{}
@@ -189,6 +194,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		apiLn.Close()
 		return err
 	}
+	a.startAutopilot(life.runner(workers))
 	if a.cfg.Client {
 		a.health, err = health.New(health.Config{Node: a.cfg.NodeName, EnableScriptChecks: a.cfg.EnableScriptChecks,
 			Logger: a.log, Registerer: a.registry, Clock: a.clock}, a.view, a.store)

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // autopilotKey holds the servers' autopilot configuration (Consul's
@@ -123,9 +126,47 @@ type MemberStatus struct {
 	Version   string // etcd's version
 }
 
+// probeClient is a network client for asking members for their status:
+// the embedded member's in-process client answers every status request
+// itself, whatever endpoint it is given.
+type probeClient struct {
+	mu     sync.Mutex // guards client
+	client *clientv3.Client
+}
+
+func (p *probeClient) get(clientURL string) (*clientv3.Client, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.client != nil {
+		return p.client, nil
+	}
+	c, err := clientv3.New(clientv3.Config{Endpoints: []string{clientURL}, DialTimeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("status client: %w", err)
+	}
+	p.client = c
+	return c, nil
+}
+
+func (p *probeClient) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.client != nil {
+		p.client.Close()
+		p.client = nil
+	}
+}
+
 // MemberStatus asks the member listening on clientURL for its status.
 func (s *Store) MemberStatus(ctx context.Context, clientURL string) (MemberStatus, error) {
-	sr, err := s.client.Status(ctx, clientURL)
+	c := s.client
+	if s.etcd != nil {
+		var err error
+		if c, err = s.probes.get(s.clientURL); err != nil {
+			return MemberStatus{}, err
+		}
+	}
+	sr, err := c.Status(ctx, clientURL)
 	if err != nil {
 		return MemberStatus{}, fmt.Errorf("status of %s: %w", clientURL, err)
 	}
