@@ -11,6 +11,7 @@ require (
 	github.com/caddyserver/certmagic v0.25.6 // Apache-2.0
 	github.com/docker/docker v28.5.2+incompatible // the Docker Engine API client (docker driver)
 	github.com/docker/go-connections v0.5.0
+	github.com/go-jose/go-jose/v4 v4.1.8 // JWS parsing and signature checks of ACL logins (internal/acllogin) (Apache-2.0)
 	github.com/google/uuid v1.6.0
 	github.com/hashicorp/consul/api v1.34.5 // tests only: the real Consul client judges compatibility (MPL-2.0)
 	github.com/hashicorp/hcl/v2 v2.25.0 // job files and agent/policy config
@@ -32,7 +33,10 @@ require (
 	google.golang.org/grpc v1.85.0
 )
 
-require github.com/prometheus/client_model v0.6.3
+require (
+	github.com/chromedp/chromedp v0.23.1
+	github.com/prometheus/client_model v0.6.3
+)
 
 require (
 	github.com/Microsoft/go-winio v0.6.2 // indirect
@@ -44,6 +48,7 @@ require (
 	github.com/caddyserver/zerossl v0.1.6 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/chromedp/cdproto v0.160.1 // indirect
 	github.com/containerd/errdefs v1.0.0 // indirect
 	github.com/containerd/errdefs/pkg v0.3.0 // indirect
 	github.com/containerd/log v0.2.0 // indirect
@@ -54,7 +59,7 @@ require (
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/fatih/color v1.19.0 // indirect
 	github.com/felixge/httpsnoop v1.1.0 // indirect
-	github.com/go-jose/go-jose/v4 v4.1.8 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/go-viper/mapstructure/v2 v2.5.0 // indirect

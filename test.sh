@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs every orbit test. On a fresh Debian machine it first installs the
 # real servers and tools the tests drive (needs root): etcd (external store
-# test), dig (DNS tests), PowerDNS (zone transfer test). Docker Engine tests
+# test), dig (DNS tests), PowerDNS (zone transfer test), chromium (UI tests). Docker Engine tests
 # use the daemon the machine runs and skip, saying so, when none answers.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-pkgs=(etcd-server dnsutils pdns-server pdns-backend-bind hey)
+pkgs=(etcd-server dnsutils pdns-server pdns-backend-bind hey chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

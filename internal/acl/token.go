@@ -46,14 +46,18 @@ type Token struct {
 	Policies          []Link            `json:",omitempty"`
 	Roles             []Link            `json:",omitempty"`
 	ServiceIdentities []ServiceIdentity `json:",omitempty"`
-	Local             bool
-	AuthMethod        string        `json:",omitempty"`
-	ExpirationTTL     time.Duration `json:",omitempty"`
-	ExpirationTime    *time.Time    `json:",omitempty"`
-	CreateTime        time.Time
-	Hash              []byte
-	CreateIndex       uint64
-	ModifyIndex       uint64
+	NodeIdentities    []NodeIdentity    `json:",omitempty"`
+	// Workload is set on a workload's derived token (orbit's own field):
+	// its rights come from WorkloadPolicy and the role job-<job-id>.
+	Workload       *Workload `json:",omitempty"`
+	Local          bool
+	AuthMethod     string        `json:",omitempty"`
+	ExpirationTTL  time.Duration `json:",omitempty"`
+	ExpirationTime *time.Time    `json:",omitempty"`
+	CreateTime     time.Time
+	Hash           []byte
+	CreateIndex    uint64
+	ModifyIndex    uint64
 }
 
 // Expired says whether the token's expiration time has passed at now.
@@ -105,6 +109,11 @@ func ValidateRole(r *Role) error {
 func ValidateToken(t *Token) error {
 	if t.ExpirationTTL < 0 {
 		return fmt.Errorf("%w: Token Expiration TTL '%s' should be > 0", ErrInvalid, t.ExpirationTTL)
+	}
+	for _, n := range t.NodeIdentities {
+		if n.NodeName == "" || n.Datacenter == "" {
+			return fmt.Errorf("%w: Invalid Token: Node identity needs a node name and a datacenter", ErrInvalid)
+		}
 	}
 	return validateIdentities("Token", t.ServiceIdentities)
 }
@@ -182,6 +191,20 @@ func (t *Token) SetHash() {
 	h.links(t.Roles)
 	h.add("identities")
 	h.identities(t.ServiceIdentities)
+	h.add("nodes")
+	for _, n := range t.NodeIdentities {
+		h.add(n.NodeName)
+		h.add(n.Datacenter)
+	}
+	if w := t.Workload; w != nil {
+		h.add("workload")
+		h.add(w.JobID)
+		h.add(w.AllocationID)
+		h.add(w.Task)
+		for _, s := range w.Services {
+			h.add(s)
+		}
+	}
 	t.Hash = h.sum()
 }
 

@@ -3,6 +3,7 @@ package aclapi
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/jonboulle/clockwork"
 
@@ -19,6 +20,8 @@ type Config struct {
 	// the reset index a refused bootstrap named, it allows one more
 	// bootstrap and is removed by it. "" never allows one.
 	ResetFile string
+	// Datacenter names the node identities logins bind.
+	Datacenter string
 }
 
 // Reader is the part of the view the endpoints read.
@@ -31,6 +34,10 @@ type Reader interface {
 	ACLRole(id string) (*acl.Role, bool)
 	ACLRoleByName(name string) (*acl.Role, bool)
 	ACLRoles() []*acl.Role
+	ACLAuthMethod(name string) (*acl.AuthMethod, bool)
+	ACLAuthMethods() []*acl.AuthMethod
+	ACLBindingRule(id string) (*acl.BindingRule, bool)
+	ACLBindingRules(method string) []*acl.BindingRule
 	Wait(ctx context.Context, res view.Resource, index uint64) uint64
 	WaitRevision(ctx context.Context, rev int64) error
 }
@@ -48,6 +55,10 @@ type Writer interface {
 	DeleteACLPolicy(ctx context.Context, id string) (bool, int64, error)
 	PutACLRole(ctx context.Context, r *acl.Role, create bool) (int64, error)
 	DeleteACLRole(ctx context.Context, id string) (bool, int64, error)
+	PutACLAuthMethod(ctx context.Context, m *acl.AuthMethod, create bool) (int64, error)
+	DeleteACLAuthMethod(ctx context.Context, name string, ruleIDs, accessors []string) (bool, int64, error)
+	PutACLBindingRule(ctx context.Context, r *acl.BindingRule, create bool) (int64, error)
+	DeleteACLBindingRule(ctx context.Context, id string) (bool, int64, error)
 }
 
 // Self finds the token a secret names (aclresolve.Resolver.Token), for
@@ -64,4 +75,7 @@ type Deps struct {
 	Authorizer acl.Authorizer
 	Logger     *slog.Logger
 	Clock      clockwork.Clock
+	// HTTPClient fetches auth methods' JWKS URLs; nil is a client with a
+	// 10s timeout.
+	HTTPClient *http.Client
 }

@@ -27,6 +27,7 @@ type Handler struct {
 	deps Deps
 	kit  *httpkit.Kit
 	mux  *http.ServeMux
+	keys *keySets
 }
 
 // New builds the handler.
@@ -35,6 +36,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		return nil, errors.New("aclapi: View, Store and Self are required")
 	}
 	h := &Handler{cfg: cfg, deps: deps, kit: httpkit.New(deps.Logger, deps.Authorizer, deps.Clock), mux: http.NewServeMux()}
+	h.keys = newKeySets(deps.HTTPClient, h.kit.Clock)
 	h.routes()
 	return h, nil
 }
@@ -63,6 +65,20 @@ func (h *Handler) routes() {
 	h.handle("GET /v1/acl/role/name/{name}", h.readRoleByName)
 	h.handle("DELETE /v1/acl/role/{id}", h.deleteRole)
 	h.handle("GET /v1/acl/roles", h.listRoles)
+	for _, m := range writes {
+		h.handle(m+" /v1/acl/auth-method", h.createAuthMethod)
+		h.handle(m+" /v1/acl/auth-method/{name}", h.updateAuthMethod)
+		h.handle(m+" /v1/acl/binding-rule", h.createBindingRule)
+		h.handle(m+" /v1/acl/binding-rule/{id}", h.updateBindingRule)
+		h.handle(m+" /v1/acl/login", h.login)
+		h.handle(m+" /v1/acl/logout", h.logout)
+	}
+	h.handle("GET /v1/acl/auth-method/{name}", h.readAuthMethod)
+	h.handle("DELETE /v1/acl/auth-method/{name}", h.deleteAuthMethod)
+	h.handle("GET /v1/acl/auth-methods", h.listAuthMethods)
+	h.handle("GET /v1/acl/binding-rule/{id}", h.readBindingRule)
+	h.handle("DELETE /v1/acl/binding-rule/{id}", h.deleteBindingRule)
+	h.handle("GET /v1/acl/binding-rules", h.listBindingRules)
 }
 
 func (h *Handler) handle(pattern string, f httpkit.HandlerFunc) {

@@ -11,12 +11,14 @@ type Tables interface {
 	ACLToken(accessor string) (*acl.Token, bool)
 	ACLPolicy(id string) (*acl.Policy, bool)
 	ACLRole(id string) (*acl.Role, bool)
+	ACLRoleByName(name string) (*acl.Role, bool)
 	ACLIndex() uint64
 }
 
 // policiesOf collects what a token's rights come from: its own policies,
 // its roles' policies and service identities, and its own service
-// identities. Links to policies or roles that no longer exist are
+// identities, its node identities and, for a workload's derived token,
+// the workload policy and the role job-<job-id> if it exists. Links to policies or roles that no longer exist are
 // skipped, as Consul skips them; built-in policies are found even before
 // the store holds them.
 func policiesOf(t *acl.Token, tables Tables) []acl.Policy {
@@ -48,17 +50,27 @@ func policiesOf(t *acl.Token, tables Tables) []acl.Policy {
 	for _, l := range t.Policies {
 		addPolicy(l.ID)
 	}
-	for _, l := range t.Roles {
-		r, ok := tables.ACLRole(l.ID)
-		if !ok {
-			continue
-		}
+	addRole := func(r *acl.Role) {
 		for _, pl := range r.Policies {
 			addPolicy(pl.ID)
 		}
 		addIdentities(r.ServiceIdentities)
 	}
+	for _, l := range t.Roles {
+		if r, ok := tables.ACLRole(l.ID); ok {
+			addRole(r)
+		}
+	}
 	addIdentities(t.ServiceIdentities)
+	for _, n := range t.NodeIdentities {
+		out = append(out, acl.NodeIdentityPolicy(n))
+	}
+	if w := t.Workload; w != nil {
+		out = append(out, acl.WorkloadPolicy(*w))
+		if r, ok := tables.ACLRoleByName(acl.WorkloadRoleName(w.JobID)); ok {
+			addRole(r)
+		}
+	}
 	return out
 }
 

@@ -23,6 +23,14 @@ func (m *memTables) ACLToken(a string) (*acl.Token, bool)    { t, ok := m.tokens
 func (m *memTables) ACLPolicy(id string) (*acl.Policy, bool) { p, ok := m.policies[id]; return p, ok }
 func (m *memTables) ACLRole(id string) (*acl.Role, bool)     { r, ok := m.roles[id]; return r, ok }
 func (m *memTables) ACLIndex() uint64                        { return m.index }
+func (m *memTables) ACLRoleByName(name string) (*acl.Role, bool) {
+	for _, r := range m.roles {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return nil, false
+}
 
 var _ Tables = (*memTables)(nil)
 
@@ -58,6 +66,10 @@ func fixture() (*memTables, *memSecrets) {
 			"a-old":              {AccessorID: "a-old", ExpirationTime: &past, Policies: []acl.Link{{ID: "p-kv"}}},
 			"a-dflt":             {AccessorID: "a-dflt", Policies: []acl.Link{{ID: "p-svc"}}},
 			acl.AnonymousTokenID: {AccessorID: acl.AnonymousTokenID},
+			"a-node":             {AccessorID: "a-node", NodeIdentities: []acl.NodeIdentity{{NodeName: "n1", Datacenter: "dc1"}}},
+			"a-wl": {AccessorID: "a-wl", Workload: &acl.Workload{JobID: "shop", AllocationID: "al1", Task: "t",
+				Services: []string{"shop-api"}}},
+			"a-wl2": {AccessorID: "a-wl2", Workload: &acl.Workload{JobID: "blog", AllocationID: "al2", Task: "t"}},
 		},
 		policies: map[string]*acl.Policy{
 			"p-kv": {ID: "p-kv", Name: "kv", Rules: `key_prefix "app/" { policy = "write" }
@@ -65,11 +77,13 @@ key "app/secret" { policy = "deny" }`},
 			"p-svc": {ID: "p-svc", Name: "svc", Rules: `service_prefix "" { policy = "read" }`},
 		},
 		roles: map[string]*acl.Role{"r-web": {ID: "r-web", Name: "web", Policies: []acl.Link{{ID: "p-svc"}},
-			ServiceIdentities: []acl.ServiceIdentity{{ServiceName: "web"}}}},
+			ServiceIdentities: []acl.ServiceIdentity{{ServiceName: "web"}}},
+			"r-job": {ID: "r-job", Name: "job-shop", Policies: []acl.Link{{ID: "p-kv"}}}},
 		index: 10,
 	}
 	secrets := &memSecrets{m: map[string]string{"kv": "a-kv", "role": "a-role", "sid": "a-sid", "ro": "a-ro",
-		"old": "a-old", "dflt": "a-dflt", "orphan": "a-missing"}}
+		"old": "a-old", "dflt": "a-dflt", "orphan": "a-missing",
+		"node": "a-node", "wl": "a-wl", "wl2": "a-wl2"}}
 	return tables, secrets
 }
 
@@ -113,6 +127,18 @@ func TestResolve(t *testing.T) {
 		{"anonymous under deny", Config{}, "", svc("web", acl.Read), acl.ErrDenied},
 		{"anonymous under allow", Config{Default: acl.DefaultAllow}, "", svc("web", acl.Write), nil},
 		{"allow never grants acl", Config{Default: acl.DefaultAllow}, "", acl.Rule{Resource: acl.ACL, Access: acl.Read}, acl.ErrDenied},
+		{"node identity writes its node", Config{}, "node", acl.Rule{Resource: acl.Node, Segment: "n1", Access: acl.Write}, nil},
+		{"node identity not another node", Config{}, "node", acl.Rule{Resource: acl.Node, Segment: "n2", Access: acl.Write}, acl.ErrDenied},
+		{"node identity reads services", Config{}, "node", svc("web", acl.Read), nil},
+		{"workload reads services", Config{}, "wl", svc("other", acl.Read), nil},
+		{"workload reads nodes", Config{}, "wl", acl.Rule{Resource: acl.Node, Segment: "n9", Access: acl.Read}, nil},
+		{"workload writes its service", Config{}, "wl", svc("shop-api", acl.Write), nil},
+		{"workload cannot write another service", Config{}, "wl", svc("other", acl.Write), acl.ErrDenied},
+		{"workload reads its job's keys", Config{}, "wl", key("jobs/shop/db", acl.Read), nil},
+		{"workload cannot write its job's keys", Config{}, "wl", key("jobs/shop/db", acl.Write), acl.ErrDenied},
+		{"workload cannot read another job's keys", Config{}, "wl", key("jobs/shopping/db", acl.Read), acl.ErrDenied},
+		{"workload gets role job-<id>", Config{}, "wl", key("app/x", acl.Write), nil},
+		{"workload without a role job-<id>", Config{}, "wl2", key("app/x", acl.Read), acl.ErrDenied},
 		{"default token for requests without one", Config{DefaultToken: "dflt"}, "", svc("web", acl.Read), nil},
 	}
 	for _, c := range cases {

@@ -129,7 +129,8 @@ func (a *Agent) aclHandler() (*aclapi.Handler, error) {
 	if a.resolver == nil {
 		return nil, errors.New("acl: the resolver is not started")
 	}
-	return aclapi.New(aclapi.Config{Enabled: a.cfg.aclEnabled, ResetFile: filepath.Join(a.dataDir, "acl-bootstrap-reset")},
+	return aclapi.New(aclapi.Config{Enabled: a.cfg.aclEnabled, ResetFile: filepath.Join(a.dataDir, "acl-bootstrap-reset"),
+		Datacenter: a.cfg.Datacenter},
 		aclapi.Deps{View: a.view, Store: a.store, Self: a.resolver, Authorizer: a.auth,
 			Logger: a.log.With("component", "aclapi"), Clock: a.clock})
 }

@@ -53,11 +53,14 @@ type Agent struct {
 	health   *health.Manager
 	api      *api.Server
 	ca       *pki.CA
+	connect  *connectState // the Connect CA endpoints and service certificates
 	proxy    *proxy.Server
 	dns      *dns.Server
 	zones    *zoneapi.Handler // the zone API, with DNS
 	identity *identity.Signer // the workload identity signer (servers)
-	resolver *aclresolve.Resolver
+	// consulTokens derives and revokes workloads' Consul tokens (servers, ACLs on).
+	consulTokens *consulTokens
+	resolver     *aclresolve.Resolver
 	// auth decides every request: the configured Authorizer, the ACL
 	// system's enforcer, or nil (allow all) with ACLs off.
 	auth     acl.Authorizer
@@ -208,6 +211,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		return err
 	}
 	if err := a.startIdentity(ctx, life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
+	}
+	if err := a.startConnect(ctx); err != nil {
 		apiLn.Close()
 		return err
 	}

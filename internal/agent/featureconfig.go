@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/orbit/orbit/internal/anomaly"
@@ -98,6 +99,22 @@ type MetricsConfig struct {
 	PerHour   string `hcl:"per_hour,optional"`
 	// ML tunes anomaly detection (`ml { training_window = "6h" }`).
 	ML *anomaly.Block `hcl:"ml,block"`
+	// Parent is the API address of the agent to stream samples to;
+	// default: the first of -servers on a client agent, none otherwise;
+	// "off" streams nowhere.
+	Parent string `hcl:"parent,optional"`
+}
+
+// parent is where this agent streams its metrics ("" for nowhere).
+func (m *MetricsConfig) parent(servers string) string {
+	if m != nil && m.Parent == "off" {
+		return ""
+	}
+	if m != nil && m.Parent != "" {
+		return m.Parent
+	}
+	first, _, _ := strings.Cut(servers, ",")
+	return strings.TrimSpace(first)
 }
 
 // storage parses the retention settings into the store's configuration

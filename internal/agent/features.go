@@ -18,7 +18,6 @@ import (
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/metrics"
-	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
 	"github.com/orbit/orbit/internal/routefeed"
 	"github.com/orbit/orbit/internal/routing"
@@ -31,11 +30,7 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	if !a.cfg.Edge {
 		return nil
 	}
-	ca, err := pki.New(ctx, pki.Config{Logger: a.log.With("component", "pki")}, a.store)
-	if err != nil {
-		return fmt.Errorf("internal CA: %w", err)
-	}
-	a.ca = ca
+	ca := a.ca // loaded by startConnect
 	eps, err := edgeEntryPoints(a.cfg.EntryPoints, a.cfg.EdgeCfg)
 	if err != nil {
 		return err
@@ -116,7 +111,8 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 // startMetrics starts per-second collection (every role, -dev included).
 func (a *Agent) startMetrics(run func(string, func(context.Context) error)) error {
 	var err error
-	a.metrics, err = metrics.New(metrics.Config{Storage: a.cfg.metrics, ML: a.cfg.ml, Hostname: a.cfg.NodeName, Version: Version},
+	a.metrics, err = metrics.New(metrics.Config{Storage: a.cfg.metrics, ML: a.cfg.ml, Hostname: a.cfg.NodeName, Version: Version,
+		Parent: a.cfg.Metrics.parent(a.cfg.Servers), ParentToken: a.cfg.agentToken()},
 		metrics.Deps{Logger: a.log.With("component", "metrics"), Registry: a.registry, Clock: a.clock, Tasks: &a.tasks})
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
@@ -167,6 +163,8 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 	}
 	nd := a.metrics.NetdataHandler(kit, a.alarmSource())
 	m := []api.Mount{
+		// Children stream here (POST writes, GET reads the agent resource).
+		{Prefix: metrics.StreamPath, Resource: acl.Agent, Handler: a.metrics.StreamHandler(kit)},
 		{Prefix: "/v1/agent/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/v1/metrics", Resource: acl.Agent, Handler: gm},
 		{Prefix: "/metrics", Resource: acl.Agent, Handler: a.metrics.PrometheusHandler()},
@@ -177,6 +175,12 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 		{Prefix: aclapi.Prefix, Public: true, Handler: acls},
 	}
 	m = append(m, a.operatorMounts()...)
+	m = append(m, a.connectMounts()...)
+	if um, err := a.uiMount(); err != nil {
+		return nil, err
+	} else {
+		m = append(m, um)
+	}
 	if a.cfg.Server && a.store.Embedded() {
 		// The join asks operator:write or a join token itself.
 		m = append(m, api.Mount{Prefix: storeJoinPath, Public: true, Handler: a.storeJoinHandler()})

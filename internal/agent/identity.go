@@ -23,6 +23,11 @@ func (a *Agent) startIdentity(ctx context.Context, run func(string, func(context
 	}
 	a.identity = s
 	run("identity", s.Run)
+	if a.cfg.aclEnabled {
+		a.consulTokens = &consulTokens{signer: s, store: a.store, view: a.view, now: a.clock.Now}
+		log := a.log.With("component", "consul-tokens")
+		run("consul-tokens", func(ctx context.Context) error { return a.consulTokens.revokeWorkloadTokens(ctx, log.Warn) })
+	}
 	return nil
 }
 

@@ -41,6 +41,9 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 		deps := client.Deps{View: a.view, Store: a.store, Drivers: drivers}
 		if a.identity != nil {
 			deps.Identity = identitySigner{a.identity}
+			if a.consulTokens != nil {
+				deps.ConsulTokens, deps.TemplateAccess = a.consulTokens, templateAccess{a.auth}
+			}
 		}
 		a.client, err = client.New(client.Config{NodeName: a.cfg.NodeName, NodeID: a.nodeID,
 			DataDir: filepath.Join(a.dataDir, "client"), Address: a.cfg.BindAddr, Datacenter: a.cfg.Datacenter,

@@ -1,6 +1,10 @@
 package api
 
-import "github.com/orbit/orbit/internal/httpkit"
+import (
+	"net/http"
+
+	"github.com/orbit/orbit/internal/httpkit"
+)
 
 func (s *Server) routes() {
 	write := func(path string, h httpkit.HandlerFunc) {
@@ -51,4 +55,6 @@ func (s *Server) routes() {
 	// status
 	s.handle("GET /v1/status/leader", s.statusLeader)
 	s.handle("GET /v1/status/peers", s.statusPeers)
+	// the web UI, mounted by the agent, is the answer to a browser at /
+	s.mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusMovedPermanently))
 }

@@ -145,4 +145,10 @@ type Deps struct {
 	// Identity signs the tasks' workload identities (identity blocks with
 	// env or file); nil on agents without one.
 	Identity IdentitySigner
+	// ConsulTokens derives the Consul tokens of identities with audience
+	// consul.io; nil on agents without one (the tasks get none).
+	ConsulTokens ConsulTokens
+	// TemplateAccess, when set, limits what a task's templates read to
+	// what its Consul token may read (nil: templates read everything).
+	TemplateAccess TemplateAccess
 }

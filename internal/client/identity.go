@@ -1,9 +1,11 @@
 package client
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/orbit/orbit/internal/job"
@@ -15,6 +17,17 @@ import (
 // so in a task event.
 type IdentitySigner interface {
 	SignIdentity(w WorkloadIdentity) (string, error)
+}
+
+// ConsulAudience is the identity audience that earns a task a derived
+// Consul ACL token.
+const ConsulAudience = "consul.io"
+
+// ConsulTokens derives a Consul ACL token from a task's workload identity
+// JWT (audience ConsulAudience): the servers verify it and make a token
+// that lives as long as the allocation. The agent passes it on servers.
+type ConsulTokens interface {
+	DeriveConsulToken(ctx context.Context, jwt string) (secret string, err error)
 }
 
 // WorkloadIdentity is what one task identity token is signed for.
@@ -50,13 +63,17 @@ func identityTarget(id *job.Identity) (envVar, file string) {
 
 // signIdentities signs the task's identities that ask for env or file,
 // writes the files into the task's secrets directory and keeps the
-// variables for buildEnv.
+// variables for buildEnv. An identity with audience consul.io also gets
+// its derived Consul token: CONSUL_HTTP_TOKEN with env, secrets/
+// consul_token with file, and always the token its templates read with.
 func (tr *taskRunner) signIdentities() error {
 	env := map[string]string{}
 	var missing bool
+	secrets := filepath.Join(tr.ar.c.allocDir(tr.ar.id), tr.task.Name, "secrets")
 	for _, id := range tr.task.Identities {
 		envVar, file := identityTarget(id)
-		if envVar == "" && file == "" {
+		consul := slices.Contains(id.Aud, ConsulAudience)
+		if envVar == "" && file == "" && !consul {
 			continue
 		}
 		signer := tr.ar.c.identity
@@ -77,9 +94,13 @@ func (tr *taskRunner) signIdentities() error {
 			env[envVar] = tok
 		}
 		if file != "" {
-			dir := filepath.Join(tr.ar.c.allocDir(tr.ar.id), tr.task.Name, "secrets")
-			if err := writeSecret(filepath.Join(dir, file), tok); err != nil {
+			if err := writeSecret(filepath.Join(secrets, file), tok); err != nil {
 				return fmt.Errorf("write workload identity %q: %w", id.Name, err)
+			}
+		}
+		if consul {
+			if err := tr.deriveConsulToken(id, tok, env, secrets); err != nil {
+				return err
 			}
 		}
 	}
@@ -88,6 +109,33 @@ func (tr *taskRunner) signIdentities() error {
 	}
 	tr.ar.mu.Lock()
 	tr.identEnv = env
+	tr.ar.mu.Unlock()
+	return nil
+}
+
+// deriveConsulToken exchanges a consul.io identity's JWT for the task's
+// Consul token and puts it where the identity asks.
+func (tr *taskRunner) deriveConsulToken(id *job.Identity, jwt string, env map[string]string, secrets string) error {
+	d := tr.ar.c.consulTokens
+	if d == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(tr.ar.detach, time.Minute)
+	defer cancel()
+	secret, err := d.DeriveConsulToken(ctx, jwt)
+	if err != nil {
+		return fmt.Errorf("derive Consul token for task %s: %w", tr.task.Name, err)
+	}
+	if id.Env {
+		env["CONSUL_HTTP_TOKEN"] = secret
+	}
+	if id.File {
+		if err := writeSecret(filepath.Join(secrets, "consul_token"), secret); err != nil {
+			return fmt.Errorf("write Consul token: %w", err)
+		}
+	}
+	tr.ar.mu.Lock()
+	tr.consulToken = secret
 	tr.ar.mu.Unlock()
 	return nil
 }

@@ -27,10 +27,14 @@ type Client struct {
 	drivers []driver.Driver
 	// identity signs workload identities; nil when this agent has none.
 	identity IdentitySigner
-	clock    clockwork.Clock
-	log      *slog.Logger
-	metrics  *metrics
-	ports    *portAllocator
+	// consulTokens derives tasks' Consul tokens; nil when this agent has none.
+	consulTokens ConsulTokens
+	// tplAccess checks what templates may read; nil allows everything.
+	tplAccess TemplateAccess
+	clock     clockwork.Clock
+	log       *slog.Logger
+	metrics   *metrics
+	ports     *portAllocator
 	// statuses batches the runners' reports into few writes.
 	statuses *statusWriter
 
@@ -66,7 +70,7 @@ func New(cfg Config, deps Deps) (*Client, error) {
 	log := cfg.Logger.With("component", "client", "node", cfg.NodeName)
 	return &Client{
 		statuses: newStatusWriter(deps.Store, cfg.Clock, log),
-		cfg:      cfg, view: deps.View, store: deps.Store, drivers: deps.Drivers, identity: deps.Identity, clock: cfg.Clock,
+		cfg:      cfg, view: deps.View, store: deps.Store, drivers: deps.Drivers, identity: deps.Identity, consulTokens: deps.ConsulTokens, tplAccess: deps.TemplateAccess, clock: cfg.Clock,
 		log:     log,
 		metrics: m, ports: newPortAllocator(cfg.PortMin, cfg.PortMax, cfg.Address),
 		runners: map[string]*allocRunner{}, usable: map[string]driver.Driver{}, seen: map[string]int64{},

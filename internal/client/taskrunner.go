@@ -44,7 +44,10 @@ type taskRunner struct {
 	// identEnv are the identity tokens' variables (NOMAD_TOKEN...),
 	// guarded by ar.mu as tplEnv.
 	identEnv map[string]string
-	missing  string // the last "missing keys" event, to report once
+	// consulToken is the task's derived Consul token ("" without one);
+	// its templates read with its rights.
+	consulToken string
+	missing     string // the last "missing keys" event, to report once
 }
 
 type tplState struct {
@@ -162,10 +165,10 @@ func (tr *taskRunner) start(handle *driver.Handle) (driver.Task, error) {
 		return nil, err
 	}
 	tr.drv = drv
-	if err := tr.renderFirst(); err != nil {
+	if err := tr.signIdentities(); err != nil {
 		return nil, err
 	}
-	if err := tr.signIdentities(); err != nil {
+	if err := tr.renderFirst(); err != nil {
 		return nil, err
 	}
 	cfg := tr.taskConfig()

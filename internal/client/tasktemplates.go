@@ -88,7 +88,14 @@ func (tr *taskRunner) render(t *job.Template, env map[string]string, taskDir str
 		data = string(b)
 	}
 	data = interpolate(data, env, tr.ar.c.nodeFacts())
-	return renderTemplate(t, data, tr.ar.c.view, env)
+	var src TemplateSource = tr.ar.c.view
+	tr.ar.mu.Lock()
+	token := tr.consulToken
+	tr.ar.mu.Unlock()
+	if a := tr.ar.c.tplAccess; a != nil && token != "" {
+		src = aclSource{src: src, may: func(kind, name string) bool { return a.MayRead(token, kind, name) }}
+	}
+	return renderTemplate(t, data, src, env)
 }
 
 // writeTemplates writes rendered files and collects env templates.

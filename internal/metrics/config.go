@@ -29,6 +29,12 @@ type Config struct {
 	Version string
 	// ML tunes anomaly detection (zero fields: Netdata's defaults).
 	ML anomaly.Config
+	// Parent is the API address (host:port or URL) of the agent this one
+	// streams its samples to; empty streams nowhere. Every agent takes
+	// streams from children.
+	Parent string
+	// ParentToken is the token the stream carries (the agent's token).
+	ParentToken string
 }
 
 // Validate fills defaults and reports a setting that cannot work.

@@ -99,7 +99,8 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request) error {
 	if id == "" {
 		return httpkit.BadRequest("No chart or context is given.")
 	}
-	in, err := s.db.ChartInfo(id)
+	db := s.target(r).db
+	in, err := db.ChartInfo(id)
 	if errors.Is(err, tsdb.ErrNoChart) {
 		return httpkit.Errorf(http.StatusNotFound, "Chart is not found: %s", id)
 	}
@@ -107,7 +108,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.db.Query(d.q)
+	res, err := db.Query(d.q)
 	if err != nil {
 		return httpkit.BadRequest("%s", err.Error())
 	}

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"net/http"
@@ -49,21 +50,55 @@ func (s *Server) NetdataHandler(kit *httpkit.Kit, alarms AlarmSource) http.Handl
 // /host/NODE/api/v1/...
 const HostPrefix = "/host/"
 
-// HostHandler answers /host/NODE/api/v1/... for this node (Netdata's
-// per-host paths, which a parent serves for its children): the request
-// goes to next with the prefix taken off. Other hosts are not known here.
+// HostHandler answers /host/NODE/api/v1/... for this node and for every
+// child streaming to it (Netdata's per-host paths): the request goes to
+// next with the prefix taken off and the host in its context.
 func (s *Server) HostHandler(kit *httpkit.Kit, next http.Handler) http.Handler {
 	return kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		host, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, HostPrefix), "/")
+		ctx := r.Context()
 		if host != s.cfg.Hostname && host != "localhost" {
-			return httpkit.Errorf(http.StatusNotFound, "Host %q is not known to this agent: it answers for itself (%s) only", host, s.cfg.Hostname)
+			m := s.children.get(host)
+			if m == nil {
+				return httpkit.Errorf(http.StatusNotFound, "Host %q is not known to this agent: it answers for itself (%s) and the children streaming to it", host, s.cfg.Hostname)
+			}
+			ctx = context.WithValue(ctx, hostKey{}, m)
 		}
-		r2 := r.Clone(r.Context())
+		r2 := r.Clone(ctx)
 		r2.URL.Path = "/" + rest
 		r2.URL.RawPath = ""
 		next.ServeHTTP(w, r2)
 		return nil
 	})
+}
+
+// hostKey holds, in a request's context, the child it is about.
+type hostKey struct{}
+
+// target is the host a request is about: this agent or a child.
+type target struct {
+	name  string
+	db    *tsdb.DB
+	child *mirror // nil: this agent
+}
+
+func (s *Server) target(r *http.Request) target {
+	if m, ok := r.Context().Value(hostKey{}).(*mirror); ok {
+		return target{name: m.name, db: m.db, child: m}
+	}
+	return target{name: s.cfg.Hostname, db: s.db}
+}
+
+// hosts are this agent then its children, as /api/v1/info lists them.
+func (s *Server) hosts() ([]string, []map[string]any) {
+	names := []string{s.cfg.Hostname}
+	status := []map[string]any{{"guid": s.cfg.Hostname, "hostname": s.cfg.Hostname, "reachable": true, "hops": 0, "claim_id": nil, "node_id": nil}}
+	for _, m := range s.children.list() {
+		names = append(names, m.name)
+		status = append(status, map[string]any{"guid": m.name, "hostname": m.name, "reachable": m.streaming(), "hops": 1,
+			"claim_id": nil, "node_id": nil})
+	}
+	return names, status
 }
 
 // jnum is a number that encodes NaN as null, as Netdata does.
@@ -77,8 +112,12 @@ func (n jnum) MarshalJSON() ([]byte, error) {
 }
 
 func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
-	st := s.db.Stats()
+	tg := s.target(r)
+	st := tg.db.Stats()
 	read := func(p string) string {
+		if tg.child != nil {
+			return "unknown"
+		}
 		b, err := os.ReadFile(filepath.Join(s.cfg.Root, p))
 		if err != nil {
 			return "unknown"
@@ -86,20 +125,19 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
 		return strings.TrimSpace(string(b))
 	}
 	ram := "unknown"
-	if b, err := os.ReadFile(filepath.Join(s.cfg.Root, "proc/meminfo")); err == nil {
+	if b, err := os.ReadFile(filepath.Join(s.cfg.Root, "proc/meminfo")); err == nil && tg.child == nil {
 		ram = strconv.FormatUint(procfs.ParseKeyValues(b)["MemTotal"]*1024, 10)
 	}
-	host := s.cfg.Hostname
-	status := []map[string]any{{"guid": host, "hostname": host, "reachable": true, "hops": 0, "claim_id": nil, "node_id": nil}}
+	names, status := s.hosts()
 	v := map[string]any{
-		"version": "v" + s.cfg.Version, "uid": host, "mirrored_hosts": []string{host}, "mirrored_hosts_status": status,
+		"version": "v" + s.cfg.Version, "uid": tg.name, "mirrored_hosts": names, "mirrored_hosts_status": status,
 		"alarms":      map[string]int{"normal": 0, "warning": 0, "critical": 0},
 		"cores_total": strconv.Itoa(runtime.NumCPU()), "total_disk_space": "unknown", "cpu_freq": "unknown", "ram_total": ram,
 		"is_k8s_node": "false", "kernel_name": strings.ToUpper(runtime.GOOS[:1]) + runtime.GOOS[1:],
 		"kernel_version": read("proc/sys/kernel/osrelease"), "architecture": goarchName(), "host_labels": map[string]string{},
 		"functions": map[string]any{}, "collectors": collectorList(), "cloud-enabled": false, "cloud-available": false,
 		"agent-claimed": false, "aclk-available": false, "memory-mode": "ram", "multidb-disk-quota": 0, "page-cache-size": 0,
-		"stream-enabled": false, "stream-compression": nil, "hosts-available": 1, "https-enabled": false,
+		"stream-enabled": s.stream != nil, "stream-compression": streamCompression(s.stream != nil), "hosts-available": len(names), "https-enabled": false,
 		"buildinfo": "orbit", "release-channel": "stable", "web-enabled": true, "notification-methods": nil,
 		"exporting-enabled": false, "exporting-connectors": nil, "allmetrics-prometheus-used": nil, "allmetrics-shell-used": nil,
 		"allmetrics-json-used": nil, "dashboard-used": nil, "charts-count": st.Charts, "metrics-count": st.Dims,
@@ -156,6 +194,13 @@ type chartJSON struct {
 	Functions      map[string]any            `json:"functions"`
 }
 
+func streamCompression(on bool) any {
+	if on {
+		return "deflate"
+	}
+	return nil
+}
+
 func (s *Server) chartJSON(in tsdb.Info) chartJSON {
 	c := chartJSON{ID: in.ID, Name: in.ID, Type: in.Type(), Family: in.Family, Context: in.Context,
 		Title: fmt.Sprintf("%s (%s)", in.Title, in.ID), Priority: in.Priority, Plugin: "orbit", Module: in.Type(),
@@ -181,19 +226,25 @@ func (s *Server) chartJSON(in tsdb.Info) chartJSON {
 }
 
 func (s *Server) charts(w http.ResponseWriter, r *http.Request) error {
-	infos := s.db.Charts()
+	tg := s.target(r)
+	infos := tg.db.Charts()
 	charts := make(map[string]chartJSON, len(infos))
 	dims := 0
 	for _, in := range infos {
 		charts[in.ID] = s.chartJSON(in)
 		dims += len(in.Dims)
 	}
-	st := s.db.Stats()
+	st := tg.db.Stats()
+	names, _ := s.hosts()
+	hosts := make([]map[string]string, len(names))
+	for i, n := range names {
+		hosts[i] = map[string]string{"hostname": n}
+	}
 	return httpkit.WriteJSON(w, r, http.StatusOK, map[string]any{
-		"hostname": s.cfg.Hostname, "version": "v" + s.cfg.Version, "release_channel": "stable", "os": runtime.GOOS,
+		"hostname": tg.name, "version": "v" + s.cfg.Version, "release_channel": "stable", "os": runtime.GOOS,
 		"timezone": "UTC", "update_every": 1, "history": int(s.cfg.Storage.Seconds.Seconds()), "memory_mode": "ram",
 		"custom_info": "", "charts": charts, "charts_count": len(charts), "dimensions_count": dims, "alarms_count": 0,
-		"rrd_memory_bytes": st.Bytes, "hosts_count": 1, "hosts": []map[string]string{{"hostname": s.cfg.Hostname}},
+		"rrd_memory_bytes": st.Bytes, "hosts_count": len(hosts), "hosts": hosts,
 	})
 }
 
@@ -202,7 +253,7 @@ func (s *Server) chart(w http.ResponseWriter, r *http.Request) error {
 	if id == "" {
 		return httpkit.BadRequest("No chart id is given at the request.")
 	}
-	in, err := s.db.ChartInfo(id)
+	in, err := s.target(r).db.ChartInfo(id)
 	if err != nil {
 		return httpkit.Errorf(http.StatusNotFound, "Chart is not found: %s", id)
 	}
@@ -212,8 +263,9 @@ func (s *Server) chart(w http.ResponseWriter, r *http.Request) error {
 // alarms answers the node's alerts, critical ones only unless ?all.
 func (s *Server) alarms(w http.ResponseWriter, r *http.Request, src AlarmSource) error {
 	now := s.clock.Now()
-	if src == nil {
-		return httpkit.WriteJSON(w, r, http.StatusOK, alert.Alarms{Hostname: s.cfg.Hostname, Status: true,
+	if tg := s.target(r); src == nil || tg.child != nil {
+		// A child's alerts are raised on the child.
+		return httpkit.WriteJSON(w, r, http.StatusOK, alert.Alarms{Hostname: tg.name, Status: true,
 			Now: now.Unix(), Alarms: map[string]alert.Alarm{}})
 	}
 	_, all := r.URL.Query()["all"]
@@ -229,7 +281,7 @@ func (s *Server) alarmLog(w http.ResponseWriter, r *http.Request, src AlarmSourc
 			return httpkit.BadRequest("after %q: want an alarm log unique id", v)
 		}
 	}
-	if src == nil {
+	if src == nil || s.target(r).child != nil {
 		return httpkit.WriteJSON(w, r, http.StatusOK, []alert.LogEntry{})
 	}
 	return httpkit.WriteJSON(w, r, http.StatusOK, src.Log(s.cfg.Hostname, uint32(after)))
@@ -246,15 +298,16 @@ func (s *Server) allmetrics(w http.ResponseWriter, r *http.Request) error {
 	var b bytes.Buffer
 	jsonOut := map[string]any{}
 	now := s.clock.Now()
+	tg := s.target(r)
 	switch format {
 	case "prometheus", "prometheus_all_hosts":
-		fmt.Fprintf(&b, "%s_info{instance=%q,application=\"orbit\",version=\"v%s\"} 1 %d\n", prefix, s.cfg.Hostname, s.cfg.Version, now.UnixMilli())
+		fmt.Fprintf(&b, "%s_info{instance=%q,application=\"orbit\",version=\"v%s\"} 1 %d\n", prefix, tg.name, s.cfg.Version, now.UnixMilli())
 	case "json", "shell":
 	default:
 		return httpkit.BadRequest("format %q: want prometheus, json or shell", format)
 	}
-	for _, in := range s.db.Charts() {
-		_, vals, err := s.db.Latest(in.ID)
+	for _, in := range tg.db.Charts() {
+		_, vals, err := tg.db.Latest(in.ID)
 		if err != nil {
 			continue
 		}

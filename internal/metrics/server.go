@@ -26,6 +26,12 @@ type Server struct {
 	own   *ownMetrics
 	det   *detector // only the collection loop uses it
 	start time.Time
+	// stream sends to the parent (nil: no parent); children are the
+	// hosts streaming here.
+	stream   *streamer
+	children *mirrors
+	stopped  chan struct{} // closed when Run returns
+	stopOnce sync.Once
 
 	mu      sync.Mutex        // guards defined and lastErr (the collection loop; tests)
 	defined map[string]string // chart id → signature of its dimensions
@@ -43,12 +49,18 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: deps.Logger, reg: deps.Registry, clock: deps.Clock, db: db,
 		node: &nodeCollector{root: cfg.Root}, tasks: &cgroupCollector{root: cfg.Root, tasks: deps.Tasks},
-		defined: map[string]string{}, det: newDetector(cfg.ML)}
+		defined: map[string]string{}, det: newDetector(cfg.ML),
+		children: &mirrors{cfg: cfg.Storage, hosts: map[string]*mirror{}}, stopped: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.clock == nil {
 		s.clock = clockwork.NewRealClock()
+	}
+	if cfg.Parent != "" {
+		if s.stream, err = newStreamer(cfg.Parent, cfg.Hostname, cfg.ParentToken, db, s.clock, s.log.With("parent", cfg.Parent)); err != nil {
+			return nil, err
+		}
 	}
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
@@ -64,10 +76,26 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // DB is the store, for the agent's other consumers (alerts) and tests.
 func (s *Server) DB() *tsdb.DB { return s.db }
 
-// Run collects every interval until ctx ends.
+// StreamStatus is how streaming to the parent fares (false: no parent).
+func (s *Server) StreamStatus() (StreamStatus, bool) {
+	if s.stream == nil {
+		return StreamStatus{}, false
+	}
+	return s.stream.Status(), true
+}
+
+// Run collects every interval until ctx ends, and streams to the parent
+// when there is one.
 func (s *Server) Run(ctx context.Context) error {
+	defer s.stopOnce.Do(func() { close(s.stopped) })
 	t := s.clock.NewTicker(s.cfg.Interval)
 	defer t.Stop()
+	if s.stream != nil {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); s.stream.run(ctx) }()
+		defer wg.Wait()
+	}
 	s.Collect(s.clock.Now())
 	prune := s.clock.Now()
 	for {
@@ -83,6 +111,7 @@ func (s *Server) Run(ctx context.Context) error {
 					s.forget(id)
 					s.det.forget(id)
 				}
+				s.children.prune(now.Add(-s.cfg.Storage.Seconds).Unix())
 				prune = now
 			}
 		}
@@ -109,6 +138,9 @@ func (s *Server) Collect(now time.Time) {
 	s.own.collected(time.Since(begin))
 	// Training gets at most a fiftieth of each interval.
 	s.det.train(now, s.db, s.cfg.Interval/50)
+	if s.stream != nil {
+		s.stream.collected()
+	}
 	msg := strings.Join(errs, "; ")
 	s.mu.Lock()
 	changed := msg != s.lastErr
@@ -138,6 +170,10 @@ func (s *Server) emit(sec int64, c tsdb.Chart, values []float64) {
 	bits := s.det.observe(c, sig, sec, values)
 	if err := s.db.Append(c.ID, sec, values, bits); err != nil {
 		s.log.Debug("sample refused", "chart", c.ID, "err", err)
+		return
+	}
+	if s.stream != nil {
+		s.stream.push(c, sig, sec, values, bits)
 	}
 }
 

@@ -19,14 +19,18 @@ type aclTables struct {
 	tokens   map[string]*acl.Token  // accessor →
 	policies map[string]*acl.Policy // id →
 	roles    map[string]*acl.Role   // id →
+
+	authMethods  map[string]*acl.AuthMethod  // name →
+	bindingRules map[string]*acl.BindingRule // id →
 }
 
 func newACLTables() aclTables {
-	return aclTables{tokens: map[string]*acl.Token{}, policies: map[string]*acl.Policy{}, roles: map[string]*acl.Role{}}
+	return aclTables{tokens: map[string]*acl.Token{}, policies: map[string]*acl.Policy{}, roles: map[string]*acl.Role{},
+		authMethods: map[string]*acl.AuthMethod{}, bindingRules: map[string]*acl.BindingRule{}}
 }
 
 // applyACL decodes one key of the ACL family (tokens/<accessor>,
-// policies/<id>, roles/<id>); name indexes and the bootstrap marker only
+// policies/<id>, roles/<id>, auth-methods/<name>, binding-rules/<id>); name indexes and the bootstrap marker only
 // move the index.
 func (v *View) applyACL(parts []string, ev store.Event, rev uint64) {
 	defer v.bumpLocked(ACLRes, rev)
@@ -42,6 +46,10 @@ func (v *View) applyACL(parts []string, ev store.Event, rev uint64) {
 		aclApply(v, v.acl.policies, id, ev, func(p *acl.Policy) { p.ID, p.CreateIndex, p.ModifyIndex = id, create, rev })
 	case store.ACLRoles:
 		aclApply(v, v.acl.roles, id, ev, func(r *acl.Role) { r.ID, r.CreateIndex, r.ModifyIndex = id, create, rev })
+	case store.ACLAuthMethods:
+		aclApply(v, v.acl.authMethods, id, ev, func(m *acl.AuthMethod) { m.Name, m.CreateIndex, m.ModifyIndex = id, create, rev })
+	case store.ACLBindingRules:
+		aclApply(v, v.acl.bindingRules, id, ev, func(r *acl.BindingRule) { r.ID, r.CreateIndex, r.ModifyIndex = id, create, rev })
 	}
 }
 

@@ -62,17 +62,20 @@ var allow = map[string]rule{
 	// acme's tests run the ACME server's validations against orbit's own DNS.
 	"acme": {kind: feature, imports: list("routing", "zone"), tests: list("dns", "orbittest", "store")},
 	// aclapi serves /v1/acl/*; its tests enforce with the real resolver.
-	"aclapi": {kind: feature, imports: list("acl", "httpkit", "store", "view"), tests: list("aclresolve", "orbittest")},
+	"aclapi": {kind: feature, imports: list("acl", "acllogin", "httpkit", "store", "view"), tests: list("aclresolve", "identity", "orbittest")},
 	// aclresolve turns a secret into its compiled authorizer (the agent
 	// hands it the view and the store's secrets).
 	"aclresolve": {kind: feature, imports: list("acl")},
+	"acllogin":   {kind: logic, imports: list("acl", "filter")},
 	// auditlog writes the audit log httpkit.Serve records into.
 	"auditlog": {kind: feature, imports: list("httpkit")},
 	"api":      {kind: feature, imports: list("acl", "catalog", "filter", "httpkit", "store", "view")},
 	"client":   {kind: feature, imports: list("catalog", "driver", "job", "store", "view"), tests: list("driver/drivertest", "driver/rawexec", "health", "orbittest")},
 	"dns":      {kind: feature, imports: list("catalog", "doctor", "routing", "view", "zone"), tests: list("orbittest", "routefeed", "store", "zoneapi")},
 	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
-	"identity": {kind: feature, imports: list("httpkit")},
+	// connectca serves Consul's Connect CA endpoints from pki's certificates.
+	"connectca": {kind: feature, imports: list("acl", "httpkit"), tests: list("orbittest", "pki", "store")},
+	"identity":  {kind: feature, imports: list("httpkit")},
 	// metrics collects the node and the registry every second and answers
 	// Netdata's v1 API and Consul's and Nomad's metrics JSON.
 	"metrics":  {kind: feature, imports: list("alert", "anomaly", "httpkit", "metrics/procfs", "metrics/tsdb")},
@@ -87,10 +90,12 @@ var allow = map[string]rule{
 	"scheduler": {kind: feature, imports: list("job", "store", "view"), tests: list("catalog", "orbittest")},
 	"webhook":   {kind: feature, imports: list("alert")},
 	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
+	// The web UI reads through the agent's API in process and the view.
+	"ui": {kind: feature, imports: list("acl", "audit", "catalog", "httpkit", "policy", "report", "routing", "view")},
 
 	// The one place that wires everything, and the command line above it.
-	"agent": {kind: wiring, imports: list("acl", "aclapi", "aclresolve", "acme", "alert", "anomaly", "api", "auditlog", "catalog", "client", "dns", "driver", "driver/docker", "driver/exec", "identity",
-		"driver/rawexec", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "view", "webhook", "zoneapi"),
+	"agent": {kind: wiring, imports: list("acl", "aclapi", "aclresolve", "acme", "alert", "anomaly", "api", "auditlog", "catalog", "client", "connectca", "dns", "driver", "driver/docker", "driver/exec", "identity",
+		"driver/rawexec", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "ui", "view", "webhook", "zoneapi"),
 		tests: list("orbittest", "orbittest/testagent")},
 	"cli": {kind: cli, imports: list("acl", "agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
 		tests: list("orbittest", "orbittest/testagent", "report/reporttest")},

@@ -1,0 +1,286 @@
+// orbit UI: loads each page's content with the session's ACL token, keeps it
+// live with blocking requests, sends writes to the public API and draws
+// charts. Plain JavaScript, no build step.
+"use strict";
+(function () {
+  var TOKEN_KEY = "orbit-token";
+  var content, live, flash;
+  var ctrl = null;      // aborts the running live loop
+  var index = 0;        // view index of the content shown
+  var pending = null;   // content held back while the user edits a field
+  var gen = 0;          // live loop generation
+
+  function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
+  function headers(extra) {
+    var h = extra || {};
+    var t = token();
+    if (t) { h["X-Consul-Token"] = t; }
+    return h;
+  }
+  // api sends a request to the public API with the token.
+  function api(method, url, body, ctype) {
+    var h = headers({});
+    if (ctype) { h["Content-Type"] = ctype; }
+    return fetch(url, { method: method, headers: h, body: body });
+  }
+  window.orbit = { api: api, token: token, refresh: function () { restart(); } };
+
+  function setLive(on, text) {
+    live.textContent = text;
+    live.className = "live " + (on ? "on" : "off");
+  }
+  function showFlash(ok, text) {
+    flash.hidden = false;
+    flash.className = "flash " + (ok ? "good" : "bad");
+    flash.textContent = text;
+  }
+  function editing() {
+    var a = document.activeElement;
+    return a && content.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName) || content.querySelector("[data-dirty]");
+  }
+  // swap replaces the content, keeping elements marked data-keep (charts,
+  // log streams) so they go on across updates.
+  function swap(html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    tpl.content.querySelectorAll("[data-keep][id]").forEach(function (n) {
+      var old = document.getElementById(n.id);
+      if (old && content.contains(old)) { n.replaceWith(old); }
+    });
+    content.replaceChildren(tpl.content);
+    document.body.dataset.loaded = "1";
+    start(content);
+  }
+  function fragURL(idx) {
+    var u = new URL(location.href);
+    if (idx) { u.searchParams.set("index", idx); u.searchParams.set("wait", "30s"); }
+    return u.toString();
+  }
+  async function loop(my) {
+    var first = true, delay = 500;
+    while (my === gen) {
+      ctrl = new AbortController();
+      try {
+        var r = await fetch(fragURL(first ? 0 : index), { headers: headers({ "X-Orbit-Fragment": "1" }), signal: ctrl.signal });
+        var html = await r.text();
+        if (my !== gen) { return; }
+        var next = parseInt(r.headers.get("X-Orbit-Index") || "0", 10);
+        if (first || next !== index || pending !== null) {
+          if (editing()) { pending = html; } else { pending = null; swap(html); }
+        }
+        index = next;
+        first = false;
+        delay = 500;
+        setLive(r.ok, r.ok ? "live" : "live (" + r.status + ")");
+        if (!r.ok && r.status !== 403 && r.status !== 404) { await sleep(2000); }
+      } catch (e) {
+        if (my !== gen) { return; }
+        setLive(false, "reconnecting…");
+        await sleep(delay);
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+  function restart() {
+    gen++;
+    if (ctrl) { ctrl.abort(); }
+    pending = null;
+    loop(gen);
+  }
+
+  // Writes: buttons and forms with data-api.
+  function fill(tpl, form) {
+    return tpl.replace(/\{(\w+)\}/g, function (_, k) {
+      var f = form && form.elements[k];
+      var v = f ? f.value : "";
+      return k === "key" ? v.split("/").map(encodeURIComponent).join("/") : encodeURIComponent(v);
+    });
+  }
+  async function send(el, form) {
+    if (el.dataset.confirm && el.dataset.armed !== "1") {
+      el.dataset.armed = "1";
+      el.dataset.label = el.textContent;
+      el.textContent = el.dataset.confirm;
+      setTimeout(function () { if (el.dataset.armed === "1") { el.dataset.armed = ""; el.textContent = el.dataset.label; } }, 5000);
+      return;
+    }
+    el.dataset.armed = "";
+    if (el.dataset.label) { el.textContent = el.dataset.label; }
+    var method = el.dataset.method || "POST";
+    var url = fill(el.dataset.api, form);
+    var body = null, ctype = null;
+    if (el.dataset.body && form) {
+      body = form.elements[el.dataset.body].value;
+    } else if (el.dataset.json) {
+      body = fill(el.dataset.json, form);
+      ctype = "application/json";
+      if (el.dataset.jsonFields && form) {
+        var o = JSON.parse(body);
+        el.dataset.jsonFields.split(" ").forEach(function (k) {
+          var f = form.elements[k];
+          if (!f) { return; }
+          o[k] = f.type === "number" ? Number(f.value) : f.value;
+        });
+        body = JSON.stringify(o);
+      }
+    }
+    try {
+      var r = await api(method, url, body, ctype);
+      var text = (await r.text()).trim();
+      if (!r.ok) { showFlash(false, "Refused (" + r.status + "): " + text); return; }
+      if (text === "false") { showFlash(false, el.dataset.casFail || "Refused: the server did not apply the write."); return; }
+      if (form) { delete form.dataset.dirty; }
+      showFlash(true, el.dataset.ok || "Done.");
+      if (el.dataset.next) { location.href = fill(el.dataset.next, form); return; }
+      restart();
+    } catch (e) {
+      showFlash(false, "Request failed: " + e.message);
+    }
+  }
+
+  // Charts: <svg data-chart="system.cpu" data-after="-60"> drawn from the
+  // Netdata API each second.
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var COLORS = ["#3b82f6", "#ef4444", "#10b981", "#f59e0b", "#8b5cf6", "#ec4899", "#14b8a6", "#84cc16"];
+  async function drawChart(svg) {
+    var u = (svg.dataset.host || "") + "/api/v1/data?chart=" + encodeURIComponent(svg.dataset.chart) +
+      "&after=" + (svg.dataset.after || "-60") + "&format=json&options=seconds";
+    if (svg.dataset.dims) { u += "&dimensions=" + encodeURIComponent(svg.dataset.dims); }
+    var r;
+    try { r = await fetch(u, { headers: headers({}) }); } catch (e) { return; }
+    if (!r.ok) { svg.dataset.error = r.status; return; }
+    var d = await r.json();
+    var labels = d.labels || [], rows = (d.data || []).slice().reverse();
+    var W = 300, H = 100, lo = 0, hi = 0;
+    rows.forEach(function (row) { for (var i = 1; i < row.length; i++) { var v = row[i]; if (v != null) { lo = Math.min(lo, v); hi = Math.max(hi, v); } } });
+    if (hi === lo) { hi = lo + 1; }
+    var t0 = rows.length ? rows[0][0] : 0, t1 = rows.length ? rows[rows.length - 1][0] : 1;
+    if (t1 === t0) { t1 = t0 + 1; }
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    svg.setAttribute("preserveAspectRatio", "none");
+    svg.replaceChildren();
+    [0.25, 0.5, 0.75].forEach(function (f) {
+      var l = document.createElementNS(SVGNS, "line");
+      l.setAttribute("x1", 0); l.setAttribute("x2", W); l.setAttribute("y1", H * f); l.setAttribute("y2", H * f);
+      l.setAttribute("class", "grid");
+      svg.appendChild(l);
+    });
+    var legend = [];
+    for (var c = 1; c < labels.length; c++) {
+      var pts = [];
+      rows.forEach(function (row) {
+        if (row[c] == null) { return; }
+        pts.push(((row[0] - t0) / (t1 - t0) * W).toFixed(1) + "," + (H - (row[c] - lo) / (hi - lo) * H).toFixed(1));
+      });
+      var p = document.createElementNS(SVGNS, "polyline");
+      p.setAttribute("points", pts.join(" "));
+      p.setAttribute("fill", "none");
+      p.setAttribute("stroke", COLORS[(c - 1) % COLORS.length]);
+      p.setAttribute("stroke-width", "1.5");
+      p.setAttribute("vector-effect", "non-scaling-stroke");
+      svg.appendChild(p);
+      var last = rows.length ? rows[rows.length - 1][c] : null;
+      legend.push(labels[c] + " " + (last == null ? "–" : Math.round(last * 100) / 100));
+    }
+    var lg = svg.nextElementSibling;
+    if (lg && lg.classList.contains("legend")) {
+      lg.textContent = legend.join(" · ") + (d.units ? " " + d.units : "") + " (max " + Math.round(hi * 100) / 100 + ")";
+    }
+  }
+  function tickCharts() {
+    document.querySelectorAll("svg[data-chart]").forEach(function (svg) {
+      if (svg.dataset.busy === "1") { return; }
+      svg.dataset.busy = "1";
+      drawChart(svg).finally(function () { svg.dataset.busy = ""; });
+    });
+  }
+
+  // Logs: <pre data-logs="/v1/client/fs/logs/ID?task=t&type=stdout"> follows
+  // the task's log as it grows.
+  async function follow(pre) {
+    if (pre.dataset.started) { return; }
+    pre.dataset.started = "1";
+    var dec = new TextDecoder();
+    try {
+      var r = await fetch(pre.dataset.logs + "&follow=true&plain=true&origin=start", { headers: headers({}) });
+      if (!r.ok) { pre.textContent = "Refused (" + r.status + "): " + (await r.text()); return; }
+      var rd = r.body.getReader();
+      for (;;) {
+        var x = await rd.read();
+        if (x.done || !document.body.contains(pre)) { return; }
+        var atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+        pre.textContent += dec.decode(x.value, { stream: true });
+        if (pre.textContent.length > 200000) { pre.textContent = pre.textContent.slice(-150000); }
+        if (atEnd) { pre.scrollTop = pre.scrollHeight; }
+      }
+    } catch (e) {
+      pre.dataset.started = "";
+    }
+  }
+
+  // start wires what a fresh content needs.
+  function start(root) {
+    root.querySelectorAll("pre[data-logs]").forEach(follow);
+    root.querySelectorAll("[data-hide-unless]").forEach(function () {});
+    tickCharts();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    content = document.getElementById("content");
+    live = document.getElementById("live");
+    flash = document.getElementById("flash");
+    var login = document.getElementById("login");
+    var tokenIn = document.getElementById("token");
+    var logout = document.getElementById("logout");
+    logout.hidden = !token();
+    login.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      sessionStorage.setItem(TOKEN_KEY, tokenIn.value.trim());
+      tokenIn.value = "";
+      logout.hidden = !token();
+      showFlash(true, "Token set for this browser session.");
+      restart();
+    });
+    logout.addEventListener("click", function () {
+      sessionStorage.removeItem(TOKEN_KEY);
+      logout.hidden = true;
+      restart();
+    });
+    var filter = document.getElementById("q");
+    if (filter) {
+      var t = null;
+      document.getElementById("filter").addEventListener("submit", function (ev) { ev.preventDefault(); });
+      filter.addEventListener("input", function () {
+        clearTimeout(t);
+        t = setTimeout(function () {
+          var u = new URL(location.href);
+          if (filter.value) { u.searchParams.set("q", filter.value); } else { u.searchParams.delete("q"); }
+          u.searchParams.delete("page");
+          history.replaceState(null, "", u);
+          restart();
+        }, 250);
+      });
+    }
+    content.addEventListener("click", function (ev) {
+      var b = ev.target.closest("button[data-api]");
+      if (b && !b.form) { ev.preventDefault(); send(b, null); }
+    });
+    content.addEventListener("submit", function (ev) {
+      var f = ev.target;
+      var b = ev.submitter && ev.submitter.dataset.api ? ev.submitter : f;
+      if (!b.dataset.api) { return; }
+      ev.preventDefault();
+      send(b, f);
+    });
+    content.addEventListener("input", function (ev) {
+      var f = ev.target.form;
+      if (f && f.dataset.api !== undefined || f && f.querySelector("[data-api]")) { f.dataset.dirty = "1"; }
+    });
+    content.addEventListener("focusout", function () {
+      setTimeout(function () { if (pending !== null && !editing()) { var h = pending; pending = null; swap(h); } }, 0);
+    });
+    setInterval(tickCharts, 1000);
+    restart();
+  });
+})();
