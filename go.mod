@@ -13,7 +13,7 @@ require (
 	github.com/docker/go-connections v0.5.0
 	github.com/go-jose/go-jose/v4 v4.1.8 // JWS parsing and signature checks of ACL logins (internal/acllogin) (Apache-2.0)
 	github.com/google/uuid v1.6.0
-	github.com/hashicorp/consul/api v1.34.5 // tests only: the real Consul client judges compatibility (MPL-2.0)
+	github.com/hashicorp/consul/api v1.34.5 // tests, and orbit import consul: the real Consul client judges compatibility and reads a running Consul (MPL-2.0)
 	github.com/hashicorp/hcl/v2 v2.25.0 // job files and agent/policy config
 	github.com/hashicorp/nomad/api v0.0.0-20261016150620-df630b26e78a // tests and CLI: the real Nomad client (MPL-2.0); never the BSL server modules
 	github.com/jonboulle/clockwork v0.5.0 // a fake clock for intervals, leases and back-offs in tests
@@ -34,8 +34,10 @@ require (
 )
 
 require (
+	github.com/BurntSushi/toml v1.6.0 // orbit import traefik: Traefik file-provider TOML (MIT)
 	github.com/chromedp/chromedp v0.23.1
 	github.com/prometheus/client_model v0.6.3
+	gopkg.in/yaml.v3 v3.0.1 // orbit import traefik: Traefik file-provider YAML (MIT, Apache-2.0)
 )
 
 require (

@@ -272,7 +272,7 @@ key_prefix "app/" { policy = "read" }`}, nil)
 		body, filtered    string
 	}{
 		{"services, narrow", tok.SecretID, "/v1/catalog/services", 200, `{"web":[]}`, "true"},
-		{"services, management", rootToken, "/v1/catalog/services", 200, `{"db":[],"web":[]}`, ""},
+		{"services, management", rootToken, "/v1/catalog/services", 200, `{"consul":[],"db":[],"web":[]}`, ""},
 		{"services, anonymous", "", "/v1/catalog/services", 200, `{}`, "true"},
 		{"nodes, narrow", tok.SecretID, "/v1/catalog/nodes", 200, `[]`, "true"},
 		{"health of web, its node unreadable", tok.SecretID, "/v1/health/service/web", 200, `[]`, "true"},

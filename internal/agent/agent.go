@@ -193,6 +193,12 @@ func (a *Agent) Run(ctx context.Context) error {
 		apiLn.Close()
 		return err
 	}
+	if a.cfg.Server {
+		if err := a.registerConsulService(ctx); err != nil {
+			apiLn.Close()
+			return err
+		}
+	}
 	if err := a.startSnapshots(life.runner(workers)); err != nil {
 		apiLn.Close()
 		return err
@@ -205,6 +211,10 @@ func (a *Agent) Run(ctx context.Context) error {
 			return fmt.Errorf("health: %w", err)
 		}
 		life.run(workers, "health", a.health.Run)
+	}
+	if err := a.startExternal(ctx, life.runner(workers)); err != nil {
+		apiLn.Close()
+		return err
 	}
 	if err := a.startMetrics(life.runner(workers)); err != nil {
 		apiLn.Close()
@@ -283,7 +293,7 @@ func (a *Agent) openStore(ctx context.Context) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
-	id, err := nodeID(dir)
+	id, err := nodeID(dir, a.cfg.NodeID)
 	if err != nil {
 		return err
 	}
@@ -329,8 +339,16 @@ func (a *Agent) closeStore() {
 }
 
 // nodeID reads the node's id from the data dir, creating it on first start.
-func nodeID(dir string) (string, error) {
+// A configured id (-node-id) wins and is kept.
+func nodeID(dir, configured string) (string, error) {
 	file := filepath.Join(dir, "node-id")
+	if configured != "" {
+		id := strings.ToLower(configured)
+		if err := os.WriteFile(file, []byte(id+"\n"), 0o600); err != nil {
+			return "", fmt.Errorf("write node id: %w", err)
+		}
+		return id, nil
+	}
 	if b, err := os.ReadFile(file); err == nil && len(strings.TrimSpace(string(b))) > 0 {
 		return strings.TrimSpace(string(b)), nil
 	}
@@ -360,6 +378,17 @@ func (a *Agent) roles() []string {
 	return r
 }
 
+// nodeMeta is the node's metadata: the configured node_meta and, as
+// Consul's agents add, the network segment (always the default "") and
+// the agent's version.
+func (a *Agent) nodeMeta() map[string]string {
+	m := map[string]string{"consul-network-segment": "", "consul-version": Version}
+	for k, v := range a.cfg.NodeMeta {
+		m[k] = v
+	}
+	return m
+}
+
 // registerNode writes the node record and its liveness key under a new lease.
 func (a *Agent) registerNode(ctx context.Context) (store.Lease, error) {
 	lease, err := a.store.GrantLease(ctx, a.cfg.leaseTTL)
@@ -367,7 +396,8 @@ func (a *Agent) registerNode(ctx context.Context) (store.Lease, error) {
 		return lease, err
 	}
 	n := &catalog.Node{Name: a.cfg.NodeName, ID: a.nodeID, Address: a.cfg.BindAddr, Datacenter: a.cfg.Datacenter,
-		Agent: true, Roles: a.roles(), Meta: map[string]string{"orbit-version": Version}}
+		Agent: true, Roles: a.roles(), Meta: a.nodeMeta(), TaggedAddresses: map[string]string{
+			"lan": a.cfg.BindAddr, "lan_ipv4": a.cfg.BindAddr, "wan": a.cfg.BindAddr, "wan_ipv4": a.cfg.BindAddr}}
 	if old, ok := a.view.Node(a.cfg.NodeName); ok && old.Meta != nil {
 		for k, v := range old.Meta {
 			if _, set := n.Meta[k]; !set {

@@ -16,6 +16,7 @@ import (
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/aclresolve"
 	"github.com/orbit/orbit/internal/anomaly"
+	"github.com/orbit/orbit/internal/external"
 	"github.com/orbit/orbit/internal/metrics/tsdb"
 	"github.com/orbit/orbit/internal/snapshot"
 )
@@ -30,6 +31,11 @@ type Config struct {
 	DataDir string `hcl:"data_dir,optional"`
 	// NodeName defaults to the host name.
 	NodeName string `hcl:"node_name,optional"`
+	// NodeID is the node's UUID (Consul's node_id); default: the one kept in
+	// the data dir, generated at the first start.
+	NodeID string `hcl:"node_id,optional"`
+	// NodeMeta is metadata for the node's catalog entry (Consul's node_meta).
+	NodeMeta map[string]string `hcl:"node_meta,optional"`
 	// Datacenter defaults to "dc1".
 	Datacenter string `hcl:"datacenter,optional"`
 	// HTTPAddr is the API listen address; default 127.0.0.1:8500.
@@ -111,6 +117,9 @@ type Config struct {
 	NomadAddr string `hcl:"nomad_addr,optional"`
 	// ACL configures access control with Consul's names (see ACLConfig).
 	ACL *ACLConfig `hcl:"acl,block"`
+	// External declares hosts that run no agent and their services; the
+	// cluster health-checks them (see internal/external).
+	External []external.Declared `hcl:"external,block"`
 	// Authorizer, when set, decides every request on every listener (the
 	// API, the Nomad API, and what they mount) instead of the ACL system;
 	// nil uses the ACL system when ACLs are on and allows everything when
@@ -137,6 +146,18 @@ func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
 	fs.BoolVar(&c.Dev, "dev", false, "development mode: all roles on one node, state in a temporary directory")
 	fs.StringVar(&c.DataDir, "data-dir", "", "data `directory` (state survives restarts)")
 	fs.StringVar(&c.NodeName, "node", "", "node `name` (default: host name)")
+	fs.StringVar(&c.NodeID, "node-id", "", "node `uuid` (default: kept in the data dir, generated at the first start)")
+	fs.Func("node-meta", "node metadata `key:value` (repeatable)", func(v string) error {
+		k, val, ok := strings.Cut(v, ":")
+		if !ok || k == "" {
+			return fmt.Errorf("want key:value, got %q", v)
+		}
+		if c.NodeMeta == nil {
+			c.NodeMeta = map[string]string{}
+		}
+		c.NodeMeta[k] = val
+		return nil
+	})
 	fs.StringVar(&c.Datacenter, "datacenter", "", "datacenter `name` (default dc1)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", "", "HTTP API listen `address` (default 127.0.0.1:8500)")
 	fs.StringVar(&c.BindAddr, "bind", "", "`address` registered for this node")
@@ -316,6 +337,9 @@ func (c *Config) Defaults() error {
 		}
 		c.NodeName = h
 	}
+	if c.NodeID != "" && !validUUID(c.NodeID) {
+		return fmt.Errorf("-node-id %q is not a UUID (8-4-4-4-12 hex digits)", c.NodeID)
+	}
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = "127.0.0.1:8500"
 	}
@@ -474,4 +498,24 @@ func firstIPv4() string {
 		}
 	}
 	return "127.0.0.1"
+}
+
+// validUUID reports whether s is 8-4-4-4-12 hex digits, as Consul's node_id.
+func validUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -23,7 +23,7 @@ type connectState struct {
 // every Consul agent answers them.
 func (a *Agent) startConnect(ctx context.Context) error {
 	if a.ca == nil {
-		ca, err := pki.New(ctx, pki.Config{Now: a.clock.Now, Logger: a.log.With("component", "pki")}, a.store)
+		ca, err := pki.New(ctx, pki.Config{Logger: a.log.With("component", "pki")}, a.store)
 		if err != nil {
 			return fmt.Errorf("internal CA: %w", err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/client"
 	"github.com/orbit/orbit/internal/dns"
+	"github.com/orbit/orbit/internal/external"
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/metrics"
@@ -43,7 +44,7 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	pc := proxy.Config{EntryPoints: eps}
 	bridge := &acmeBridge{}
 	a.certs = bridge
-	deps := proxy.Deps{CA: ca, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
+	deps := proxy.Deps{CA: ca, Connect: a.connect.certs, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
 	if len(resolvers) > 0 { // else no acme-tls/1, no challenge path
 		deps.Resolvers, deps.Challenges, deps.Certs = bridge, bridge, bridge
 	}
@@ -175,6 +176,8 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 		{Prefix: aclapi.Prefix, Public: true, Handler: acls},
 	}
 	m = append(m, a.operatorMounts()...)
+	m = append(m, api.Mount{Prefix: external.ImportPath, Resource: acl.Operator,
+		Handler: external.NewImportHandler(a.store, a.view, a.log.With("component", "import"), a.clock)})
 	m = append(m, a.connectMounts()...)
 	if um, err := a.uiMount(); err != nil {
 		return nil, err

@@ -81,6 +81,9 @@ func (s *Server) agentServices(w http.ResponseWriter, r *http.Request) error {
 	}
 	list := make([]*agentServiceJSON, 0)
 	for _, in := range s.view.NodeInstances(s.cfg.NodeName) {
+		if serverService(in) {
+			continue
+		}
 		sj := toServiceJSON(in, false)
 		sj.Datacenter = s.cfg.Datacenter
 		list = append(list, sj)
@@ -219,10 +222,24 @@ func (s *Server) agentServiceRegister(w http.ResponseWriter, r *http.Request) er
 			c.Status, c.Output = old.Status, old.Output
 		}
 	}
+	sidecar, err := s.sidecarOf(inst, in.Connect)
+	if err != nil {
+		return err
+	}
 	old := s.view.ServiceCheckIDs(s.cfg.NodeName, inst.ID)
 	rev, err := s.store.ReplaceInstance(r.Context(), nil, inst, checks, old)
 	if err != nil {
 		return err
+	}
+	if sidecar != nil {
+		sc, scChecks, err := s.toInstance(s.cfg.NodeName, sidecar)
+		if err != nil {
+			return fmt.Errorf("sidecar: %w", err)
+		}
+		old := s.view.ServiceCheckIDs(s.cfg.NodeName, sc.ID)
+		if rev, err = s.store.ReplaceInstance(r.Context(), nil, sc, scChecks, old); err != nil {
+			return err
+		}
 	}
 	return s.waitWrite(r.Context(), rev)
 }
@@ -258,6 +275,13 @@ func (s *Server) agentServiceDeregister(w http.ResponseWriter, r *http.Request) 
 	}
 	if !found {
 		return fmt.Errorf("%w: Unknown service ID %q. Ensure that the service ID is passed, not the service name.", httpkit.ErrNotFound, id)
+	}
+	// A sidecar registered with the service goes with it, as in Consul.
+	scID := id + sidecarSuffix
+	if sc, ok := s.view.Instance(s.cfg.NodeName, scID); ok && sc.Kind == catalog.KindConnectProxy {
+		if _, rev, err = s.store.RemoveInstance(r.Context(), s.cfg.NodeName, scID, s.view.ServiceCheckIDs(s.cfg.NodeName, scID)); err != nil {
+			return err
+		}
 	}
 	return s.waitWrite(r.Context(), rev)
 }
@@ -373,4 +397,10 @@ func applyFilter[T any](r *http.Request, items []T) ([]T, error) {
 		return nil, httpkit.BadRequest("Failed to create boolean expression evaluator: %v", err)
 	}
 	return filter.Filter(e, items)
+}
+
+// serverService reports whether in is the `consul` service a server
+// registers for itself: in the catalog, not among the agent's services.
+func serverService(in *catalog.Instance) bool {
+	return in.ID == "consul" && in.Name == "consul"
 }

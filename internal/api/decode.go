@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/httpkit"
 )
 
@@ -20,7 +21,7 @@ const maxBody = 1 << 20
 
 // userMaps are keys whose children are user data, never field names.
 var userMaps = map[string]bool{"meta": true, "nodemeta": true, "servicemeta": true, "header": true,
-	"taggedaddresses": true, "servicetaggedaddresses": true}
+	"taggedaddresses": true, "servicetaggedaddresses": true, "proxy": true, "connect": true}
 
 // decodeBody reads a JSON body into out the way Consul does: field names
 // match case-insensitively, snake_case aliases (deregister_critical_service_after)
@@ -185,6 +186,8 @@ type serviceIn struct {
 	Checks            []*checkIn
 	Connect           json.RawMessage
 	Proxy             json.RawMessage
+	Locality          *catalog.Locality
+	SocketPath        string
 }
 
 // catalogIn is a catalog registration.

@@ -21,11 +21,17 @@ func (s *Server) toInstance(node string, in *serviceIn) (*catalog.Instance, []*c
 	if name == "" {
 		return nil, nil, httpkit.BadRequest("missing service name (set \"Name\")")
 	}
-	if in.Kind != "" && in.Kind != "typical" {
-		return nil, nil, httpkit.BadRequest("service kind %q is not supported (orbit has no Connect proxies)", in.Kind)
+	kind := in.Kind
+	if kind == "typical" {
+		kind = ""
 	}
-	reg := catalog.Registration{Instance: catalog.Instance{Node: node, ID: in.ID, Name: name, Address: in.Address,
-		Port: in.Port, Tags: in.Tags, Meta: in.Meta, EnableTagOverride: in.EnableTagOverride}}
+	connect, err := withoutSidecar(in.Connect)
+	if err != nil {
+		return nil, nil, err
+	}
+	reg := catalog.Registration{Instance: catalog.Instance{Node: node, ID: in.ID, Name: name, Kind: kind, Address: in.Address,
+		Port: in.Port, Tags: in.Tags, Meta: in.Meta, EnableTagOverride: in.EnableTagOverride,
+		Proxy: nullToEmpty(in.Proxy), Connect: connect, Locality: in.Locality, SocketPath: in.SocketPath}}
 	if in.Weights != nil {
 		w := catalog.Weights(*in.Weights)
 		reg.Weights = &w

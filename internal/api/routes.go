@@ -35,8 +35,11 @@ func (s *Server) routes() {
 	s.handle("GET /v1/catalog/node-services/{node}", s.catalogNodeServices)
 	s.handle("GET /v1/catalog/services", s.catalogServices)
 	s.handle("GET /v1/catalog/service/{name}", s.catalogService)
+	s.handle("GET /v1/catalog/connect/{name}", s.catalogConnect)
+	s.handle("GET /v1/catalog/gateway-services/{gateway}", s.catalogGatewayServices)
 	// health
 	s.handle("GET /v1/health/service/{name}", s.healthService)
+	s.handle("GET /v1/health/connect/{name}", s.healthConnect)
 	s.handle("GET /v1/health/checks/{name}", s.healthChecks)
 	s.handle("GET /v1/health/node/{node}", s.healthNode)
 	s.handle("GET /v1/health/state/{state}", s.healthState)

@@ -127,8 +127,16 @@ func (s *Server) reap(ctx context.Context) {
 	}
 }
 
+// handle routes pattern to h. Every route refuses another datacenter
+// (?dc=other) with Consul's "No path to datacenter" before h runs.
 func (s *Server) handle(pattern string, h httpkit.HandlerFunc) {
-	s.mux.Handle(pattern, s.metrics.instrument(pattern, s.kit.Handle(h)))
+	inDC := func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.checkDC(r); err != nil {
+			return err
+		}
+		return h(w, r)
+	}
+	s.mux.Handle(pattern, s.metrics.instrument(pattern, s.kit.Handle(inDC)))
 }
 
 // ServeHTTP routes the request, answering 405 for a wrong method as Consul.

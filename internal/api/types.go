@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+
 	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/view"
 )
@@ -35,10 +37,14 @@ type agentServiceJSON struct {
 	TaggedAddresses   map[string]catalog.ServiceAddress `json:",omitempty"`
 	Weights           weightsJSON
 	EnableTagOverride bool
-	CreateIndex       uint64 `json:",omitempty"`
-	ModifyIndex       uint64 `json:",omitempty"`
-	ContentHash       string `json:",omitempty"`
-	Datacenter        string `json:",omitempty"`
+	Proxy             json.RawMessage   `json:",omitempty"`
+	Connect           json.RawMessage   `json:",omitempty"`
+	Locality          *catalog.Locality `json:",omitempty"`
+	SocketPath        string            `json:",omitempty"`
+	CreateIndex       uint64            `json:",omitempty"`
+	ModifyIndex       uint64            `json:",omitempty"`
+	ContentHash       string            `json:",omitempty"`
+	Datacenter        string            `json:",omitempty"`
 }
 
 type checkDefinitionJSON struct {
@@ -96,6 +102,10 @@ type catalogServiceJSON struct {
 	ServicePort              int
 	ServiceWeights           weightsJSON
 	ServiceEnableTagOverride bool
+	ServiceKind              string            `json:",omitempty"`
+	ServiceProxy             json.RawMessage   `json:",omitempty"`
+	ServiceConnect           json.RawMessage   `json:",omitempty"`
+	ServiceLocality          *catalog.Locality `json:",omitempty"`
 	CreateIndex              uint64
 	ModifyIndex              uint64
 }
@@ -134,7 +144,8 @@ func toServiceJSON(in *catalog.Instance, withIndex bool) *agentServiceJSON {
 	}
 	s := &agentServiceJSON{Kind: in.Kind, ID: in.ID, Service: in.Name, Tags: tags, Meta: meta,
 		Port: in.Port, Address: in.Address, TaggedAddresses: in.TaggedAddresses,
-		Weights: weightsJSON(in.Weights), EnableTagOverride: in.EnableTagOverride}
+		Weights: weightsJSON(in.Weights), EnableTagOverride: in.EnableTagOverride,
+		Proxy: in.Proxy, Connect: in.Connect, Locality: in.Locality, SocketPath: in.SocketPath}
 	if withIndex {
 		s.CreateIndex, s.ModifyIndex = in.CreateIndex, in.ModifyIndex
 	}
@@ -175,7 +186,8 @@ func toCatalogServiceJSON(e view.Entry) *catalogServiceJSON {
 		TaggedAddresses: n.TaggedAddresses, NodeMeta: n.Meta, ServiceID: in.ID, ServiceName: in.Name,
 		ServiceAddress: in.Address, ServiceTaggedAddresses: in.TaggedAddresses, ServiceTags: s.Tags,
 		ServiceMeta: s.Meta, ServicePort: in.Port, ServiceWeights: weightsJSON(in.Weights),
-		ServiceEnableTagOverride: in.EnableTagOverride, CreateIndex: in.CreateIndex, ModifyIndex: in.ModifyIndex}
+		ServiceEnableTagOverride: in.EnableTagOverride, ServiceKind: in.Kind, ServiceProxy: in.Proxy,
+		ServiceConnect: in.Connect, ServiceLocality: in.Locality, CreateIndex: in.CreateIndex, ModifyIndex: in.ModifyIndex}
 }
 
 func toKVJSON(e *catalog.KVEntry) *kvJSON {

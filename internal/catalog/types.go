@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -73,12 +74,60 @@ type Instance struct {
 	TaggedAddresses   map[string]ServiceAddress `json:"tagged,omitempty"`
 	Weights           Weights                   `json:"weights"`
 	EnableTagOverride bool                      `json:"eto,omitempty"`
+	// Proxy and Connect are Consul's service-mesh fields (a connect-proxy's
+	// destination and upstreams, Connect.Native), kept as the JSON the
+	// registration carried: orbit runs no proxies, it stores and answers
+	// them as catalog data.
+	Proxy   json.RawMessage `json:"proxy,omitempty"`
+	Connect json.RawMessage `json:"connect,omitempty"`
+	// Locality is the instance's region and zone, as registered.
+	Locality *Locality `json:"locality,omitempty"`
+	// SocketPath is the Unix socket the service listens on, as registered.
+	SocketPath string `json:"socket,omitempty"`
 	// Owner names what registered the instance (an allocation id for
 	// orchestrated workloads), so its registrations can be removed with it.
 	Owner string `json:"owner,omitempty"`
 
 	CreateIndex uint64 `json:"-"`
 	ModifyIndex uint64 `json:"-"`
+}
+
+// Locality is a region and zone (Consul's Locality).
+type Locality struct {
+	Region string `json:"Region,omitempty"`
+	Zone   string `json:"Zone,omitempty"`
+}
+
+// Service kinds (Consul's ServiceKind); "" is a typical service.
+const (
+	KindConnectProxy       = "connect-proxy"
+	KindMeshGateway        = "mesh-gateway"
+	KindTerminatingGateway = "terminating-gateway"
+	KindIngressGateway     = "ingress-gateway"
+	KindAPIGateway         = "api-gateway"
+)
+
+// ProxyDestination is the service a connect-proxy instance fronts ("" if
+// none).
+func (i *Instance) ProxyDestination() string {
+	if i.Kind != KindConnectProxy || len(i.Proxy) == 0 {
+		return ""
+	}
+	var p struct{ DestinationServiceName string }
+	if json.Unmarshal(i.Proxy, &p) != nil {
+		return ""
+	}
+	return p.DestinationServiceName
+}
+
+// ConnectNative reports whether the instance speaks Connect itself
+// (Connect.Native).
+func (i *Instance) ConnectNative() bool {
+	if len(i.Connect) == 0 {
+		return false
+	}
+	var c struct{ Native bool }
+	return json.Unmarshal(i.Connect, &c) == nil && c.Native
 }
 
 // Validate checks an instance before it is written.
@@ -97,6 +146,14 @@ func (i *Instance) Validate() error {
 	}
 	if i.Port < 0 || i.Port > 65535 {
 		return fmt.Errorf("%w: service %q: port %d out of range 0-65535", ErrInvalid, i.ID, i.Port)
+	}
+	switch i.Kind {
+	case "", KindConnectProxy, KindMeshGateway, KindTerminatingGateway, KindIngressGateway, KindAPIGateway:
+	default:
+		return fmt.Errorf("%w: service %q: unknown kind %q", ErrInvalid, i.ID, i.Kind)
+	}
+	if i.Kind == KindConnectProxy && i.ProxyDestination() == "" {
+		return fmt.Errorf("%w: service %q: a connect-proxy needs Proxy.DestinationServiceName", ErrInvalid, i.ID)
 	}
 	if i.Weights.Passing < 0 || i.Weights.Warning < 0 {
 		return fmt.Errorf("%w: service %q: weights must not be negative", ErrInvalid, i.ID)

@@ -132,6 +132,9 @@ func fetchCluster(ctx context.Context, c *apiClient) (audit.Cluster, error) {
 			return audit.Cluster{}, fmt.Errorf("read service %q: %w", name, err)
 		}
 		for i := range entries {
+			if name == "consul" && entries[i].Service.ID == "consul" {
+				continue // a server's own consul service: orbit's, no workload
+			}
 			cluster.Entries = append(cluster.Entries, toAuditEntry(&entries[i]))
 		}
 	}

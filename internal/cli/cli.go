@@ -52,6 +52,7 @@ func commands() map[string]command {
 		"edge":       {"list the edge's certificates (names, issuer, expiry, resolver, last error)", cmdEdge},
 		"operator":   {"list and remove the servers of the store cluster (operator raft)", cmdOperator},
 		"snapshot":   {"save and restore the whole state (snapshot save|restore FILE)", cmdSnapshot},
+		"import":     {"bring nginx, Traefik, hosts files and a running Consul or Nomad into orbit", cmdImport},
 	}
 }
 

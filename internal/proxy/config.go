@@ -123,6 +123,10 @@ type Config struct {
 	// certificates. By default they must chain to the system roots or the
 	// internal CA.
 	BackendInsecureSkipVerify bool
+	// ConnectName is the Connect service the edge presents itself as to
+	// backends tagged traefik.consulcatalog.connect=true; "" means
+	// DefaultConnectName ("traefik", as Traefik's own default).
+	ConnectName string
 }
 
 func (c *Config) setDefaults() {

@@ -330,13 +330,17 @@ func isDialError(err error) bool {
 type transport struct {
 	s       *Server
 	h1, h2c http.RoundTripper
+	connect *connectTransports
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ex := exchangeOf(req.Context())
 	for attempt := 1; ; attempt++ {
 		rt := t.h1
-		if ex.backend.h2c {
+		switch {
+		case ex.backend.srv.Connect:
+			rt = t.connect.forService(ex.backend.srv.Service)
+		case ex.backend.h2c:
 			rt = t.h2c
 		}
 		resp, err := rt.RoundTrip(req)
@@ -387,29 +391,32 @@ func retryable(ex *exchange, err error, attempt int) bool {
 }
 
 // newTransport builds the transports to backends: HTTP/1.1 (and HTTP/2
-// to https backends that offer it), and h2c.
-func (s *Server) newTransport() *transport {
-	dialer := &net.Dialer{Timeout: s.cfg.DialTimeout, KeepAlive: 30 * time.Second}
-	base := func() *http.Transport {
-		return &http.Transport{
-			Proxy:                 nil,
-			DialContext:           dialer.DialContext,
-			MaxIdleConns:          4096,
-			MaxIdleConnsPerHost:   1024,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: s.cfg.ResponseHeaderTimeout,
-			ExpectContinueTimeout: time.Second,
-			DisableCompression:    true,
-			TLSClientConfig:       s.backendTLS(),
-		}
-	}
-	h1 := base()
+// to https backends that offer it), h2c, and mutual TLS to Connect
+// backends.
+func (s *Server) newTransport(connect ConnectCerts) *transport {
+	h1 := s.backendTransport(s.backendTLS())
 	h1.ForceAttemptHTTP2 = true
-	h2c := base()
+	h2c := s.backendTransport(s.backendTLS())
 	h2c.Protocols = new(http.Protocols)
 	h2c.Protocols.SetUnencryptedHTTP2(true)
-	return &transport{s: s, h1: h1, h2c: h2c}
+	return &transport{s: s, h1: h1, h2c: h2c, connect: newConnectTransports(s, connect, s.cfg.ConnectName)}
+}
+
+// backendTransport is a transport to backends with TLS settings tc.
+func (s *Server) backendTransport(tc *tls.Config) *http.Transport {
+	dialer := &net.Dialer{Timeout: s.cfg.DialTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           dialer.DialContext,
+		MaxIdleConns:          4096,
+		MaxIdleConnsPerHost:   1024,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: s.cfg.ResponseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+		TLSClientConfig:       tc,
+	}
 }
 
 func (s *Server) backendTLS() *tls.Config {

@@ -57,6 +57,9 @@ type Deps struct {
 	// Certs lists the resolvers' certificates for the edge API; nil lists
 	// only the certificate files.
 	Certs CertLister
+	// Connect gives the edge its Connect certificate and verifies backends
+	// tagged traefik.consulcatalog.connect=true; nil fails requests to them.
+	Connect ConnectCerts
 	// RootCAs verify https backends; nil means the system roots.
 	RootCAs *x509.CertPool
 	Logger  *slog.Logger
@@ -139,7 +142,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.metrics, err = newMetrics(deps.Registry); err != nil {
 		return nil, err
 	}
-	s.transport = s.newTransport()
+	s.transport = s.newTransport(deps.Connect)
 	s.h1 = newH1Pool(cfg.DialTimeout)
 	s.bufs = &bufferPool{}
 	s.rp = s.newReverseProxy()
@@ -257,6 +260,7 @@ func (s *Server) shutdown() {
 	}
 	s.transport.h1.(*http.Transport).CloseIdleConnections()
 	s.transport.h2c.(*http.Transport).CloseIdleConnections()
+	s.transport.connect.closeIdle()
 	s.h1.sweep(0, true)
 }
 

@@ -100,12 +100,14 @@ func (b *builder) addInstance(svc string, inst Instance) {
 		spec := ts.services[name]
 		shared := serviceShared{PassHostHeader: spec.PassHostHeader, Sticky: spec.Sticky, Strategy: spec.Strategy}
 		b.services[name] = append(b.services[name], contribution[serviceShared]{shared, svc, inst.ID, passing})
-		b.addServer(name, svc, inst, spec)
+		b.addServer(name, svc, inst, spec, ts.connect != nil && *ts.connect)
 	}
 }
 
-// addServer makes the instance a server of service name.
-func (b *builder) addServer(name, svc string, inst Instance, spec *serviceSpec) {
+// addServer makes the instance a server of service name; a Connect
+// server is reached over https with the edge's Connect certificate, as
+// Traefik reaches a service tagged traefik.consulcatalog.connect=true.
+func (b *builder) addServer(name, svc string, inst Instance, spec *serviceSpec, connect bool) {
 	port := inst.Port
 	if spec.Port != 0 {
 		port = spec.Port
@@ -119,10 +121,13 @@ func (b *builder) addServer(name, svc string, inst Instance, spec *serviceSpec) 
 	if scheme == "" {
 		scheme = "http"
 	}
+	if connect {
+		scheme = "https"
+	}
 	weight := max(inst.Weight, 1)
 	b.servers[name] = append(b.servers[name], &Server{
 		InstanceID: inst.ID, Node: inst.Node, Service: svc, Address: inst.Address,
-		Port: port, Scheme: scheme, Weight: weight, Status: inst.Status,
+		Port: port, Scheme: scheme, Weight: weight, Status: inst.Status, Connect: connect,
 	})
 }
 

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -340,5 +341,36 @@ func TestNilTable(t *testing.T) {
 	var tbl *Table
 	if tbl.MatchRequest("web", Request{Host: "a"}, netip.Addr{}) != nil || len(tbl.Hosts()) != 0 {
 		t.Error("nil table should match nothing")
+	}
+}
+
+func TestBuildConnectTag(t *testing.T) {
+	tbl := Build(Config{EntryPoints: testEPs, ExposedByDefault: true}, []ServiceInstances{
+		{Name: "mesh", Instances: []Instance{inst("m1", 8443, StatusPassing, "traefik.consulcatalog.connect=true",
+			"traefik.http.services.mesh.loadbalancer.server.scheme=h2c")}},
+		{Name: "plain", Instances: []Instance{inst("p1", 8080, StatusPassing, "traefik.consulcatalog.connect=false")}},
+		{Name: "typo", Instances: []Instance{inst("t1", 8080, StatusPassing, "traefik.consulcatalog.connect=maybe")}},
+	})
+	for _, c := range []struct {
+		router, url string
+		connect     bool
+	}{
+		{"mesh", "https://10.0.0.1:8443", true}, // connect wins over the scheme tag: Connect is TLS
+		{"plain", "http://10.0.0.1:8080", false},
+		{"typo", "http://10.0.0.1:8080", false},
+	} {
+		r := routerNamed(t, tbl, c.router)
+		if len(r.Service.Backends) != 1 {
+			t.Fatalf("%s: backends %v", c.router, r.Service.Backends)
+		}
+		if b := r.Service.Backends[0]; b.Connect != c.connect || b.URL() != c.url {
+			t.Errorf("%s: Connect %v URL %s, want %v %s", c.router, b.Connect, b.URL(), c.connect, c.url)
+		}
+	}
+	if msg := fmt.Sprint(tbl.Errors()); !strings.Contains(msg, "traefik.consulcatalog.connect=maybe") {
+		t.Errorf("a malformed connect tag is not reported: %s", msg)
+	}
+	if err := CheckTag("traefik.consulcatalog.connect=true"); err != nil {
+		t.Errorf("CheckTag: %v", err)
 	}
 }

