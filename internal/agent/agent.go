@@ -53,7 +53,8 @@ type Agent struct {
 	health   *health.Manager
 	api      *api.Server
 	ca       *pki.CA
-	connect  *connectState // the Connect CA endpoints and service certificates
+	connect  *connectState  // the Connect CA endpoints and service certificates
+	sealKey  *store.SealKey // the servers' key for secrets at rest (servers)
 	proxy    *proxy.Server
 	dns      *dns.Server
 	zones    *zoneapi.Handler // the zone API, with DNS
@@ -224,6 +225,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		apiLn.Close()
 		return err
 	}
+	if err := a.openCA(ctx); err != nil {
+		apiLn.Close()
+		return err
+	}
 	if err := a.startConnect(ctx); err != nil {
 		apiLn.Close()
 		return err
@@ -313,13 +318,21 @@ func (a *Agent) openStore(ctx context.Context) error {
 		}
 	}
 	var join store.Joiner
+	var joiner *httpJoiner
 	if a.cfg.RetryJoin != "" && len(eps) == 0 {
-		join = newHTTPJoiner(a.cfg.RetryJoin, a.cfg.HTTPAddr, a.cfg.agentToken(), a.cfg.JoinToken)
+		joiner = newHTTPJoiner(a.cfg.RetryJoin, a.cfg.HTTPAddr, a.cfg.agentToken(), a.cfg.JoinToken)
+		join = joiner
 	}
 	st, err := store.Open(ctx, store.Config{Endpoints: eps, DataDir: dir, Name: a.cfg.NodeName, AdvertiseHost: a.cfg.BindAddr,
 		ClientAddr: a.cfg.StoreClientAddr, PeerAddr: a.cfg.StorePeerAddr, Join: join, Logger: a.log.With("component", "store")})
 	if err != nil {
 		return err
+	}
+	if a.cfg.Server {
+		if err := a.useSealKey(st, joiner); err != nil {
+			st.Close()
+			return err
+		}
 	}
 	a.store = st
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -475,7 +488,8 @@ func (a *Agent) DNSAddr() net.Addr {
 	return udp
 }
 
-// CA is the internal certificate authority (nil without the edge role).
+// CA is the internal certificate authority (nil on agents that are neither
+// servers nor edges, and on edges that are not servers).
 func (a *Agent) CA() *pki.CA { return a.ca }
 
 // waitFingerprint waits (a bounded time) until this node's client has

@@ -2,12 +2,14 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/connectca"
 	"github.com/orbit/orbit/internal/pki"
+	"github.com/orbit/orbit/internal/store"
 )
 
 // connectState is the Connect CA: the service certificates of this agent
@@ -23,7 +25,14 @@ type connectState struct {
 // every Consul agent answers them.
 func (a *Agent) startConnect(ctx context.Context) error {
 	if a.ca == nil {
-		ca, err := pki.New(ctx, pki.Config{Logger: a.log.With("component", "pki")}, a.store)
+		ca, err := pki.New(ctx, pki.Config{Now: a.clock.Now, Logger: a.log.With("component", "pki")}, a.store)
+		if errors.Is(err, store.ErrSealed) {
+			// A client agent: the CA's key is sealed for servers only
+			// (see openCA). Service certificates signed by the servers
+			// for client agents are not built yet.
+			a.log.Warn("Connect CA endpoints off on this client agent: the CA's key is held by servers only")
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("internal CA: %w", err)
 		}

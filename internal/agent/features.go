@@ -31,7 +31,6 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	if !a.cfg.Edge {
 		return nil
 	}
-	ca := a.ca // loaded by startConnect
 	eps, err := edgeEntryPoints(a.cfg.EntryPoints, a.cfg.EdgeCfg)
 	if err != nil {
 		return err
@@ -44,7 +43,13 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 	pc := proxy.Config{EntryPoints: eps}
 	bridge := &acmeBridge{}
 	a.certs = bridge
-	deps := proxy.Deps{CA: ca, Connect: a.connect.certs, Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
+	deps := proxy.Deps{Logger: a.log.With("component", "proxy"), Registry: a.registry, Clock: a.clock}
+	if a.ca != nil {
+		deps.CA = a.ca
+	}
+	if a.connect != nil {
+		deps.Connect = a.connect.certs
+	}
 	if len(resolvers) > 0 { // else no acme-tls/1, no challenge path
 		deps.Resolvers, deps.Challenges, deps.Certs = bridge, bridge, bridge
 	}

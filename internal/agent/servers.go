@@ -30,9 +30,11 @@ type storeJoinRequest struct {
 	PeerURL string // where it listens for its etcd peers
 }
 
-// storeJoinResponse lists the members to start the new member with.
+// storeJoinResponse lists the members to start the new member with, and
+// hands it the servers' seal key (see store.SealKey).
 type storeJoinResponse struct {
 	Members []store.Member
+	SealKey string `json:",omitempty"`
 }
 
 // storeJoinHandler adds the asking server as a learner of this server's
@@ -64,7 +66,11 @@ func (a *Agent) storeJoinHandler() http.Handler {
 		if err != nil {
 			return fmt.Errorf("store join %q: %w", req.Name, err)
 		}
-		return httpkit.WriteJSON(w, r, http.StatusOK, storeJoinResponse{Members: ms})
+		out := storeJoinResponse{Members: ms}
+		if a.sealKey != nil {
+			out.SealKey = a.sealKey.String()
+		}
+		return httpkit.WriteJSON(w, r, http.StatusOK, out)
 	})
 }
 
@@ -97,6 +103,8 @@ type httpJoiner struct {
 	token     string // the agent's token, for the servers' operator:write
 	joinToken string // a join token's secret, instead of operator:write
 	client    *http.Client
+	// sealKey is the seal key the accepting server handed over.
+	sealKey *store.SealKey
 }
 
 var _ store.Joiner = (*httpJoiner)(nil)
@@ -163,6 +171,13 @@ func (j *httpJoiner) ask(ctx context.Context, addr, name, peerURL string) ([]sto
 	var out storeJoinResponse
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		return nil, fmt.Errorf("join through %s: read answer: %w", addr, err)
+	}
+	if out.SealKey != "" {
+		k, err := store.ParseSealKey(out.SealKey)
+		if err != nil {
+			return nil, fmt.Errorf("join through %s: %w", addr, err)
+		}
+		j.sealKey = k
 	}
 	return out.Members, nil
 }

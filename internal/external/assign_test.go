@@ -3,6 +3,8 @@ package external
 import (
 	"fmt"
 	"testing"
+
+	"github.com/orbit/orbit/internal/catalog"
 )
 
 func TestOwner(t *testing.T) {
@@ -75,5 +77,31 @@ func TestAssignMovesOnlyTheDeadAgentsChecks(t *testing.T) {
 		if back[k] != before[k] {
 			t.Fatalf("%s: %s before, %s after the agent returned", k, before[k], back[k])
 		}
+	}
+}
+
+func TestProbeCheck(t *testing.T) {
+	n := &catalog.Node{Name: "nas", Address: "192.168.30.6"}
+	cases := []struct {
+		name string
+		ins  []*catalog.Instance
+		want string
+	}{
+		{"no instances", nil, ""},
+		{"no ports", []*catalog.Instance{{ID: "a"}}, ""},
+		{"lowest port on the node", []*catalog.Instance{{ID: "web", Port: 443}, {ID: "nfs", Port: 2049}, {ID: "ssh", Port: 22, Address: "192.168.30.6"}}, "192.168.30.6:22"},
+		{"node address preferred", []*catalog.Instance{{ID: "vip", Port: 80, Address: "192.168.30.50"}, {ID: "nfs", Port: 2049}}, "192.168.30.6:2049"},
+		{"else the instance's own address", []*catalog.Instance{{ID: "vip", Port: 8443, Address: "192.168.30.50"}, {ID: "vip2", Port: 80, Address: "192.168.30.51"}}, "192.168.30.51:80"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ProbeCheck(n, tc.ins)
+			switch {
+			case tc.want == "" && c != nil:
+				t.Fatalf("probe = %+v, want none", c.Definition)
+			case tc.want != "" && (c == nil || c.Definition.TCP != tc.want || c.CheckID != ProbeCheckID):
+				t.Fatalf("probe = %+v, want tcp %s", c, tc.want)
+			}
+		})
 	}
 }

@@ -237,21 +237,36 @@ func (r *Runner) ensureProbe(ctx context.Context, n *catalog.Node, checks []*cat
 }
 
 // ProbeCheck is the node check of an external node with probing on: a TCP
-// connect to its address on the lowest port of its instances (nil when it
-// has none, as ICMP needs raw sockets that orbit does not use).
+// connect to a port the node is known to serve, the lowest port of its
+// instances on the node's address (or, when none listens there, the
+// lowest-port instance on its own address). It is nil when the node has
+// no instance with a port: ICMP would need raw sockets, which orbit does
+// not use.
 func ProbeCheck(n *catalog.Node, instances []*catalog.Instance) *catalog.Check {
-	port := 0
+	var onNode, any *catalog.Instance
 	for _, in := range instances {
-		if in.Port > 0 && (port == 0 || in.Port < port) {
-			port = in.Port
+		if in.Port <= 0 {
+			continue
+		}
+		if (in.Address == "" || in.Address == n.Address) && (onNode == nil || in.Port < onNode.Port) {
+			onNode = in
+		}
+		if any == nil || in.Port < any.Port {
+			any = in
 		}
 	}
-	if port == 0 {
-		return nil
+	addr := n.Address
+	pick := onNode
+	if pick == nil {
+		pick = any
+		if pick == nil {
+			return nil
+		}
+		addr = pick.Address
 	}
 	return &catalog.Check{Node: n.Name, CheckID: ProbeCheckID, Name: ProbeCheckName, Status: catalog.Critical,
 		Notes: "TCP probe of the external node (orbit probes without ICMP)",
-		Definition: catalog.CheckDefinition{TCP: net.JoinHostPort(n.Address, strconv.Itoa(port)),
+		Definition: catalog.CheckDefinition{TCP: net.JoinHostPort(addr, strconv.Itoa(pick.Port)),
 			Interval: DefaultProbeInterval, Timeout: DefaultProbeTimeout}}
 }
 

@@ -22,6 +22,7 @@ type Server struct {
 	db    *tsdb.DB
 	node  *nodeCollector
 	tasks *cgroupCollector
+	apps  *appsCollector
 	prom  *promCollector
 	own   *ownMetrics
 	det   *detector // only the collection loop uses it
@@ -48,7 +49,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: deps.Logger, reg: deps.Registry, clock: deps.Clock, db: db,
-		node: &nodeCollector{root: cfg.Root}, tasks: &cgroupCollector{root: cfg.Root, tasks: deps.Tasks},
+		node: &nodeCollector{root: cfg.Root}, tasks: &cgroupCollector{root: cfg.Root, tasks: deps.Tasks}, apps: newAppsCollector(cfg.Root),
 		defined: map[string]string{}, det: newDetector(cfg.ML),
 		children: &mirrors{cfg: cfg.Storage, hosts: map[string]*mirror{}}, stopped: make(chan struct{})}
 	if s.log == nil {
@@ -129,6 +130,9 @@ func (s *Server) Collect(now time.Time) {
 		errs = append(errs, err.Error())
 	}
 	if err := s.tasks.collect(emit); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if err := s.apps.collect(emit); err != nil {
 		errs = append(errs, err.Error())
 	}
 	if err := s.prom.collect(emit); err != nil {

@@ -12,8 +12,9 @@
 //
 // What it is not: it does not terminate TLS, choose which names deserve a
 // certificate (the proxy decides that from its route table), or run a
-// leader loop. The root's private key is stored unencrypted in the store;
-// protecting it at rest is left to the security work.
+// leader loop. It does not protect the root's private key at rest: the
+// store seals it with the servers' key (store.SealKey), so only servers
+// open the CA.
 //
 // Who imports it: agent (creates the CA and passes it to proxy, which only
 // sees its own one-method interface), and tests that need a trusted root.

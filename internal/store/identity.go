@@ -8,8 +8,7 @@ import (
 
 // FamilyIdentity holds the workload identity signing keys, one record per
 // key generation (opaque bytes the identity package encodes). The records
-// hold private keys unencrypted, as the CA root does; encryption at rest is
-// a later step of the security work.
+// hold private keys, sealed with the servers' key (see SealKey).
 const FamilyIdentity = "identity"
 
 // SigningKeyPrefix holds every signing key record.
@@ -26,7 +25,11 @@ func (s *Store) LoadSigningKeys(ctx context.Context) (map[string][]byte, error) 
 	}
 	out := make(map[string][]byte, len(kvs))
 	for _, kv := range kvs {
-		out[strings.TrimPrefix(kv.Key, SigningKeyPrefix())] = kv.Value
+		v, err := s.openValue(ctx, kv)
+		if err != nil {
+			return nil, fmt.Errorf("load signing keys: %w", err)
+		}
+		out[strings.TrimPrefix(kv.Key, SigningKeyPrefix())] = v
 	}
 	return out, nil
 }
@@ -39,7 +42,7 @@ func (s *Store) CreateSigningKey(ctx context.Context, name string, rec []byte) (
 		return false, fmt.Errorf("create signing key: bad name %q", name)
 	}
 	key := SigningKeyKey(name)
-	ok, _, err := s.Txn(ctx, []Cmp{{Key: key, ModRevision: 0}}, []Op{Put(key, rec)})
+	ok, _, err := s.Txn(ctx, []Cmp{{Key: key, ModRevision: 0}}, []Op{Put(key, s.sealValue(key, rec))})
 	if err != nil {
 		return false, fmt.Errorf("create signing key %s: %w", name, err)
 	}

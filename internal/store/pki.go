@@ -10,7 +10,7 @@ import (
 const FamilyPKI = "pki"
 
 // CARootKey is the key of the internal CA's root bundle (certificate and
-// private key, PEM).
+// private key, PEM), sealed with the servers' key (see SealKey).
 func CARootKey() string { return FamilyKey(FamilyPKI, "root") }
 
 // LoadCARoot returns the internal CA's root bundle; ok is false when none
@@ -23,14 +23,20 @@ func (s *Store) LoadCARoot(ctx context.Context) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("load CA root: %w", err)
 	}
-	return kv.Value, true, nil
+	b, err := s.openValue(ctx, kv)
+	if err != nil {
+		return nil, false, fmt.Errorf("load CA root: %w", err)
+	}
+	return b, true, nil
 }
 
 // CreateCARoot stores bundle as the CA root unless one exists (a
 // transaction that requires the key to be absent), and returns the bundle
-// stored afterwards: bundle, or the one another agent stored first.
+// stored afterwards: bundle, or the one another agent stored first. A store
+// without a seal key stores it clear (servers seal it when they read it);
+// the agent has servers create it.
 func (s *Store) CreateCARoot(ctx context.Context, bundle []byte) ([]byte, error) {
-	ok, _, err := s.Txn(ctx, []Cmp{{Key: CARootKey(), ModRevision: 0}}, []Op{Put(CARootKey(), bundle)})
+	ok, _, err := s.Txn(ctx, []Cmp{{Key: CARootKey(), ModRevision: 0}}, []Op{Put(CARootKey(), s.sealValue(CARootKey(), bundle))})
 	if err != nil {
 		return nil, fmt.Errorf("create CA root: %w", err)
 	}
@@ -41,7 +47,11 @@ func (s *Store) CreateCARoot(ctx context.Context, bundle []byte) ([]byte, error)
 	if err != nil {
 		return nil, fmt.Errorf("read CA root after losing the race: %w", err)
 	}
-	return kv.Value, nil
+	b, err := s.openValue(ctx, kv)
+	if err != nil {
+		return nil, fmt.Errorf("read CA root after losing the race: %w", err)
+	}
+	return b, nil
 }
 
 // CALeafKey is the key of the shared server certificate for name

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -63,6 +64,8 @@ type Store struct {
 	guard     *guard // bounds requests while there is no quorum
 	probes    probeClient
 	closeOnce sync.Once
+	// seal is the servers' key for secrets at rest (nil: not a server).
+	seal atomic.Pointer[SealKey]
 }
 
 // ErrNotFound is returned by Get for a missing key.

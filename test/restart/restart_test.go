@@ -6,7 +6,9 @@ package restart_test
 import (
 	"context"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -131,7 +133,17 @@ func TestExternalEtcd(t *testing.T) {
 	register(t, a.Addr)
 	a.Stop(t)
 	// A second agent on another data dir sees the same state from etcd.
-	b := testagent.Start(t, func(c *agent.Config) { c.Store = store })
+	// It is a server too: it holds the servers' seal key (as every server
+	// of a cluster on an external store must) to open the sealed CA.
+	bDir := t.TempDir()
+	key, err := os.ReadFile(filepath.Join(a.DataDir, "seal.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bDir, "seal.key"), key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := testagent.Start(t, func(c *agent.Config) { c.Store, c.DataDir = store, bDir })
 	verify(t, b.Addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

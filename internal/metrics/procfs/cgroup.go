@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -89,24 +90,90 @@ func ParseBlkio(b []byte) (read, write uint64) {
 	return read, write
 }
 
-// ProcStat is the part of /proc/PID/stat the collector needs.
+// ProcStat is the part of /proc/PID/stat the collectors need.
 type ProcStat struct {
-	UTime, STime uint64 // USER_HZ ticks
-	RSSPages     uint64
+	Comm           string // the command, without its parentheses
+	PPID           int
+	MinFlt, MajFlt uint64
+	UTime, STime   uint64 // USER_HZ ticks
+	Threads        uint64
+	Start          uint64 // ticks after boot
+	VSize          uint64 // bytes
+	RSSPages       uint64
 }
 
 // ParseProcStat parses /proc/PID/stat, whose second field (the command)
 // may hold spaces and parentheses.
 func ParseProcStat(b []byte) (ProcStat, error) {
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
+	i := bytes.LastIndexByte(b, ')')
+	j := bytes.IndexByte(b, '(')
+	if i < 0 || j < 0 || j > i {
 		return ProcStat{}, fmt.Errorf("/proc/PID/stat: no command")
 	}
-	f := strings.Fields(s[i+1:])
-	// f[0] is field 3 (state): utime is field 14, stime 15, rss 24.
-	if len(f) < 22 {
-		return ProcStat{}, fmt.Errorf("/proc/PID/stat: %d fields after the command, want at least 22", len(f))
+	// f[0] is field 3 (state); field n is f[n-3]: ppid 4, minflt 10,
+	// majflt 12, utime 14, stime 15, num_threads 20, starttime 22,
+	// vsize 23, rss 24.
+	var f [22][]byte
+	n := 0
+	for _, w := range bytes.Fields(b[i+1:]) {
+		if n == len(f) {
+			break
+		}
+		f[n] = w
+		n++
 	}
-	return ProcStat{UTime: u64(f[11]), STime: u64(f[12]), RSSPages: u64(f[21])}, nil
+	if n < len(f) {
+		return ProcStat{}, fmt.Errorf("/proc/PID/stat: %d fields after the command, want at least 22", n)
+	}
+	return ProcStat{Comm: string(b[j+1 : i]), PPID: int(atou(f[1])), MinFlt: atou(f[7]), MajFlt: atou(f[9]),
+		UTime: atou(f[11]), STime: atou(f[12]), Threads: atou(f[17]), Start: atou(f[19]), VSize: atou(f[20]),
+		RSSPages: atou(f[21])}, nil
+}
+
+// ProcIO is /proc/PID/io: bytes read and written through system calls
+// (rchar, wchar) and from storage (read_bytes, write_bytes).
+type ProcIO struct {
+	RChar, WChar, ReadBytes, WriteBytes uint64
+}
+
+// ParseProcIO parses /proc/PID/io without allocating (it runs for every
+// process every second).
+func ParseProcIO(b []byte) ProcIO {
+	var io ProcIO
+	for len(b) > 0 {
+		l := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			l, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		k, v, ok := bytes.Cut(l, []byte(": "))
+		if !ok {
+			continue
+		}
+		n := atou(bytes.TrimSpace(v))
+		switch string(k) {
+		case "rchar":
+			io.RChar = n
+		case "wchar":
+			io.WChar = n
+		case "read_bytes":
+			io.ReadBytes = n
+		case "write_bytes":
+			io.WriteBytes = n
+		}
+	}
+	return io
+}
+
+// atou parses decimal digits, stopping at the first other byte.
+func atou(b []byte) uint64 {
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n
 }

@@ -1,7 +1,6 @@
 package procfs
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"strconv"
@@ -296,12 +295,19 @@ func unescape(s string) string {
 	return b.String()
 }
 
+// lines splits b into lines without their "\n" or "\r\n", as
+// bufio.ScanLines does, without a scanner's buffer (this runs for every
+// file read every second).
 func lines(b []byte) []string {
-	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		out = append(out, sc.Text())
+	out := make([]string, 0, bytes.Count(b, []byte{'\n'})+1)
+	for len(b) > 0 {
+		l := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			l, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		out = append(out, string(bytes.TrimSuffix(l, []byte{'\r'})))
 	}
 	return out
 }

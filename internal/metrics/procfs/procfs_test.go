@@ -156,11 +156,16 @@ func TestParseSmallFiles(t *testing.T) {
 	if r, w := ParseBlkio(read(t, "cgroup1/blkio.throttle.io_service_bytes")); r != 0 || w != 0 {
 		t.Errorf("idle blkio %d %d", r, w)
 	}
-	if p, err := ParseProcStat(read(t, "proc_pid_stat")); err != nil || p != (ProcStat{RSSPages: 413}) {
+	if p, err := ParseProcStat(read(t, "proc_pid_stat")); err != nil || p.RSSPages != 413 || p.Comm != "cat" || p.PPID != 27383 || p.Threads != 1 || p.VSize != 3133440 {
 		t.Errorf("pid stat %+v %v", p, err)
 	}
-	if p, err := ParseProcStat([]byte("1 (a) b) S 0 0 0 0 0 0 0 0 0 0 7 8 0 0 0 0 0 0 0 0 9 0")); err != nil || p != (ProcStat{7, 8, 9}) {
+	if p, err := ParseProcStat([]byte("1 (a) b) S 2 0 0 0 0 0 3 0 4 0 7 8 0 0 0 0 5 0 6 10 9 0")); err != nil ||
+		p != (ProcStat{Comm: "a) b", PPID: 2, MinFlt: 3, MajFlt: 4, UTime: 7, STime: 8, Threads: 5, Start: 6, VSize: 10, RSSPages: 9}) {
 		t.Errorf("a command with ') ': %+v %v", p, err)
+	}
+	io := ParseProcIO([]byte("rchar: 2012\nwchar: 414\nsyscr: 9\nsyscw: 4\nread_bytes: 4096\nwrite_bytes: 8192\ncancelled_write_bytes: 0\n"))
+	if io != (ProcIO{RChar: 2012, WChar: 414, ReadBytes: 4096, WriteBytes: 8192}) {
+		t.Errorf("pid io %+v", io)
 	}
 	got := ParseProcCgroup(read(t, "cgroup1/proc_pid_cgroup"))
 	if got["memory"] != "/process_api/ea0f905d936a5d701c1bc678394ac693" || got["cpu"] != "/" || got["systemd"] != "/" || got[""] != "/" {
