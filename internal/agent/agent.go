@@ -55,6 +55,7 @@ type Agent struct {
 	ca       *pki.CA
 	connect  *connectState  // the Connect CA endpoints and service certificates
 	sealKey  *store.SealKey // the servers' key for secrets at rest (servers)
+	nodeCert *pki.NodeCert  // this node's certificate from the internal CA
 	proxy    *proxy.Server
 	dns      *dns.Server
 	zones    *zoneapi.Handler // the zone API, with DNS
@@ -146,6 +147,15 @@ func (a *Agent) View() *view.View { return a.view }
 // stops them in reverse order of start, stage by stage (see lifecycle).
 // State persists in the data directory.
 func (a *Agent) Run(ctx context.Context) error {
+	// The API's port is bound first: a client that connects while the
+	// store starts waits in the listen backlog for its answer instead of
+	// being refused (Consul's test helper gives an agent 2s to accept).
+	apiLn, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another agent running? choose another -http-addr)", a.cfg.HTTPAddr, err)
+	}
+	defer apiLn.Close() // the API closes it when it serves; this covers failed starts
+	a.httpAddr = apiLn.Addr().String()
 	if err := a.openStore(ctx); err != nil {
 		return err
 	}
@@ -185,11 +195,6 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.audit.Accessor = tokenAccessor{a.resolver}
 	}
 
-	apiLn, err := net.Listen("tcp", a.cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (is another agent running? choose another -http-addr)", a.cfg.HTTPAddr, err)
-	}
-	a.httpAddr = apiLn.Addr().String()
 	if err := a.publishServer(ctx); err != nil {
 		apiLn.Close()
 		return err
@@ -228,6 +233,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err := a.openCA(ctx); err != nil {
 		apiLn.Close()
 		return err
+	}
+	if err := a.startNodeCert(ctx, a.cfg.Servers); err != nil {
+		apiLn.Close()
+		return err
+	}
+	if a.nodeCert != nil {
+		life.run(workers, "node-cert", a.nodeCert.Run)
 	}
 	if err := a.startConnect(ctx); err != nil {
 		apiLn.Close()

@@ -130,18 +130,25 @@ func (a *Agent) leadAlerts(ctx context.Context) error {
 
 // evaluateAlerts evaluates the rules every Every and queues the notices.
 // The cluster's alerts are evaluated only while this server leads: when
-// leadership moves they are resolved here (as removed) and raised again by
-// the new leader.
+// leadership moves away they are handed over, forgotten here without a
+// resolved notice (the condition may still hold), and the new leader
+// raises those that still hold.
 func (a *Agent) evaluateAlerts(ctx context.Context, eng *alert.Engine, n *webhook.Notifier) error {
 	log := a.log.With("component", "alerts")
+	led := false
 	for {
+		leads := a.alertsLeader.Load()
+		if led && !leads {
+			eng.HandOver(a.clock.Now(), alert.IsCluster)
+		}
+		led = leads
 		var in alert.Input
 		if a.metrics != nil {
 			in = nodeAlertInput(a.cfg.NodeName, a.metrics.DB())
 		}
 		in.Etcd = etcdAlertInput(a.cfg.NodeName, a.store)
 		in.Certificates = a.certAlertInput()
-		if a.alertsLeader.Load() {
+		if leads {
 			c := alertInput(a.view)
 			in.Nodes, in.Services, in.Checks, in.Allocations = c.Nodes, c.Services, c.Checks, c.Allocations
 		}

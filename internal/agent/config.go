@@ -276,6 +276,15 @@ func merge(file, flags Config) Config {
 	pickB("dev", &out.Dev, flags.Dev)
 	pick("data-dir", &out.DataDir, flags.DataDir)
 	pick("node", &out.NodeName, flags.NodeName)
+	pick("node-id", &out.NodeID, flags.NodeID)
+	if s["node-meta"] {
+		if out.NodeMeta == nil {
+			out.NodeMeta = map[string]string{}
+		}
+		for k, v := range flags.NodeMeta {
+			out.NodeMeta[k] = v
+		}
+	}
 	pick("datacenter", &out.Datacenter, flags.Datacenter)
 	pick("http-addr", &out.HTTPAddr, flags.HTTPAddr)
 	pick("bind", &out.BindAddr, flags.BindAddr)

@@ -189,6 +189,9 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 	} else {
 		m = append(m, um)
 	}
+	if a.cfg.Server && a.ca != nil {
+		m = append(m, api.Mount{Prefix: nodeCertPath, Public: true, Handler: a.nodeCertHandler()})
+	}
 	if a.cfg.Server && a.store.Embedded() {
 		// The join asks operator:write or a join token itself.
 		m = append(m, api.Mount{Prefix: storeJoinPath, Public: true, Handler: a.storeJoinHandler()})

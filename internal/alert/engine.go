@@ -242,3 +242,34 @@ func unix(t time.Time) int64 {
 }
 
 func ptr(v float64) *float64 { return &v }
+
+// clusterRules are the rules over the cluster's view, which only the
+// server leading the alerts election evaluates.
+var clusterRules = map[string]bool{"node_down": true, "service_unavailable": true, "check_critical": true,
+	"alloc_restart_loop": true, "alloc_oom_killed": true}
+
+// IsCluster says whether k is one of the cluster's alerts (nodes,
+// services, checks, allocations) rather than a node's own.
+func IsCluster(k Key) bool { return clusterRules[k.Name] }
+
+// HandOver forgets the alerts match selects without a notice: when this
+// server stops leading the alerts election, its cluster alerts are not
+// resolved (their conditions may well hold), the new leader owns them.
+// Critical ones are logged as removed.
+func (e *Engine) HandOver(now time.Time, match func(Key) bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var gone []Key
+	for k := range e.alarms {
+		if match(k) {
+			gone = append(gone, k)
+		}
+	}
+	sort.Slice(gone, func(i, j int) bool { return keyLess(gone[i], gone[j]) })
+	for _, k := range gone {
+		if a := e.alarms[k]; a.status == StatusCritical {
+			e.change(a, StatusRemoved, a.f, now)
+		}
+		delete(e.alarms, k)
+	}
+}

@@ -253,3 +253,32 @@ func TestWithDefaultsFillsEveryDuration(t *testing.T) {
 		t.Errorf("Every = %v, want %v", c.Every, DefaultEvery)
 	}
 }
+
+// TestHandOverSendsNoResolved: a server that stops leading forgets its
+// critical cluster alerts without a resolved notice (the condition still
+// holds; the new leader owns it), keeps its node's own alerts, and logs
+// the hand-over as removed.
+func TestHandOverSendsNoResolved(t *testing.T) {
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_800_000_000, 0)
+	down := Finding{Key: Key{"n2", "orbit.node", "node_down"}, Critical: true}
+	disk := Finding{Key: Key{"n1", "disk_space._", "disk_space_usage"}, Critical: true}
+	if evs := e.Apply(t0, []Finding{down, disk}); len(evs) != 2 {
+		t.Fatalf("%d notices, want 2 criticals", len(evs))
+	}
+	e.HandOver(t0.Add(time.Second), IsCluster)
+	// The next evaluation, as a follower, has no cluster findings.
+	if evs := e.Apply(t0.Add(2*time.Second), []Finding{disk}); len(evs) != 0 {
+		t.Fatalf("after the hand-over: %+v, want no notice", evs)
+	}
+	if IsCluster(disk.Key) || !IsCluster(down.Key) {
+		t.Error("IsCluster")
+	}
+	log := e.Log("n2", 0)
+	if len(log) == 0 || log[0].Status != string(StatusRemoved) {
+		t.Errorf("log of n2 %+v, want the hand-over logged as removed first", log)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -30,7 +31,9 @@ func (s *Server) agentSelf(w http.ResponseWriter, r *http.Request) error {
 			"BuildDate": s.started.UTC().Format(time.RFC3339),
 		},
 		"Member": s.member(s.cfg.NodeName),
-		"Meta":   map[string]string{},
+		// Tools read the LAN address to join from here, as Consul's.
+		"DebugConfig": map[string]any{"SerfAdvertiseAddrLAN": "tcp://" + net.JoinHostPort(s.cfg.Address, "8301")},
+		"Meta":        map[string]string{},
 		"Stats": map[string]any{"agent": map[string]string{"checks": strconv.Itoa(len(s.view.NodeChecks(s.cfg.NodeName))),
 			"services": strconv.Itoa(len(s.view.NodeInstances(s.cfg.NodeName)))}},
 		"xDS": nil,

@@ -26,6 +26,11 @@ func (s *Server) routes() {
 	write("/v1/agent/check/warn/{id}", s.agentCheckTTL("warning"))
 	write("/v1/agent/check/fail/{id}", s.agentCheckTTL("critical"))
 	write("/v1/agent/check/update/{id}", s.agentCheckUpdate)
+	s.handle("PUT /v1/agent/service/maintenance/{id}", s.agentServiceMaintenance)
+	s.handle("PUT /v1/agent/maintenance", s.agentNodeMaintenance)
+	s.handle("GET /v1/agent/host", s.agentHost)
+	s.handle("PUT /v1/agent/join/{address}", s.agentJoin)
+	s.handle("PUT /v1/agent/force-leave/{node}", s.agentForceLeave)
 	// catalog
 	write("/v1/catalog/register", s.catalogRegister)
 	write("/v1/catalog/deregister", s.catalogDeregister)

@@ -9,11 +9,10 @@ import (
 	"github.com/orbit/orbit/internal/httpkit"
 )
 
-// Consul's reasons for a decision no intention made.
-const (
-	reasonACLsOff = "ACLs disabled, access is allowed by default"
-	reasonDefault = "Default behavior configured by ACLs"
-)
+// reasonDefault is Consul's reason for a decision no intention made. Since
+// Consul resolves an allow-all authorizer when ACLs are off, it gives this
+// reason then too (consul/api's TestAPI_AgentConnectAuthorize expects it).
+const reasonDefault = "Default behavior configured by ACLs"
 
 type authorizeRequest struct {
 	Target           string
@@ -30,7 +29,7 @@ type authorizeAnswer struct {
 // no intentions, so Consul's default applies.
 func (h *Handler) decision() (bool, string) {
 	if !h.cfg.ACLsEnabled {
-		return true, reasonACLsOff
+		return true, reasonDefault
 	}
 	return h.cfg.DefaultAllow, reasonDefault
 }

@@ -283,7 +283,7 @@ func TestAuthorizeAndACLs(t *testing.T) {
 
 	open := start(t, connectca.Config{}, nil)
 	got, err = open.client.Agent().ConnectAuthorize(&consul.AgentAuthorizeParams{Target: "web", ClientCertURI: src})
-	if err != nil || !got.Authorized || got.Reason != "ACLs disabled, access is allowed by default" {
+	if err != nil || !got.Authorized || got.Reason != "Default behavior configured by ACLs" {
 		t.Fatalf("ACLs off: %+v %v", got, err)
 	}
 	ixns, _, err := open.client.Connect().Intentions(nil)

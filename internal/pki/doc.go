@@ -7,8 +7,12 @@
 // router host names (ServerCertificate, cached and renewed before expiry),
 // shared between agents through the Storage when it also implements
 // LeafStorage, so every edge node presents the same certificate.
-// The security work extends it to node and service certificates with SPIFFE
-// IDs; keep those additions here.
+// Node certificates (node.go, nodecert.go) identify agents: the CA signs
+// a node's certificate request (SignNode; common name = node name, client
+// and server use), and NodeCert keeps a node's key and certificate in its
+// data directory, renews it before expiry and hands it to TLS configs
+// through GetCertificate / GetClientCertificate, so renewals need no
+// restart.
 //
 // What it is not: it does not terminate TLS, choose which names deserve a
 // certificate (the proxy decides that from its route table), or run a

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -24,9 +25,20 @@ type overviewData struct {
 	JobsTotal   int
 	Alerts      []alertRow
 	AlertsNote  string
-	Findings    []report.Finding
+	Findings    []report.Finding // the first maxFindings
+	FindingsNo  int
 	FindingsErr int
+	ByRule      []ruleCount
 	ServicesNo  int
+}
+
+// maxFindings is how many findings the overview lists; the counts by rule
+// cover the rest (orbit audit prints them all).
+const maxFindings = 20
+
+type ruleCount struct {
+	Rule, Severity string
+	N              int
 }
 
 type alertRow struct {
@@ -74,10 +86,21 @@ func (s *Server) overview(rc *reqCtx) (any, error) {
 	} else {
 		d.Findings = audit.Check(cluster, policy.DefaultConfig())
 	}
+	byRule := map[ruleCount]int{}
 	for _, f := range d.Findings {
 		if f.Severity == report.Error {
 			d.FindingsErr++
 		}
+		byRule[ruleCount{Rule: f.Rule, Severity: string(f.Severity)}]++
+	}
+	for rc, n := range byRule {
+		rc.N = n
+		d.ByRule = append(d.ByRule, rc)
+	}
+	slices.SortFunc(d.ByRule, func(a, b ruleCount) int { return cmp.Or(b.N-a.N, strings.Compare(a.Rule, b.Rule)) })
+	d.FindingsNo = len(d.Findings)
+	if len(d.Findings) > maxFindings {
+		d.Findings = d.Findings[:maxFindings]
 	}
 	var jobs []struct{ ID, Status string }
 	switch err := rc.get("/v1/jobs", &jobs); {

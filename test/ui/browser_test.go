@@ -7,6 +7,7 @@ package ui_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -137,7 +138,8 @@ func (b *browser) open(path string) {
 func (b *browser) setToken(tok string) {
 	b.t.Helper()
 	b.run("set token", chromedp.Navigate(b.base+"/ui/"), chromedp.WaitVisible(chromedp.ID("token")),
-		chromedp.SendKeys(chromedp.ID("token"), tok), chromedp.Submit(chromedp.ID("token")), loaded())
+		chromedp.SendKeys(chromedp.ID("token"), tok), chromedp.Click(chromedp.CSS(`#login button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#logout:not([hidden])`)), loaded())
 }
 
 // eval evaluates a JavaScript expression.
@@ -158,7 +160,11 @@ func (b *browser) waitFor(what, expr string) time.Duration {
 	b.t.Helper()
 	start := time.Now()
 	for {
-		if eval[bool](b, "!!("+expr+")") {
+		// A navigation in progress fails the evaluation: poll again.
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
+		cancel()
+		if err == nil && ok {
 			return time.Since(start)
 		}
 		if time.Since(start) > 45*time.Second {
@@ -187,4 +193,35 @@ func (b *browser) screenshot(name string) string {
 // viewport emulates a screen of w x h CSS pixels.
 func viewport(w, h int64) chromedp.Action[chromedp.Void] {
 	return chromedp.EmulateViewport(w, h, chromedp.EmulateScale(1))
+}
+
+// chromedpSetValue sets a form field's value as typing would, marking the
+// form edited.
+func chromedpSetValue(sel, val string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.SetValue(chromedp.CSS(sel), val),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](`(function(){var e=document.querySelector(`+jsString(sel)+`);e.dispatchEvent(new Event("input",{bubbles:true}));return true})()`)(ctx, t)
+			return err
+		}))
+}
+
+func chromedpClick(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Click(chromedp.CSS(sel))
+}
+
+// evalAwait evaluates an expression that gives a promise and waits for it.
+func evalAwait[T any](b *browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("eval %s: %v", expr, err)
+	}
+	return v
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

@@ -15,7 +15,8 @@ import (
 // uiPages are the pages the navigation lists, with a detail page each
 // where one exists.
 var uiPages = []string{
-	"/ui/", "/ui/services", "/ui/services/web",
+	"/ui/", "/ui/services", "/ui/services/web", "/ui/nodes", "/ui/nodes/node1", "/ui/kv/", "/ui/kv/app/config",
+	"/ui/jobs", "/ui/jobs/-run", "/ui/allocations", "/ui/edge", "/ui/dns", "/ui/monitoring", "/ui/acl",
 }
 
 // put sends a write to the agent's API and fails the test unless it is

@@ -219,10 +219,101 @@
     }
   }
 
+  // Actions that need more than one request.
+  var planned = null; // the job the last plan checked
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text != null) { e.textContent = text; }
+    return e;
+  }
+  async function jsonCall(method, url, obj) {
+    var r = await api(method, url, obj == null ? null : JSON.stringify(obj), "application/json");
+    var t = await r.text();
+    if (!r.ok) { throw new Error("Refused (" + r.status + "): " + t.trim()); }
+    return t ? JSON.parse(t) : null;
+  }
+  var actions = {
+    jobPlan: async function (btn, form) {
+      var out = document.getElementById("plan-out");
+      var submit = document.getElementById("job-submit");
+      submit.disabled = true;
+      planned = null;
+      out.className = "muted";
+      out.textContent = "Checking…";
+      try {
+        var job = await jsonCall("POST", "/v1/jobs/parse", { JobHCL: form.elements.hcl.value, Canonicalize: true });
+        var plan = await jsonCall("POST", "/v1/job/" + encodeURIComponent(job.ID) + "/plan", { Job: job, Diff: true });
+        out.className = "";
+        out.replaceChildren();
+        var ws = (plan.Warnings || "").split("\n").filter(Boolean);
+        out.appendChild(el("h3", "", ws.length ? "Policy findings (" + ws.length + ")" : "No policy findings"));
+        if (ws.length) {
+          var ul = el("ul", "", null);
+          ws.forEach(function (w) { ul.appendChild(el("li", "warn", w)); });
+          out.appendChild(ul);
+        }
+        out.appendChild(el("h3", "", "Plan for job " + job.ID));
+        var d = plan.Diff || {};
+        var pl = el("ul", "plain mono", null);
+        pl.appendChild(el("li", "", "job: " + (d.Type || "None")));
+        (d.TaskGroups || []).forEach(function (tg) {
+          var u = Object.keys(tg.Updates || {}).map(function (k) { return tg.Updates[k] + " " + k; }).join(", ");
+          pl.appendChild(el("li", "", "group " + tg.Name + ": " + (tg.Type || "") + (u ? " (" + u + ")" : "")));
+        });
+        Object.keys(plan.FailedTGAllocs || {}).forEach(function (g) { pl.appendChild(el("li", "crit", "group " + g + " cannot be placed")); });
+        out.appendChild(pl);
+        planned = job;
+        out.dataset.planned = job.ID;
+        submit.disabled = false;
+      } catch (e) {
+        out.className = "error";
+        out.textContent = e.message;
+      }
+    },
+    jobRun: async function () {
+      if (!planned) { return; }
+      try {
+        var res = await jsonCall("POST", "/v1/jobs", { Job: planned });
+        showFlash(true, "Submitted (evaluation " + (res && res.EvalID || "") + ").");
+        location.href = "/ui/jobs/" + encodeURIComponent(planned.ID);
+      } catch (e) { showFlash(false, e.message); }
+    },
+    jobScale: async function (btn, form) {
+      var id = form.dataset.job;
+      try {
+        var job = await jsonCall("GET", "/v1/job/" + encodeURIComponent(id));
+        (job.TaskGroups || []).forEach(function (tg) {
+          var f = form.elements["count:" + tg.Name];
+          if (f) { tg.Count = Number(f.value); }
+        });
+        await jsonCall("POST", "/v1/jobs", { Job: job });
+        delete form.dataset.dirty;
+        showFlash(true, "Scaled.");
+        restart();
+      } catch (e) { showFlash(false, e.message); }
+    },
+    rrset: async function (btn, form) {
+      var recs = form.elements.records.value.split("\n").map(function (s) { return s.trim(); }).filter(Boolean);
+      try {
+        await jsonCall("PUT", "/v1/dns/zones/" + encodeURIComponent(form.dataset.zone) + "/records",
+          [{ Name: form.elements.name.value, Type: form.elements.type.value, TTL: Number(form.elements.ttl.value), Records: recs }]);
+        delete form.dataset.dirty;
+        showFlash(true, "Saved.");
+        restart();
+      } catch (e) { showFlash(false, e.message); }
+    }
+  };
+
   // start wires what a fresh content needs.
   function start(root) {
     root.querySelectorAll("pre[data-logs]").forEach(follow);
-    root.querySelectorAll("[data-hide-unless]").forEach(function () {});
+    var file = root.querySelector("#job-file");
+    if (file) {
+      file.addEventListener("change", function () {
+        if (file.files[0]) { file.files[0].text().then(function (t) { document.getElementById("job-hcl").value = t; }); }
+      });
+    }
     tickCharts();
   }
 
@@ -264,7 +355,9 @@
     }
     content.addEventListener("click", function (ev) {
       var b = ev.target.closest("button[data-api]");
-      if (b && !b.form) { ev.preventDefault(); send(b, null); }
+      if (b && b.type === "button") { ev.preventDefault(); send(b, b.form); }
+      var x = ev.target.closest("button[data-do]");
+      if (x) { ev.preventDefault(); actions[x.dataset.do](x, x.form); }
     });
     content.addEventListener("submit", function (ev) {
       var f = ev.target;
