@@ -205,6 +205,38 @@ func (s *Server) agentHealthByName(w http.ResponseWriter, r *http.Request) error
 	return httpkit.WriteJSON(w, r, code, out)
 }
 
+// agentHealthByID is Consul's local aggregated health of one service
+// instance: one object, with the same status codes as by name.
+func (s *Server) agentHealthByID(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	in, ok := s.view.Instance(s.cfg.NodeName, id)
+	name := id
+	if ok {
+		name = in.Name
+	}
+	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Read}); err != nil {
+		return err
+	}
+	if ok {
+		for _, e := range s.view.Entries(name) {
+			if e.Instance.Node != s.cfg.NodeName || e.Instance.ID != id {
+				continue
+			}
+			code := http.StatusOK
+			switch e.Status {
+			case catalog.Passing:
+			case catalog.Warning:
+				code = http.StatusTooManyRequests
+			default:
+				code = http.StatusServiceUnavailable
+			}
+			return httpkit.WriteJSON(w, r, code, map[string]any{"AggregatedStatus": string(e.Status),
+				"Service": toServiceJSON(e.Instance, false), "Checks": toChecksJSON(e.Checks)})
+		}
+	}
+	return fmt.Errorf("%w: ServiceId %s not found", httpkit.ErrNotFound, id)
+}
+
 func (s *Server) agentServiceRegister(w http.ResponseWriter, r *http.Request) error {
 	var in serviceIn
 	if err := decodeBody(r, &in); err != nil {

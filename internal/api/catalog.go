@@ -33,7 +33,13 @@ func (s *Server) catalogRegister(w http.ResponseWriter, r *http.Request) error {
 			node.Agent, node.Roles = old.Agent, old.Roles // an agent stays an agent
 		}
 	} else if in.Address == "" {
-		return httpkit.BadRequest("Must provide address")
+		// SkipNodeUpdate for a node not registered yet (Consul creates it
+		// without an address): orbit's nodes need one, so the service's
+		// stands in until the node's own registration sets it.
+		if !in.SkipNodeUpdate || in.Service == nil || in.Service.Address == "" {
+			return httpkit.BadRequest("Must provide address")
+		}
+		node.Address = in.Service.Address
 	}
 	var inst *catalog.Instance
 	var checks []*catalog.Check

@@ -18,6 +18,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/agent/service/{id}", s.agentService)
 	s.handle("GET /v1/agent/checks", s.agentChecks)
 	s.handle("GET /v1/agent/health/service/name/{name}", s.agentHealthByName)
+	s.handle("GET /v1/agent/health/service/id/{id}", s.agentHealthByID)
 	write("/v1/agent/service/register", s.agentServiceRegister)
 	write("/v1/agent/service/deregister/{id}", s.agentServiceDeregister)
 	write("/v1/agent/check/register", s.agentCheckRegister)

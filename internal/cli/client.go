@@ -3,11 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 )
@@ -36,7 +39,11 @@ func addressFlagsAs(fs *flag.FlagSet, e *Env, name string) func() *apiClient {
 	addr := fs.String(name, "", "agent API `addresses`, comma-separated: the CLI fails over between them (default $ORBIT_ADDR or "+DefaultAddress+")")
 	token := fs.String("token", "", "ACL token (default $ORBIT_TOKEN, $CONSUL_HTTP_TOKEN, $NOMAD_TOKEN)")
 	return func() *apiClient {
-		return newAPIClient(first(*addr, e.Address, e.Getenv("ORBIT_ADDR"), DefaultAddress), resolveToken(*token, e))
+		c := newAPIClient(first(*addr, e.Address, e.Getenv("ORBIT_ADDR"), DefaultAddress), resolveToken(*token, e))
+		if ca := first(e.Getenv("ORBIT_CACERT"), e.Getenv("CONSUL_CACERT")); ca != "" {
+			c.trustCA(ca)
+		}
+		return c
 	}
 }
 
@@ -56,6 +63,30 @@ func newAPIClient(addrs, token string) *apiClient {
 		}
 	}
 	return c
+}
+
+// trustCA makes the client verify https:// agents against the PEM
+// certificates in file (ORBIT_CACERT, as Consul's CONSUL_CACERT) instead
+// of the system's roots; an unreadable file fails every request.
+func (c *apiClient) trustCA(file string) {
+	pem, err := os.ReadFile(file)
+	pool := x509.NewCertPool()
+	if err == nil && !pool.AppendCertsFromPEM(pem) {
+		err = fmt.Errorf("no PEM certificate in %s", file)
+	}
+	if err != nil {
+		c.http.Transport = badAddress{fmt.Errorf("ORBIT_CACERT: %w", err)}
+		return
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool}
+	switch f := c.http.Transport.(type) {
+	case *failover:
+		f.next = tr
+	case badAddress:
+	default:
+		c.http.Transport = tr
+	}
 }
 
 // badAddress answers every request with the address list's error.

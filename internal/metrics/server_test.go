@@ -38,6 +38,7 @@ func newTestServer(t *testing.T, root string, n int) (*Server, *httptest.Server,
 	nd := s.NetdataHandler(kit, nil)
 	mux.Handle(NetdataPrefix, nd)
 	mux.Handle(HostPrefix, s.HostHandler(kit, nd))
+	mux.Handle(StreamPath, s.StreamHandler(kit))
 	mux.Handle("/v1/agent/metrics", s.GoMetricsHandler(kit))
 	mux.Handle("/v1/metrics", s.GoMetricsHandler(kit))
 	mux.Handle("/metrics", s.PrometheusHandler())

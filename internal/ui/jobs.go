@@ -109,6 +109,7 @@ type jobData struct {
 	Deploy    *deployment
 	CanWrite  bool
 	CanRevert bool
+	Canaries  bool // the deployment waits for canaries to be promoted
 }
 
 func (*jobData) tplName() string { return "job" }
@@ -130,6 +131,9 @@ func (s *Server) job(rc *reqCtx, id string) (any, error) {
 	var dep deployment
 	if err := rc.get(p+"/deployment", &dep); err == nil && dep.ID != "" {
 		d.Deploy = &dep
+		for _, g := range dep.TaskGroups {
+			d.Canaries = d.Canaries || (g.DesiredCanaries > 0 && !g.Promoted)
+		}
 	}
 	ns := d.Job.Namespace
 	if ns == "" {

@@ -85,3 +85,30 @@ func TestMaintenanceHostJoinForceLeave(t *testing.T) {
 		t.Error("force-leave of an unknown node was accepted")
 	}
 }
+
+// TestAgentHealthByID reads one local instance's aggregated health: its
+// status and answer, and critical with no answer for an unknown id.
+func TestAgentHealthByID(t *testing.T) {
+	a := testagent.Start(t)
+	ag := newClient(t, a).Agent()
+	reg := &capi.AgentServiceRegistration{Name: "foo", ID: "foo", Port: 9000,
+		Locality: &capi.Locality{Region: "us-west-1", Zone: "us-west-1a"},
+		Check:    &capi.AgentServiceCheck{TTL: "15s"}}
+	if err := ag.ServiceRegister(reg); err != nil {
+		t.Fatal(err)
+	}
+	state, out, err := ag.AgentHealthServiceByID("foo")
+	if err != nil || out == nil || state != capi.HealthCritical || out.Service.Port != 9000 ||
+		out.Service.Locality == nil || *out.Service.Locality != *reg.Locality {
+		t.Fatalf("critical instance: %s %+v %v", state, out, err)
+	}
+	if err := ag.PassTTL("service:foo", ""); err != nil {
+		t.Fatal(err)
+	}
+	if state, out, err = ag.AgentHealthServiceByID("foo"); err != nil || out == nil || state != capi.HealthPassing {
+		t.Fatalf("passing instance: %s %+v %v", state, out, err)
+	}
+	if state, out, err = ag.AgentHealthServiceByID("nosuch"); err != nil || out != nil || state != capi.HealthCritical {
+		t.Fatalf("unknown instance: %s %+v %v", state, out, err)
+	}
+}

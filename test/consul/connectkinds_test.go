@@ -132,3 +132,26 @@ func TestConnectKindsAsCatalogData(t *testing.T) {
 		t.Errorf("the sidecar outlived its service: %v", svcs)
 	}
 }
+
+// TestCatalogSkipNodeUpdateBeforeNode registers a service with
+// SkipNodeUpdate before its node, as Consul's suite does in map order: the
+// node is created, and its own registration then sets its address.
+func TestCatalogSkipNodeUpdateBeforeNode(t *testing.T) {
+	a := testagent.Start(t)
+	cat := newClient(t, a).Catalog()
+	if _, err := cat.Register(&capi.CatalogRegistration{Node: "foo", SkipNodeUpdate: true,
+		Service: &capi.AgentService{ID: "redis2", Service: "redis", Port: 1235, Address: "198.18.1.2"}}, nil); err != nil {
+		t.Fatalf("service before its node: %v", err)
+	}
+	if _, err := cat.Register(&capi.CatalogRegistration{Node: "foo", Address: "198.18.1.1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	n, _, err := cat.Node("foo", nil)
+	if err != nil || n == nil || n.Node.Address != "198.18.1.1" || n.Services["redis2"] == nil {
+		t.Fatalf("node: %+v %v", n, err)
+	}
+	if _, err := cat.Register(&capi.CatalogRegistration{Node: "bar", SkipNodeUpdate: true,
+		Service: &capi.AgentService{ID: "x", Service: "x"}}, nil); err == nil {
+		t.Error("a new node with no address at all was accepted")
+	}
+}

@@ -113,7 +113,7 @@ external "nas-%d" {
 	}
 	c := consulClient(t, srv.Addr, orbittest.RootToken)
 	checkID := func(i int) (node, id string) { return fmt.Sprintf("nas-%d", i), fmt.Sprintf("service:share-%d", i) }
-	orbittest.Eventually(t, 60*time.Second, "every external check passing", func() bool {
+	orbittest.Eventually(t, 120*time.Second, "every external check passing", func() bool {
 		for i := range services {
 			if checkStatus(c, "nas-"+fmt.Sprint(i), fmt.Sprintf("service:share-%d", i)) != "passing" {
 				return false
@@ -147,19 +147,19 @@ external "nas-%d" {
 	// The owner says so in its log, the others do not run the node.
 	for _, i := range owned[victim] {
 		node, _ := checkID(i)
-		orbittest.Eventually(t, 30*time.Second, victim+" logging that it runs "+node, func() bool {
+		orbittest.Eventually(t, 120*time.Second, victim+" logging that it runs "+node, func() bool {
 			return strings.Contains(clients[victim].Log(), `msg="running external checks"`) &&
 				strings.Contains(clients[victim].Log(), "external="+node)
 		})
 	}
 	clients[victim].Cmd.Process.Kill()
-	orbittest.Eventually(t, 60*time.Second, victim+"'s liveness check critical", func() bool {
+	orbittest.Eventually(t, 120*time.Second, victim+"'s liveness check critical", func() bool {
 		return checkStatus(c, victim, "serfHealth") == "critical"
 	})
 	for _, i := range owned[victim] {
 		targets[i].close()
 	}
-	orbittest.Eventually(t, 60*time.Second, "the dead agent's checks taken over and following their targets down", func() bool {
+	orbittest.Eventually(t, 120*time.Second, "the dead agent's checks taken over and following their targets down", func() bool {
 		for _, i := range owned[victim] {
 			node, id := checkID(i)
 			if checkStatus(c, node, id) != "critical" {

@@ -86,7 +86,7 @@ func TestImportIntoOrbit(t *testing.T) {
 		if !strings.Contains(out, "Wrote 2 nodes, 2 service instances, 2 checks and 0 KV pairs in one transaction") {
 			t.Fatalf("apply:\n%s", out)
 		}
-		orbittest.Eventually(t, 60*time.Second, "both app instances and their nodes' probes passing", func() bool {
+		orbittest.Eventually(t, 120*time.Second, "both app instances and their nodes' probes passing", func() bool {
 			entries, _, err := dc.Health().Service("app", "", true, nil)
 			if err != nil || len(entries) != 2 {
 				return false
@@ -145,7 +145,7 @@ func TestImportIntoOrbit(t *testing.T) {
 				t.Logf("grafana in the destination: %s %v", b, err)
 			}
 		}()
-		orbittest.Eventually(t, 60*time.Second, "grafana passing in the destination, checked by its agent", func() bool {
+		orbittest.Eventually(t, 120*time.Second, "grafana passing in the destination, checked by its agent", func() bool {
 			entries, _, err := dc.Health().Service("grafana", "", true, nil)
 			return err == nil && len(entries) == 1 && entries[0].Node.Node == "legacy" && entries[0].Service.Port == tg.port
 		})
