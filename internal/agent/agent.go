@@ -31,6 +31,7 @@ import (
 	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/metrics"
 	"github.com/orbit/orbit/internal/nomadapi"
+	"github.com/orbit/orbit/internal/operator"
 	"github.com/orbit/orbit/internal/pki"
 	"github.com/orbit/orbit/internal/proxy"
 	"github.com/orbit/orbit/internal/scheduler"
@@ -91,6 +92,10 @@ type Agent struct {
 
 	// logOut receives the edge's access log (the agent's log writer).
 	logOut io.Writer
+
+	// autopilot judges the servers' health (and, on servers, removes
+	// dead ones); set before the API starts.
+	autopilot *operator.Monitor
 
 	// started is closed once every component is serving.
 	started chan struct{}
@@ -204,6 +209,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		apiLn.Close()
 		return err
 	}
+	a.startAutopilot(life.runner(workers))
 	if a.cfg.Client {
 		a.health, err = health.New(health.Config{Node: a.cfg.NodeName, EnableScriptChecks: a.cfg.EnableScriptChecks,
 			Logger: a.log, Registerer: a.registry, Clock: a.clock}, a.view, a.store)
@@ -326,7 +332,7 @@ func (a *Agent) openStore(ctx context.Context) error {
 	var join store.Joiner
 	var joiner *httpJoiner
 	if a.cfg.RetryJoin != "" && len(eps) == 0 {
-		joiner = newHTTPJoiner(a.cfg.RetryJoin, a.cfg.HTTPAddr, a.cfg.agentToken())
+		joiner = newHTTPJoiner(a.cfg.RetryJoin, a.cfg.HTTPAddr, a.cfg.agentToken(), a.cfg.JoinToken)
 		join = joiner
 	}
 	st, err := store.Open(ctx, store.Config{Endpoints: eps, DataDir: dir, Name: a.cfg.NodeName, AdvertiseHost: a.cfg.BindAddr,

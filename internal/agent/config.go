@@ -60,6 +60,10 @@ type Config struct {
 	// RetryJoin or BootstrapExpect > 1 the store addresses default to
 	// BIND:8301 (clients) and BIND:8300 (peers).
 	RetryJoin string `hcl:"retry_join,optional"`
+	// JoinToken is a join token's secret (`orbit operator join-token
+	// create`) a -retry-join presents instead of an ACL token with
+	// operator:write.
+	JoinToken string `hcl:"join_token,optional"`
 	// BootstrapExpect is the number of servers the cluster is meant to
 	// have (Consul's -bootstrap-expect). The server started without
 	// RetryJoin forms the cluster; the others join it.
@@ -162,6 +166,7 @@ func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
 	fs.StringVar(&c.StoreClientAddr, "store-client-addr", "", "embedded etcd client listen `address` (default BIND:8301 with several servers)")
 	fs.StringVar(&c.StorePeerAddr, "store-peer-addr", "", "embedded etcd peer listen `address` (default BIND:8300 with several servers)")
 	fs.StringVar(&c.RetryJoin, "retry-join", "", "join the store of the servers at these API `addresses` (host:port,...) as a server")
+	fs.StringVar(&c.JoinToken, "join-token", "", "join `token` a -retry-join presents instead of an ACL token with operator:write")
 	fs.IntVar(&c.BootstrapExpect, "bootstrap-expect", 0, "`number` of servers the cluster is meant to have")
 	fs.StringVar(&c.LeaseTTL, "lease-ttl", "", "node liveness lease `duration` (default 10s)")
 	fs.BoolVar(&c.Server, "server", false, "run the server role")
@@ -288,6 +293,7 @@ func merge(file, flags Config) Config {
 	pick("store-client-addr", &out.StoreClientAddr, flags.StoreClientAddr)
 	pick("store-peer-addr", &out.StorePeerAddr, flags.StorePeerAddr)
 	pick("retry-join", &out.RetryJoin, flags.RetryJoin)
+	pick("join-token", &out.JoinToken, flags.JoinToken)
 	if s["bootstrap-expect"] {
 		out.BootstrapExpect = flags.BootstrapExpect
 	}

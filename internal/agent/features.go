@@ -195,7 +195,8 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 		m = append(m, api.Mount{Prefix: nodeCertPath, Public: true, Handler: a.nodeCertHandler()})
 	}
 	if a.cfg.Server && a.store.Embedded() {
-		m = append(m, api.Mount{Prefix: storeJoinPath, Resource: acl.Operator, Handler: a.storeJoinHandler()})
+		// The join asks operator:write or a join token itself.
+		m = append(m, api.Mount{Prefix: storeJoinPath, Public: true, Handler: a.storeJoinHandler()})
 	}
 	if a.identity != nil {
 		m = append(m, api.Mount{Prefix: identity.WellKnownPrefix, Public: true, Handler: a.identity.Handler()})

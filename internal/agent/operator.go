@@ -51,6 +51,18 @@ func (a *Agent) operatorMounts() []api.Mount {
 	return []api.Mount{
 		{Prefix: operator.PathPrefix, Resource: acl.Operator, Handler: operator.NewHandler(a.store, a.auth, a.clock, log)},
 		{Prefix: snapshot.Path, Resource: acl.Operator, Handler: snapshot.NewHandler(a.store, a.auth, a.clock, log)},
+		{Prefix: operator.PathAutopilot, Resource: acl.Operator, Handler: operator.NewAutopilotHandler(a.store, a.autopilot, a.auth, a.clock, log)},
+		{Prefix: operator.PathJoinTokens, Resource: acl.Operator, Handler: operator.NewJoinTokensHandler(a.store, a.auth, a.clock, log)},
+	}
+}
+
+// startAutopilot builds the autopilot monitor; a server with an embedded
+// member runs it (probing the members every second and removing dead ones
+// when configured), other agents probe when asked.
+func (a *Agent) startAutopilot(run func(string, func(context.Context) error)) {
+	a.autopilot = operator.NewMonitor(a.store, a.clock, a.log.With("component", "autopilot"))
+	if a.cfg.Server && a.store.Embedded() {
+		run("autopilot", a.autopilot.Run)
 	}
 }
 

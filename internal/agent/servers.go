@@ -12,13 +12,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/httpkit"
+	"github.com/orbit/orbit/internal/operator"
 	"github.com/orbit/orbit/internal/store"
 )
 
 // storeJoinPath is where a server asks an existing server to add it to the
 // store's etcd cluster as a learner. It is orbit's own (Consul's servers
-// join over Serf); the mount guards it with operator:write.
+// join over Serf). A join needs an ACL token with operator:write or a join
+// token (operator.JoinTokenHeader); joinAllowed decides.
 const storeJoinPath = "/v1/operator/store/join"
 
 // storeJoinRequest is the body of PUT storeJoinPath.
@@ -42,6 +45,9 @@ func (a *Agent) storeJoinHandler() http.Handler {
 	return kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		if r.Method != http.MethodPut && r.Method != http.MethodPost {
 			return httpkit.Errorf(http.StatusMethodNotAllowed, "%s %s: use PUT", r.Method, r.URL.Path)
+		}
+		if err := a.joinAllowed(kit, r); err != nil {
+			return err
 		}
 		var req storeJoinRequest
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req); err != nil {
@@ -68,22 +74,43 @@ func (a *Agent) storeJoinHandler() http.Handler {
 	})
 }
 
+// joinAllowed lets a join through with an ACL token holding operator:write
+// or a valid join token, and refuses it with a 403 that says which.
+func (a *Agent) joinAllowed(kit *httpkit.Kit, r *http.Request) error {
+	aclErr := kit.Authorize(r, acl.Rule{Resource: acl.Operator, Access: acl.Write})
+	if aclErr == nil {
+		return nil
+	}
+	secret := strings.TrimSpace(r.Header.Get(operator.JoinTokenHeader))
+	if secret == "" {
+		return &httpkit.Error{Code: http.StatusForbidden, Cause: aclErr,
+			Public: "store join refused: needs an ACL token with operator:write or a join token (-join-token; create one with `orbit operator join-token create`): " + httpkit.Public(aclErr, http.StatusForbidden)}
+	}
+	_, err := a.store.CheckJoinToken(r.Context(), secret, a.clock.Now())
+	if errors.Is(err, store.ErrJoinTokenInvalid) {
+		return &httpkit.Error{Code: http.StatusForbidden, Cause: err,
+			Public: "store join refused: " + err.Error() + " (create one with `orbit operator join-token create`)"}
+	}
+	return err
+}
+
 // httpJoiner joins the store's cluster through the first server in addrs
 // (their API addresses) that answers. Unreachable or busy servers are
 // reported as store.ErrUnsettled so the store keeps retrying, as Consul's
 // retry-join does; a refusal (bad token, bad request) ends the join.
 type httpJoiner struct {
-	addrs  []string
-	token  string // the agent's token, for the servers' operator:write
-	client *http.Client
+	addrs     []string
+	token     string // the agent's token, for the servers' operator:write
+	joinToken string // a join token's secret, instead of operator:write
+	client    *http.Client
 	// sealKey is the seal key the accepting server handed over.
 	sealKey *store.SealKey
 }
 
 var _ store.Joiner = (*httpJoiner)(nil)
 
-func newHTTPJoiner(retryJoin, self, token string) *httpJoiner {
-	j := &httpJoiner{token: token, client: &http.Client{Timeout: 10 * time.Second}}
+func newHTTPJoiner(retryJoin, self, token, joinToken string) *httpJoiner {
+	j := &httpJoiner{token: token, joinToken: joinToken, client: &http.Client{Timeout: 10 * time.Second}}
 	for _, addr := range strings.Split(retryJoin, ",") {
 		if addr = strings.TrimSpace(addr); addr != "" && addr != self {
 			j.addrs = append(j.addrs, addr)
@@ -123,6 +150,9 @@ func (j *httpJoiner) ask(ctx context.Context, addr, name, peerURL string) ([]sto
 	}
 	if j.token != "" {
 		req.Header.Set("X-Consul-Token", j.token)
+	}
+	if j.joinToken != "" {
+		req.Header.Set(operator.JoinTokenHeader, j.joinToken)
 	}
 	resp, err := j.client.Do(req)
 	if err != nil {

@@ -49,6 +49,7 @@ func cmdOperator(ctx context.Context, e *Env, args []string) int {
 	return subcommand(ctx, e, "operator", args, map[string]func(context.Context, *Env, []string) int{
 		"raft":          cmdOperatorRaft,
 		"cluster-reset": cmdClusterReset,
+		"join-token":    cmdOperatorJoinToken,
 	})
 }
 

@@ -62,6 +62,7 @@ type Store struct {
 	clientURL string
 	log       *slog.Logger
 	guard     *guard // bounds requests while there is no quorum
+	probes    probeClient
 	closeOnce sync.Once
 	// seal is the servers' key for secrets at rest (nil: not a server).
 	seal atomic.Pointer[SealKey]
@@ -381,6 +382,7 @@ func (s *Store) Close() error {
 			err = nil // the in-process client reports its own cancellation
 		}
 		s.guard.close()
+		s.probes.close()
 		if s.etcd != nil {
 			s.etcd.Close()
 		}

@@ -44,6 +44,7 @@ type server struct {
 	join                          string   // -retry-join, "" for the first
 	bin                           string   // the command; "" is orbitBin
 	extra                         []string // further agent flags
+	noACLConfig                   bool     // start without the root token's config
 	proc                          *orbittest.Process
 }
 
@@ -66,7 +67,10 @@ func newServers(t *testing.T, n int) []*server {
 func (s *server) start(t *testing.T, expect int) func() {
 	args := []string{"-server", "-node", s.name, "-data-dir", s.dir, "-bind", "127.0.0.1",
 		"-http-addr", s.http, "-store-peer-addr", s.peer, "-store-client-addr", s.client,
-		"-bootstrap-expect", fmt.Sprint(expect), "-config", orbittest.ACLConfigFile(t)}
+		"-bootstrap-expect", fmt.Sprint(expect)}
+	if !s.noACLConfig {
+		args = append(args, "-config", orbittest.ACLConfigFile(t))
+	}
 	if s.join != "" {
 		args = append(args, "-retry-join", s.join)
 	}
