@@ -147,3 +147,12 @@ var _ client.TemplateAccess = templateAccess{}
 func (t templateAccess) MayRead(token, kind, name string) bool {
 	return t.auth.Authorize(context.Background(), token, acl.Rule{Resource: kind, Segment: name, Access: acl.Read}) == nil
 }
+
+// dnsAccess answers DNS with the rights of requests that carry no token
+// (the default token, else the anonymous one), as Consul's DNS does.
+type dnsAccess struct{ auth acl.Authorizer }
+
+// MayRead implements dns.Access.
+func (d dnsAccess) MayRead(kind, name string) bool {
+	return d.auth.Authorize(context.Background(), "", acl.Rule{Resource: kind, Segment: name, Access: acl.Read}) == nil
+}

@@ -73,9 +73,11 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 		if err != nil {
 			return err
 		}
-		a.dns, err = dns.New(dc,
-			dns.Deps{Catalog: a.view, Logger: a.log.With("component", "dns"), Registry: a.registry,
-				Clock: a.clock})
+		deps := dns.Deps{Catalog: a.view, Logger: a.log.With("component", "dns"), Registry: a.registry, Clock: a.clock}
+		if a.cfg.aclEnabled && a.auth != nil {
+			deps.Access = dnsAccess{a.auth}
+		}
+		a.dns, err = dns.New(dc, deps)
 		if err != nil {
 			return fmt.Errorf("dns: %w", err)
 		}

@@ -44,6 +44,17 @@ type Deps struct {
 	// Clock drives cache expiry and upstream hold-downs; nil means
 	// the wall clock.
 	Clock clockwork.Clock
+	// Access, when set, keeps out of the answers the services and nodes
+	// it does not allow (ACLs: the anonymous or default token's rights,
+	// as Consul's DNS); nil answers everything.
+	Access Access
+}
+
+// Access says whether DNS may answer a service or a node (kind "service"
+// or "node"). The table is built with it on every view change, ACL
+// changes included, so queries never ask it.
+type Access interface {
+	MayRead(kind, name string) bool
 }
 
 // Server is the DNS server. Create with New, start with Run.
@@ -339,6 +350,9 @@ func (s *Server) rebuild() {
 	nodesIdx := s.cache.nodesIdx
 	var ptr map[string]string
 	t.services, t.nodes, ptr = s.cache.update(cat, t.dc, s.cfg.AllowWarning, s.m.built)
+	if s.deps.Access != nil {
+		t.services, t.nodes = readable(t.services, t.nodes, s.deps.Access)
+	}
 	prev := s.tbl.Load()
 	if reuse := !zonesChanged && nodesIdx == s.cache.nodesIdx && prev.ptr != nil; reuse {
 		// Nothing the reverse and router names are made of moved.
