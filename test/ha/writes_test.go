@@ -3,6 +3,8 @@ package ha_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -110,8 +112,16 @@ func longestGap(acks []ack) (time.Duration, time.Time) {
 // refuses ?consistent reads, and takes writes again once a peer is back.
 func TestKillLeaderUnderWriteLoad(t *testing.T) {
 	ss := newServers(t, 3)
+	// DNS answers with the default token's rights under ACLs, as Consul's
+	// does: the root token here, so web is answered.
+	conf := filepath.Join(t.TempDir(), "acl.hcl")
+	if err := os.WriteFile(conf, []byte("acl {\n  tokens {\n    initial_management = \""+orbittest.RootToken+
+		"\"\n    default = \""+orbittest.RootToken+"\"\n  }\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, s := range ss { // each serves DNS too, from its view
-		s.extra = []string{"-edge", "-dns-addr", orbittest.FreeAddr(t)}
+		s.extra = []string{"-edge", "-dns-addr", orbittest.FreeAddr(t), "-config", conf}
+		s.noACLConfig = true
 	}
 	startAll(t, 3, ss...)
 	leader := storeLeader(t, ss)
