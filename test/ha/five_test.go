@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	capi "github.com/hashicorp/consul/api"
-
 	"github.com/orbit/orbit/internal/orbittest"
 )
 
@@ -63,23 +61,7 @@ func TestFiveServersSurviveTwoKills(t *testing.T) {
 	acks := acked()
 	t.Logf("%d writes acknowledged across the kill of %s (store leader) and %s", len(acks), leader.name, other.name)
 
-	c, err := capi.NewClient(&capi.Config{Address: survivors[0].http, Token: orbittest.RootToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pairs, _, err := c.KV().List("load/", &capi.QueryOptions{RequireConsistent: true})
-	if err != nil {
-		t.Fatalf("read back: %v", err)
-	}
-	have := map[string]string{}
-	for _, p := range pairs {
-		have[p.Key] = string(p.Value)
-	}
-	for _, a := range acks {
-		if have[a.key] != a.value {
-			t.Errorf("acknowledged write %s=%s lost (read %q)", a.key, a.value, have[a.key])
-		}
-	}
+	checkNoAckLost(t, survivors[0], acks)
 	// The leader-only loops still run on exactly one survivor.
 	awaitOneLeader(t, ss, 60*time.Second)
 

@@ -90,6 +90,29 @@ func writeLoad(ss []*server, writers int, stop <-chan struct{}) (acked func() []
 		}
 }
 
+// checkNoAckLost reads every load/ key through s with a consistent read
+// and fails the test for each acknowledged write it does not find.
+func checkNoAckLost(t *testing.T, s *server, acks []ack) {
+	t.Helper()
+	c, err := capi.NewClient(&capi.Config{Address: s.http, Token: orbittest.RootToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs, _, err := c.KV().List("load/", &capi.QueryOptions{RequireConsistent: true})
+	if err != nil {
+		t.Fatalf("read back: %v", err)
+	}
+	have := map[string]string{}
+	for _, p := range pairs {
+		have[p.Key] = string(p.Value)
+	}
+	for _, a := range acks {
+		if have[a.key] != a.value {
+			t.Errorf("acknowledged write %s=%s lost (read %q)", a.key, a.value, have[a.key])
+		}
+	}
+}
+
 // longestGap is the longest time between two consecutive acknowledged
 // writes (any writer) and when it began.
 func longestGap(acks []ack) (time.Duration, time.Time) {
@@ -162,23 +185,7 @@ func TestKillLeaderUnderWriteLoad(t *testing.T) {
 		t.Errorf("writes were unavailable for %v, want them to resume after an etcd election", gap)
 	}
 
-	c, err := capi.NewClient(&capi.Config{Address: survivors[0].http, Token: orbittest.RootToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pairs, _, err := c.KV().List("load/", &capi.QueryOptions{RequireConsistent: true})
-	if err != nil {
-		t.Fatalf("read back: %v", err)
-	}
-	have := map[string]string{}
-	for _, p := range pairs {
-		have[p.Key] = string(p.Value)
-	}
-	for _, a := range acks {
-		if have[a.key] != a.value {
-			t.Errorf("acknowledged write %s=%s lost (read %q)", a.key, a.value, have[a.key])
-		}
-	}
+	checkNoAckLost(t, survivors[0], acks)
 
 	// Quorum lost: one server of three left.
 	last, gone := survivors[0], survivors[1]
