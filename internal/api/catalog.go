@@ -234,6 +234,12 @@ func (s *Server) catalogServices(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) catalogService(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
+	return s.serveCatalogService(w, r, name, view.ServiceRes(name), func() []view.Entry { return s.view.Entries(name) })
+}
+
+// serveCatalogService answers /v1/catalog/service and /v1/catalog/connect
+// for name: the instances entries lists, blocking on res.
+func (s *Server) serveCatalogService(w http.ResponseWriter, r *http.Request, name string, res view.Resource, entries func() []view.Entry) error {
 	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Read}); err != nil {
 		return err
 	}
@@ -242,9 +248,9 @@ func (s *Server) catalogService(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	tags := r.URL.Query()["tag"]
-	return s.blocking(w, r, view.ServiceRes(name), func() (any, error) {
+	return s.blocking(w, r, res, func() (any, error) {
 		out := make([]*catalogServiceJSON, 0)
-		for _, e := range s.view.Entries(name) {
+		for _, e := range entries() {
 			if e.Instance.HasTags(tags) && metaMatches(e.Node.Meta, meta) {
 				out = append(out, toCatalogServiceJSON(e))
 			}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/orbit/orbit/internal/acl"
-	"github.com/orbit/orbit/internal/catalog"
 	"github.com/orbit/orbit/internal/view"
 )
 
@@ -27,53 +26,13 @@ func (s *Server) connectEntries(name string) []view.Entry {
 // catalogConnect is /v1/catalog/connect/:service.
 func (s *Server) catalogConnect(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
-	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Read}); err != nil {
-		return err
-	}
-	meta, err := nodeMeta(r)
-	if err != nil {
-		return err
-	}
-	tags := r.URL.Query()["tag"]
-	return s.blocking(w, r, view.ServicesRes, func() (any, error) {
-		out := make([]*catalogServiceJSON, 0)
-		for _, e := range s.connectEntries(name) {
-			if e.Instance.HasTags(tags) && metaMatches(e.Node.Meta, meta) {
-				out = append(out, toCatalogServiceJSON(e))
-			}
-		}
-		return applyFilter(r, out)
-	})
+	return s.serveCatalogService(w, r, name, view.ServicesRes, func() []view.Entry { return s.connectEntries(name) })
 }
 
 // healthConnect is /v1/health/connect/:service.
 func (s *Server) healthConnect(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
-	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Read}); err != nil {
-		return err
-	}
-	meta, err := nodeMeta(r)
-	if err != nil {
-		return err
-	}
-	q := r.URL.Query()
-	tags := q["tag"]
-	_, passing := q["passing"]
-	if v := q.Get("passing"); v == "0" || v == "false" {
-		passing = false
-	}
-	return s.blocking(w, r, view.ServicesRes, func() (any, error) {
-		out := make([]*serviceEntryJSON, 0)
-		for _, e := range s.connectEntries(name) {
-			if passing && e.Status != catalog.Passing {
-				continue
-			}
-			if e.Instance.HasTags(tags) && metaMatches(e.Node.Meta, meta) {
-				out = append(out, toEntryJSON(e))
-			}
-		}
-		return applyFilter(r, out)
-	})
+	return s.serveHealthService(w, r, name, view.ServicesRes, func() []view.Entry { return s.connectEntries(name) })
 }
 
 // catalogGatewayServices is /v1/catalog/gateway-services/:gateway. The

@@ -12,6 +12,12 @@ import (
 
 func (s *Server) healthService(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
+	return s.serveHealthService(w, r, name, view.ServiceRes(name), func() []view.Entry { return s.view.Entries(name) })
+}
+
+// serveHealthService answers /v1/health/service and /v1/health/connect for
+// name: the instances entries lists, blocking on res.
+func (s *Server) serveHealthService(w http.ResponseWriter, r *http.Request, name string, res view.Resource, entries func() []view.Entry) error {
 	if err := s.authorize(r, acl.Rule{Resource: acl.Service, Segment: name, Access: acl.Read}); err != nil {
 		return err
 	}
@@ -28,10 +34,10 @@ func (s *Server) healthService(w http.ResponseWriter, r *http.Request) error {
 			return httpkit.BadRequest("invalid passing %q: want true or false", v[0])
 		}
 	}
-	return s.blocking(w, r, view.ServiceRes(name), func() (any, error) {
+	return s.blocking(w, r, res, func() (any, error) {
 		f := s.aclFilter(w, r)
 		out := make([]*serviceEntryJSON, 0)
-		for _, e := range s.view.Entries(name) {
+		for _, e := range entries() {
 			if passing && e.Status != catalog.Passing {
 				continue
 			}
