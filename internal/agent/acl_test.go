@@ -1,7 +1,6 @@
 package agent_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/agent"
+	"github.com/orbit/orbit/internal/orbittest"
 	"github.com/orbit/orbit/internal/orbittest/testagent"
 )
 
@@ -145,24 +144,6 @@ func TestDevKeepsACLsOff(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for the agent's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestACLsOffIsLogged: acl { enabled = false } in the HCL file turns ACLs
 // off outside -dev and says so at every start.
 func TestACLsOffIsLogged(t *testing.T) {
@@ -189,7 +170,7 @@ acl {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var logs syncBuffer
+		var logs orbittest.SyncBuffer
 		a, err := agent.New(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 		if err != nil {
 			t.Fatal(err)

@@ -1,14 +1,12 @@
 package dns
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -150,28 +148,10 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name, label string) fl
 	return sum
 }
 
-// syncBuffer is a log sink safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestForwardingLoop(t *testing.T) {
 	st := orbittest.NewStore(t)
 	v := orbittest.NewView(t, st)
-	var logs syncBuffer
+	var logs orbittest.SyncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	// The upstream is a forwarding resolver pointed back at orbit: it asks
 	// orbit the same question with a new ID and without our EDNS0 option,
@@ -236,7 +216,7 @@ func TestNeverForwardsToItself(t *testing.T) {
 	v := orbittest.NewView(t, st)
 	port := freePort(t)
 	addr := "127.0.0.1:" + itoa(port)
-	var logs syncBuffer
+	var logs orbittest.SyncBuffer
 	srv, err := New(Config{Addr: addr, Upstreams: []string{addr}}, Deps{Catalog: v, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)

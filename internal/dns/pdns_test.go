@@ -1,7 +1,6 @@
 package dns
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,24 +16,6 @@ import (
 
 	"github.com/orbit/orbit/internal/orbittest"
 )
-
-// lockedBuffer collects a child process's output for the test log.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // freePort returns a port free for both UDP and TCP on 127.0.0.1.
 func freePort(t testing.TB) int {
@@ -87,7 +67,7 @@ func pdnsSecondary(t testing.TB, zoneName, primary string) (addr string) {
 	if err := os.WriteFile(filepath.Join(dir, "pdns.conf"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var out lockedBuffer
+	var out orbittest.SyncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
