@@ -27,13 +27,14 @@ func (p *Process) Log() string { return p.log() }
 
 // FreeAddr returns a free loopback host:port for a server a test starts
 // later (a child process, a restarted member). The port is drawn below
-// Linux's ephemeral range (32768-60999), so that between the pick and the
-// server's bind no outgoing connection and no other process's listen on
-// port 0 can be given it; only another FreeAddr caller could, one chance in
-// thousands.
+// Linux's ephemeral range (32768-60999) and below orbit's dynamic task
+// ports (job.DynamicPortMin-Max, 20000-32000), so that between the pick and
+// the server's bind no outgoing connection, no listen on port 0 and no task
+// of an agent in a test running beside it can be given it; only another
+// FreeAddr caller could, one chance in thousands.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	const low, span = 20000, 12000
+	const low, span = 10000, 10000
 	for range 200 {
 		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(low+rand.IntN(span))))
 		if err != nil {
