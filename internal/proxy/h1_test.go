@@ -226,7 +226,11 @@ func TestLeanErrors(t *testing.T) {
 	})
 	e.register("slow", "slow-1", slow, catalog.Passing)
 	c := e.client()
-	e.waitFor(c, "http://malformed/", 502)
+	// Each router reaches the edge on its own; wait for every one to be
+	// routed (not 404) before asking for the status it must end with.
+	for _, name := range []string{"malformed", "switch", "badlength", "slow", "short"} {
+		routed(t, c, "http://"+name+"/")
+	}
 	for name, want := range map[string]int{"malformed": 502, "switch": 502, "badlength": 502, "slow": 504} {
 		resp, err := c.Get("http://" + name + "/")
 		if err != nil {

@@ -288,3 +288,17 @@ func counterValue(t testing.TB, reg *prometheus.Registry, name string, labels ma
 	}
 	return total
 }
+
+// routed waits until the edge has a router for url: it answers anything
+// but its own 404, or the connection ends (a backend the test makes fail).
+func routed(t *testing.T, c *http.Client, url string) {
+	t.Helper()
+	orbittest.Eventually(t, 10*time.Second, url+" to be routed", func() bool {
+		resp, err := c.Get(url)
+		if err != nil {
+			return true
+		}
+		resp.Body.Close()
+		return resp.StatusCode != http.StatusNotFound
+	})
+}
