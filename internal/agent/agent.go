@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -99,6 +100,12 @@ type Agent struct {
 
 	// started is closed once every component is serving.
 	started chan struct{}
+	// leaving is set while a graceful leave runs (component failures
+	// then stop the agent quietly); left is closed, once (leaveOnce),
+	// when the leave succeeded and the agent is to stop.
+	leaving   atomic.Bool
+	left      chan struct{}
+	leaveOnce sync.Once
 	// stopping, when set (by tests), is called as each shutdown stage
 	// begins, and with "store" before the store closes.
 	stopping func(stage string)
@@ -128,7 +135,7 @@ func New(cfg *Config, log *slog.Logger) (*Agent, error) {
 		return nil, err
 	}
 	return &Agent{cfg: cfg, log: log, registry: prometheus.NewRegistry(), clock: clockwork.NewRealClock(),
-		started: make(chan struct{}), logOut: os.Stderr}, nil
+		started: make(chan struct{}), left: make(chan struct{}), logOut: os.Stderr}, nil
 }
 
 // Started is closed when the agent serves its API.
@@ -270,7 +277,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		NodeID: a.nodeID, Address: a.cfg.BindAddr, Version: Version, Server: a.cfg.Server,
 		StoreEndpoints:     []string{a.store.ClientURL()},
 		EnableScriptChecks: a.cfg.EnableScriptChecks, Mounts: mounts, Logger: a.log.With("component", "api"),
-		Authorizer: a.auth, Audit: a.audit, Clock: a.clock, Registry: a.registry, SessionTTLMin: a.cfg.sessionTTLMin}, a.view, a.store, ttl)
+		Authorizer: a.auth, Audit: a.audit, Clock: a.clock, Registry: a.registry, SessionTTLMin: a.cfg.sessionTTLMin,
+		Servers: a.forceLeaver()}, a.view, a.store, ttl)
 	if err != nil {
 		return err
 	}
@@ -284,7 +292,14 @@ func (a *Agent) Run(ctx context.Context) error {
 	case <-ctx.Done():
 		a.log.Info("orbit agent stopping")
 		return nil
+	case <-a.left:
+		return nil
 	case err := <-life.errc:
+		if a.leaving.Load() {
+			// The member was removed and the store stops under them.
+			a.log.Info("component stopped while leaving", "err", err)
+			return nil
+		}
 		a.log.Error("component failed; stopping", "err", err)
 		return err
 	}
@@ -310,6 +325,9 @@ func (a *Agent) openStore(ctx context.Context) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
+	if err := checkNotLeft(dir); err != nil {
+		return err
+	}
 	id, err := nodeID(dir, a.cfg.NodeID)
 	if err != nil {
 		return err
@@ -318,7 +336,7 @@ func (a *Agent) openStore(ctx context.Context) error {
 	var eps []string
 	if a.cfg.Servers != "" {
 		var err error
-		if eps, err = joinServers(ctx, a.cfg.Servers, a.cfg.agentToken()); err != nil {
+		if eps, err = joinServers(ctx, a.cfg.Servers, a.cfg.agentToken(), a.cfg.JoinToken, a.cfg.NodeName); err != nil {
 			return err
 		}
 		a.log.Info("joining servers", "servers", a.cfg.Servers, "store", eps)

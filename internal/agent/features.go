@@ -183,6 +183,8 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 		{Prefix: aclapi.Prefix, Public: true, Handler: acls},
 	}
 	m = append(m, a.operatorMounts()...)
+	// The leave asks agent:write itself.
+	m = append(m, api.Mount{Prefix: leavePath, Public: true, Handler: a.leaveHandler()})
 	m = append(m, api.Mount{Prefix: external.ImportPath, Resource: acl.Operator,
 		Handler: external.NewImportHandler(a.store, a.view, a.log.With("component", "import"), a.clock)})
 	m = append(m, a.connectMounts()...)
@@ -196,7 +198,8 @@ func (a *Agent) mounts() ([]api.Mount, error) {
 	}
 	if a.cfg.Server && a.store.Embedded() {
 		// The join asks operator:write or a join token itself.
-		m = append(m, api.Mount{Prefix: storeJoinPath, Public: true, Handler: a.storeJoinHandler()})
+		m = append(m, api.Mount{Prefix: storeJoinPath, Public: true, Handler: a.storeJoinHandler()},
+			api.Mount{Prefix: clientJoinPath, Public: true, Handler: a.clientJoinHandler()})
 	}
 	if a.identity != nil {
 		m = append(m, api.Mount{Prefix: identity.WellKnownPrefix, Public: true, Handler: a.identity.Handler()})

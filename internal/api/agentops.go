@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -127,9 +128,15 @@ func (s *Server) agentJoin(w http.ResponseWriter, r *http.Request) error {
 	return httpkit.BadRequest("cannot join %q at run time: orbit agents join servers when they start (-servers or -retry-join)", addr)
 }
 
+// ServerForceLeaver removes the store member of a failed server node; a
+// node that is no server is left alone (nil error).
+type ServerForceLeaver interface {
+	ForceLeaveServer(ctx context.Context, node string) error
+}
+
 // agentForceLeave is PUT /v1/agent/force-leave/:node (?prune). As in
 // Consul a live member is left alone; a failed one is removed from the
-// catalog.
+// catalog and, when it is a server, from the servers' store cluster.
 func (s *Server) agentForceLeave(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorize(r, acl.Rule{Resource: acl.Operator, Access: acl.Write}); err != nil {
 		return err
@@ -140,6 +147,11 @@ func (s *Server) agentForceLeave(w http.ResponseWriter, r *http.Request) error {
 	}
 	if s.view.Alive(name) {
 		return httpkit.WriteJSON(w, r, http.StatusOK, nil)
+	}
+	if s.cfg.Servers != nil {
+		if err := s.cfg.Servers.ForceLeaveServer(r.Context(), name); err != nil {
+			return err
+		}
 	}
 	rev, err := s.store.DeregisterNode(r.Context(), name)
 	if err != nil {

@@ -48,6 +48,9 @@ type Config struct {
 	// SessionTTLMin is the shortest session TTL accepted; 0 means
 	// Consul's 10s (catalog.SessionTTLMin).
 	SessionTTLMin time.Duration
+	// Servers, when set, removes a failed server's store member on
+	// force-leave, as Consul removes a left server from its raft peers.
+	Servers ServerForceLeaver
 	// Clock times blocking queries and lock delays; nil is the wall clock.
 	Clock    clockwork.Clock
 	Logger   *slog.Logger

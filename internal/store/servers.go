@@ -8,6 +8,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"go.etcd.io/etcd/client/pkg/v3/types"
 )
 
 // FamilyServers holds what each server publishes about itself beside its
@@ -184,4 +187,71 @@ func (s *Store) RemoveServer(ctx context.Context, sv Server) error {
 		s.log.Warn("removed server's record stays behind", "node", sv.Node, "err", err)
 	}
 	return nil
+}
+
+// Leave removes this embedded member from its cluster, as a server that
+// leaves gracefully (`orbit leave`) does: its published record first (it
+// cannot write once removed), then its membership, retried while etcd
+// finds the cluster unsettled until ctx ends. When the removal fails the
+// record is published again. Once removed, the member stops serving: the
+// caller shuts down. It refuses to remove the last voter (ErrLastVoter).
+func (s *Store) Leave(ctx context.Context) error {
+	id := s.MemberID()
+	if id == 0 {
+		return errors.New("leave: the store is not an embedded member")
+	}
+	all, _, err := s.Servers(ctx)
+	if err != nil {
+		return fmt.Errorf("leave: %w", err)
+	}
+	self, err := FindServer(all, strconv.FormatUint(id, 16), "")
+	if err != nil {
+		return fmt.Errorf("leave: %w", err)
+	}
+	voters := 0
+	for _, o := range all {
+		if o.Voter() {
+			voters++
+		}
+	}
+	if self.Voter() && voters <= 1 {
+		return fmt.Errorf("leave: %w", ErrLastVoter)
+	}
+	if _, _, err := s.Txn(ctx, nil, []Op{Del(ServerKey(id))}); err != nil {
+		return fmt.Errorf("leave: remove this server's record: %w", err)
+	}
+	wait := newBackoff()
+	for {
+		err = s.RemoveMember(ctx, id)
+		if err != nil && s.removedSelf() {
+			// The removal applied here and stopped this member before
+			// it answered ("server stopped").
+			err = nil
+		}
+		if !errors.Is(err, ErrUnsettled) {
+			break
+		}
+		s.log.Info("leave: store cluster not settled; retrying", "err", err)
+		if werr := wait(ctx); werr != nil {
+			break
+		}
+	}
+	if err != nil {
+		if b, merr := json.Marshal(self.ServerInfo); merr == nil {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			if _, _, perr := s.Txn(rctx, nil, []Op{Put(ServerKey(id), b)}); perr != nil {
+				s.log.Warn("leave failed and this server's record could not be restored", "err", perr)
+			}
+			cancel()
+		}
+		return fmt.Errorf("leave: %w", err)
+	}
+	s.log.Info("left the store cluster", "node", self.Node, "member", self.MemberHex())
+	return nil
+}
+
+// removedSelf reports whether this embedded member has applied its own
+// removal from the cluster.
+func (s *Store) removedSelf() bool {
+	return s.etcd != nil && s.etcd.Server.Cluster().Member(types.ID(s.MemberID())) == nil
 }

@@ -67,3 +67,34 @@ func TestServersNamedByTheirRecords(t *testing.T) {
 		return err == nil && len(servers) == 1
 	})
 }
+
+// A member that leaves is removed from the cluster (with its record) and
+// stops; the last voter refuses to leave.
+func TestLeaveRemovesThisMember(t *testing.T) {
+	m1 := openMember(t, t.TempDir(), "m1", nil)
+	m2 := openMember(t, t.TempDir(), "m2", m1)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := m2.PublishServer(ctx, store.ServerInfo{Node: "m2", Address: "127.0.0.1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	orbittest.Eventually(t, 30*time.Second, "m2 left", func() bool {
+		err = m2.Leave(ctx) // unsettled while m2 connected moments ago
+		return !errors.Is(err, store.ErrUnsettled)
+	})
+	if err != nil {
+		t.Fatalf("leave: %v", err)
+	}
+	servers, _, err := m1.Servers(ctx)
+	if err != nil || len(servers) != 1 || servers[0].Node != "m1" {
+		t.Fatalf("servers after m2 left: %+v %v", servers, err)
+	}
+	if kvs, _, err := m1.List(ctx, store.FamilyKey(store.FamilyServers, "")); err != nil || len(kvs) != 0 {
+		t.Fatalf("records after m2 left: %v %v", kvs, err)
+	}
+	if err := m1.Leave(ctx); !errors.Is(err, store.ErrLastVoter) {
+		t.Fatalf("the last voter's leave: %v, want ErrLastVoter", err)
+	}
+	put(t, m1, "after", "leave")
+}
