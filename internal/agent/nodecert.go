@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/httpkit"
+	"github.com/orbit/orbit/internal/operator"
 	"github.com/orbit/orbit/internal/pki"
 )
 
@@ -66,18 +66,9 @@ func (a *Agent) nodeCertHandler() http.Handler {
 }
 
 // authorizeNodeCert lets a token with node:write on node, or
-// operator:write, have node's certificate signed. Join tokens (issue 11)
-// plug in here: a valid one for node authorises it as well.
+// operator:write, or a valid join token have node's certificate signed.
 func (a *Agent) authorizeNodeCert(r *http.Request, node string) error {
-	kit := httpkit.New(a.log, a.auth, a.clock)
-	err := kit.Authorize(r, acl.Rule{Resource: acl.Node, Segment: node, Access: acl.Write})
-	if err == nil {
-		return nil
-	}
-	if kit.Authorize(r, acl.Rule{Resource: acl.Operator, Access: acl.Write}) == nil {
-		return nil
-	}
-	return err
+	return a.clientJoinAllowed(httpkit.New(a.log, a.auth, a.clock), r, node)
 }
 
 // startNodeCert gets this node's certificate: a server signs its own with
@@ -89,7 +80,7 @@ func (a *Agent) startNodeCert(ctx context.Context, servers string) error {
 		signer = a.ca.LocalSigner(a.cfg.NodeName)
 	case servers != "":
 		signer = &httpNodeSigner{servers: servers, node: a.cfg.NodeName, token: a.cfg.agentToken(),
-			client: &http.Client{Timeout: 10 * time.Second}}
+			joinToken: a.cfg.JoinToken, client: &http.Client{Timeout: 10 * time.Second}}
 	default:
 		return nil // an agent on an external store without servers to ask
 	}
@@ -116,7 +107,9 @@ type httpNodeSigner struct {
 	servers string
 	node    string
 	token   string
-	client  *http.Client
+	// joinToken is a join token's secret, presented beside token.
+	joinToken string
+	client    *http.Client
 }
 
 var _ pki.NodeSigner = (*httpNodeSigner)(nil)
@@ -138,6 +131,9 @@ func (s *httpNodeSigner) SignNode(ctx context.Context, csrPEM []byte) ([]byte, e
 		}
 		if s.token != "" {
 			req.Header.Set("X-Consul-Token", s.token)
+		}
+		if s.joinToken != "" {
+			req.Header.Set(operator.JoinTokenHeader, s.joinToken)
 		}
 		resp, err := s.client.Do(req)
 		if err != nil {

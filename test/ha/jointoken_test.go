@@ -46,6 +46,24 @@ func refusedJoin(t *testing.T, s1 *server, extra ...string) string {
 	return string(out)
 }
 
+// createJoinToken creates a join token through s with the CLI and returns
+// its ID and secret.
+func createJoinToken(t *testing.T, s *server, desc string) (id, secret string) {
+	t.Helper()
+	created := orbitCLI(t, s.http, "operator", "join-token", "create", "-description", desc, "-ttl", "1h")
+	for _, line := range strings.Split(created, "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "ID:" {
+			id = f[1]
+		} else if len(f) == 2 && f[0] == "SecretID:" {
+			secret = f[1]
+		}
+	}
+	if id == "" || secret == "" {
+		t.Fatalf("join-token create printed no ID and SecretID:\n%s", created)
+	}
+	return id, secret
+}
+
 // A server joins with an ACL token holding operator:write or with a join
 // token; without either, or with a revoked one, it is refused with a 403
 // that says what is missing, and it never becomes a member.
@@ -58,18 +76,7 @@ func TestJoinNeedsOperatorWriteOrJoinToken(t *testing.T) {
 		t.Fatalf("refused join without a token does not say why:\n%s", out)
 	}
 
-	created := orbitCLI(t, ss[0].http, "operator", "join-token", "create", "-description", "s2", "-ttl", "1h")
-	var id, secret string
-	for _, line := range strings.Split(created, "\n") {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == "ID:" {
-			id = f[1]
-		} else if len(f) == 2 && f[0] == "SecretID:" {
-			secret = f[1]
-		}
-	}
-	if id == "" || secret == "" {
-		t.Fatalf("join-token create printed no ID and SecretID:\n%s", created)
-	}
+	id, secret := createJoinToken(t, ss[0], "s2")
 	if list := orbitCLI(t, ss[0].http, "operator", "join-token", "list"); !strings.Contains(list, id) || strings.Contains(list, secret) {
 		t.Fatalf("join-token list should name %s and never show its secret:\n%s", id, list)
 	}
