@@ -40,6 +40,29 @@
   }
   // swap replaces the content, keeping elements marked data-keep (charts,
   // log streams) so they go on across updates.
+  var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+  // focusKey describes the focused element of the content so the same
+  // control can take the focus back after a swap: a keyboard user keeps
+  // their place while the page updates live.
+  function focusKey() {
+    var a = document.activeElement;
+    if (!a || a === content || !content.contains(a)) { return null; }
+    var all = Array.prototype.slice.call(content.querySelectorAll(FOCUSABLE));
+    return { id: a.id, tag: a.tagName, href: a.getAttribute("href"), api: a.getAttribute("data-api"),
+      text: a.textContent, index: all.indexOf(a) };
+  }
+  function refocus(k) {
+    if (!k) { return; }
+    var all = Array.prototype.slice.call(content.querySelectorAll(FOCUSABLE));
+    var same = function (e) {
+      return e.tagName === k.tag && e.getAttribute("href") === k.href && e.getAttribute("data-api") === k.api;
+    };
+    var e = (k.id && document.getElementById(k.id)) ||
+      all.filter(function (x) { return same(x) && x.textContent === k.text; })[0] ||
+      all.filter(same)[0] || all[Math.min(k.index, all.length - 1)] || content;
+    if (e === content) { content.setAttribute("tabindex", "-1"); }
+    e.focus({ preventScroll: true });
+  }
   function swap(html) {
     var tpl = document.createElement("template");
     tpl.innerHTML = html;
@@ -47,7 +70,9 @@
       var old = document.getElementById(n.id);
       if (old && content.contains(old)) { n.replaceWith(old); }
     });
+    var k = focusKey();
     content.replaceChildren(tpl.content);
+    refocus(k);
     document.body.dataset.loaded = "1";
     start(content);
   }
@@ -293,6 +318,37 @@
         restart();
       } catch (e) { showFlash(false, e.message); }
     },
+    // aclSave creates (PUT /v1/acl/<kind>) or updates (PUT
+    // /v1/acl/<kind>/<id>) a token, policy or role from the form.
+    aclSave: async function (btn, form) {
+      var kind = form.dataset.kind, id = form.dataset.id;
+      var names = function (f) {
+        return f ? f.value.split(/[\s,]+/).filter(Boolean).map(function (n) { return { Name: n }; }) : undefined;
+      };
+      var val = function (k) { var f = form.elements[k]; return f ? f.value : undefined; };
+      var body = { Name: val("Name"), Description: val("Description"), Rules: val("Rules"),
+        Policies: names(form.elements.Policies), Roles: names(form.elements.Roles) };
+      if (kind === "token") {
+        body.Local = form.elements.Local.checked;
+        if (id) { body.AccessorID = id; }
+      } else if (id) { body.ID = id; }
+      try {
+        var res = await jsonCall("PUT", "/v1/acl/" + kind + (id ? "/" + encodeURIComponent(id) : ""), body);
+        delete form.dataset.dirty;
+        if (kind === "token" && !id) {
+          flash.hidden = false;
+          flash.className = "flash good";
+          flash.replaceChildren(el("span", "", "Token created (accessor " + res.AccessorID + "). Its secret, shown only now: "),
+            el("code", "", res.SecretID));
+          flash.lastChild.id = "acl-secret";
+          form.reset();
+          return;
+        }
+        showFlash(true, "Saved.");
+        if (!id) { location.href = "/ui/acl/" + kind + "/" + encodeURIComponent(res.ID); return; }
+        restart();
+      } catch (e) { showFlash(false, e.message); }
+    },
     rrset: async function (btn, form) {
       var recs = form.elements.records.value.split("\n").map(function (s) { return s.trim(); }).filter(Boolean);
       try {
@@ -368,7 +424,7 @@
     });
     content.addEventListener("input", function (ev) {
       var f = ev.target.form;
-      if (f && f.dataset.api !== undefined || f && f.querySelector("[data-api]")) { f.dataset.dirty = "1"; }
+      if (f && f.dataset.api !== undefined || f && f.querySelector("[data-api], [data-do]")) { f.dataset.dirty = "1"; }
     });
     content.addEventListener("focusout", function () {
       setTimeout(function () { if (pending !== null && !editing()) { var h = pending; pending = null; swap(h); } }, 0);
