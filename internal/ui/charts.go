@@ -37,7 +37,9 @@ func chartsMatching(cs map[string]chartInfo, limit int, keep func(chartInfo) boo
 			kept = append(kept, c)
 		}
 	}
-	slices.SortFunc(kept, func(a, b chartInfo) int { return cmp.Or(cmp.Compare(a.Priority, b.Priority), strings.Compare(a.ID, b.ID)) })
+	slices.SortFunc(kept, func(a, b chartInfo) int {
+		return cmp.Or(cmp.Compare(a.Priority, b.Priority), strings.Compare(a.ID, b.ID))
+	})
 	out := make([]chartRef, 0, min(len(kept), limit))
 	for _, c := range kept[:min(len(kept), limit)] {
 		out = append(out, chartRef{ID: c.ID, Title: title(c)})
