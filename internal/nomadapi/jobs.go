@@ -148,8 +148,8 @@ func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) error {
 // waits until the view has it.
 func (h *Handler) register(r *http.Request, j *job.Job, source string, priority int, enforce *uint64, trigger string) (*nomadwire.RegisterResponse, error) {
 	j.Canonicalize()
-	if strings.Contains(j.ID, "/") || strings.Contains(j.Namespace, "/") {
-		return nil, httpkit.Errorf(http.StatusBadRequest, "job ID and namespace must not contain '/'")
+	if err := checkIDs(j); err != nil {
+		return nil, err
 	}
 	if err := j.Validate(); err != nil {
 		return nil, httpkit.Errorf(http.StatusBadRequest, "%s", err.Error())

@@ -105,6 +105,7 @@ func TestStickyCookie(t *testing.T) {
 	e.register("web", "web-b", b.port, catalog.Passing, tags...)
 	c := e.client()
 	e.waitFor(c, "http://web/", 200)
+	e.waitServers("web", 2)
 	resp, first := get(t, c, "http://web/")
 	var pin *http.Cookie
 	for _, ck := range resp.Cookies() {

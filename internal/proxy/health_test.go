@@ -59,6 +59,7 @@ func TestPanicThresholdRoutesToAll(t *testing.T) {
 	e.register("web", "web-b", b.port, catalog.Critical)
 	c := e.client()
 	e.waitFor(c, "http://web/", 200)
+	e.waitServers("web", 2)
 	got := spread(t, c, "http://web/", 60)
 	if got["a"] == 0 || got["b"] == 0 {
 		t.Fatalf("panic mode should spread over every instance: %v", got)
@@ -118,6 +119,7 @@ func TestPassiveEjection(t *testing.T) {
 	e.register("web", "web-bad", bad.port, catalog.Passing) // its check has not noticed
 	c := e.client()
 	e.waitFor(c, "http://web/", 200)
+	e.waitServers("web", 2)
 	for range 40 {
 		get(t, c, "http://web/")
 	}
@@ -154,6 +156,7 @@ func TestRetryOnConnectionFailure(t *testing.T) {
 	e.register("web", "web-dead", dead.port, catalog.Passing)
 	c := e.client()
 	e.waitFor(c, "http://web/", 200)
+	e.waitServers("web", 2)
 	for i := range 50 {
 		if resp, ec := get(t, c, "http://web/"); resp.StatusCode != 200 || ec.Backend != "good" {
 			t.Fatalf("request %d: %d from %q", i, resp.StatusCode, ec.Backend)

@@ -302,3 +302,18 @@ func routed(t *testing.T, c *http.Client, url string) {
 		return resp.StatusCode != http.StatusNotFound
 	})
 }
+
+// waitServers waits until the edge's table holds n instances of svc:
+// registrations reach the table one by one, so a test that needs all of
+// them must not take the first answer as proof.
+func (e *edge) waitServers(svc string, n int) {
+	e.t.Helper()
+	orbittest.Eventually(e.t, 10*time.Second, fmt.Sprintf("%d instances of %s in the table", n, svc), func() bool {
+		for _, s := range e.srv.table.Load().rt.Services() {
+			if s.Name == svc {
+				return len(s.Servers) == n
+			}
+		}
+		return false
+	})
+}

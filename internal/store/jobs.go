@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/orbit/orbit/internal/job"
@@ -33,16 +34,42 @@ const (
 	FamilyNodeSeq     = "nodeseq"
 )
 
+// Job IDs may hold any character Nomad accepts, '/' included; in keys
+// they are one segment with '%' and '/' escaped (namespaces hold neither).
+var (
+	idEscaper   = strings.NewReplacer("%", "%25", "/", "%2F")
+	idUnescaper = strings.NewReplacer("%2F", "/", "%25", "%")
+)
+
+// EscapeJobID is a job ID as one key segment.
+func EscapeJobID(id string) string { return idEscaper.Replace(id) }
+
+// UnescapeJobID reverses EscapeJobID; a '%' not followed by "25" or "2F"
+// is kept as it is.
+func UnescapeJobID(seg string) string { return idUnescaper.Replace(seg) }
+
 // JobVersionKey is the key of one version of a job.
 func JobVersionKey(ns, id string, version uint64) string {
-	return FamilyKey(FamilyJobs, ns+"/"+id+"/"+strconv.FormatUint(version, 10))
+	return FamilyKey(FamilyJobs, ns+"/"+EscapeJobID(id)+"/"+strconv.FormatUint(version, 10))
 }
 
 // JobVersionsPrefix holds every version of a job.
-func JobVersionsPrefix(ns, id string) string { return FamilyKey(FamilyJobs, ns+"/"+id+"/") }
+func JobVersionsPrefix(ns, id string) string {
+	return FamilyKey(FamilyJobs, ns+"/"+EscapeJobID(id)+"/")
+}
 
 // JobHeadKey is the key of a job's head.
-func JobHeadKey(ns, id string) string { return FamilyKey(FamilyJobHead, ns+"/"+id) }
+func JobHeadKey(ns, id string) string { return FamilyKey(FamilyJobHead, ns+"/"+EscapeJobID(id)) }
+
+// ParseHeadRest splits the part of a jobhead key after the family
+// ("<ns>/<escaped id>").
+func ParseHeadRest(rest string) (ns, id string, ok bool) {
+	ns, seg, ok := strings.Cut(rest, "/")
+	if !ok || ns == "" || seg == "" || strings.Contains(seg, "/") {
+		return "", "", false
+	}
+	return ns, UnescapeJobID(seg), true
+}
 
 // AllocKey is the key of an allocation.
 func AllocKey(id string) string { return FamilyKey(FamilyAllocs, id) }
@@ -75,7 +102,7 @@ func ParseVersionRest(rest string) (ns, id string, version uint64, ok bool) {
 	if err != nil {
 		return "", "", 0, false
 	}
-	return parts[0], parts[1], v, true
+	return parts[0], UnescapeJobID(parts[1]), v, true
 }
 
 // Decode unmarshals a stored JSON value.

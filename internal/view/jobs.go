@@ -184,7 +184,12 @@ func (v *View) applyAllocStatus(id string, ev store.Event, rev uint64) Change {
 	return ch
 }
 
-func (v *View) applyHead(key string, ev store.Event, rev uint64) Change {
+func (v *View) applyHead(rest string, ev store.Event, rev uint64) Change {
+	ns, id, ok := store.ParseHeadRest(rest)
+	if !ok {
+		return Change{}
+	}
+	key := JobKey(ns, id)
 	ch := Change{Family: store.FamilyJobHead, ID: key, Job: key}
 	if ev.Delete {
 		delete(v.jobs.heads, key)

@@ -40,6 +40,29 @@
   }
   // swap replaces the content, keeping elements marked data-keep (charts,
   // log streams) so they go on across updates.
+  var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+  // focusKey describes the focused element of the content so the same
+  // control can take the focus back after a swap: a keyboard user keeps
+  // their place while the page updates live.
+  function focusKey() {
+    var a = document.activeElement;
+    if (!a || a === content || !content.contains(a)) { return null; }
+    var all = Array.prototype.slice.call(content.querySelectorAll(FOCUSABLE));
+    return { id: a.id, tag: a.tagName, href: a.getAttribute("href"), api: a.getAttribute("data-api"),
+      text: a.textContent, index: all.indexOf(a) };
+  }
+  function refocus(k) {
+    if (!k) { return; }
+    var all = Array.prototype.slice.call(content.querySelectorAll(FOCUSABLE));
+    var same = function (e) {
+      return e.tagName === k.tag && e.getAttribute("href") === k.href && e.getAttribute("data-api") === k.api;
+    };
+    var e = (k.id && document.getElementById(k.id)) ||
+      all.filter(function (x) { return same(x) && x.textContent === k.text; })[0] ||
+      all.filter(same)[0] || all[Math.min(k.index, all.length - 1)] || content;
+    if (e === content) { content.setAttribute("tabindex", "-1"); }
+    e.focus({ preventScroll: true });
+  }
   function swap(html) {
     var tpl = document.createElement("template");
     tpl.innerHTML = html;
@@ -47,7 +70,9 @@
       var old = document.getElementById(n.id);
       if (old && content.contains(old)) { n.replaceWith(old); }
     });
+    var k = focusKey();
     content.replaceChildren(tpl.content);
+    refocus(k);
     document.body.dataset.loaded = "1";
     start(content);
   }
