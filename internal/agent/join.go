@@ -21,22 +21,23 @@ import (
 // the agent's token (/v1/agent/self), or with a join token when one is
 // given (clientJoinPath): a client agent then reads and writes the servers'
 // etcd directly.
-func joinServers(ctx context.Context, servers, token, joinToken, node string) ([]string, error) {
-	client := &http.Client{Timeout: 5 * time.Second}
+func joinServers(ctx context.Context, servers, token, joinToken, node string, ts tlsSettings) ([]string, error) {
+	client, err := ts.httpClient(5 * time.Second)
+	if err != nil {
+		return nil, err
+	}
 	var errs []error
 	for _, addr := range strings.Split(servers, ",") {
 		addr = strings.TrimSpace(addr)
 		if addr == "" {
 			continue
 		}
-		if !strings.Contains(addr, "://") {
-			addr = "http://" + addr
-		}
+		addr = ts.baseURL(addr)
 		path := "/v1/agent/self"
 		if joinToken != "" {
 			path = clientJoinPath + "?node=" + url.QueryEscape(node)
 		}
-		req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimRight(addr, "/")+path, nil)
+		req, err := http.NewRequestWithContext(ctx, "GET", addr+path, nil)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -75,7 +76,8 @@ func joinServers(ctx context.Context, servers, token, joinToken, node string) ([
 		}
 		var eps []string
 		for _, e := range self.Config.StoreEndpoints {
-			eps = append(eps, strings.TrimPrefix(e, "http://"))
+			_, hostPort, _ := strings.Cut(e, "://")
+			eps = append(eps, hostPort)
 		}
 		return eps, nil
 	}
