@@ -137,6 +137,11 @@ func (a *Agent) Started() <-chan struct{} { return a.started }
 // HTTPAddr is the API's bound address (valid after Started).
 func (a *Agent) HTTPAddr() net.Addr { return a.api.Addr() }
 
+// Routes is every route the API listener serves, as "METHOD /path"
+// patterns (api.Server.Routes); the ACL matrix test holds it against its
+// table.
+func (a *Agent) Routes() []string { return a.api.Routes() }
+
 // Store is the agent's store (valid after Started), for tests and tools.
 func (a *Agent) Store() *store.Store { return a.store }
 

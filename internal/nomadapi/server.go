@@ -101,7 +101,7 @@ type Handler struct {
 	view  View
 	log   *slog.Logger
 	kit   *httpkit.Kit
-	mux   *http.ServeMux
+	mux   *httpkit.Mux
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -129,7 +129,7 @@ func New(cfg Config, st Store, v View) (*Handler, error) {
 	if cfg.Region == "" {
 		cfg.Region = job.DefaultRegion
 	}
-	h := &Handler{cfg: cfg, store: st, view: v, log: cfg.Logger, mux: http.NewServeMux(),
+	h := &Handler{cfg: cfg, store: st, view: v, log: cfg.Logger, mux: httpkit.NewMux(),
 		kit: &httpkit.Kit{Log: cfg.Logger, Clock: cfg.Clock}}
 	h.routes()
 	return h, nil
@@ -137,6 +137,9 @@ func New(cfg Config, st Store, v View) (*Handler, error) {
 
 // ServeHTTP serves the /v1/ paths listed in the package doc.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Patterns lists the routes served (httpkit.Router).
+func (h *Handler) Patterns() []string { return h.mux.Patterns() }
 
 func (h *Handler) routes() {
 	m := func(pattern string, f httpkit.HandlerFunc) { h.mux.Handle(pattern, h.kit.Handle(f)) }
