@@ -218,7 +218,7 @@ func (h *Handler) parseJob(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	var opts jobspec.Options
+	opts := jobspec.Options{Raw: true}
 	if req.Variables != "" {
 		opts.VarFiles = []jobspec.VarFile{{Name: "variables.hcl", Src: []byte(req.Variables)}}
 	}
