@@ -26,7 +26,7 @@ type Handler struct {
 	cfg  Config
 	deps Deps
 	kit  *httpkit.Kit
-	mux  *http.ServeMux
+	mux  *httpkit.Mux
 	keys *keySets
 }
 
@@ -35,7 +35,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if deps.View == nil || deps.Store == nil || deps.Self == nil {
 		return nil, errors.New("aclapi: View, Store and Self are required")
 	}
-	h := &Handler{cfg: cfg, deps: deps, kit: httpkit.New(deps.Logger, deps.Authorizer, deps.Clock), mux: http.NewServeMux()}
+	h := &Handler{cfg: cfg, deps: deps, kit: httpkit.New(deps.Logger, deps.Authorizer, deps.Clock), mux: httpkit.NewMux()}
 	h.keys = newKeySets(deps.HTTPClient, h.kit.Clock)
 	h.routes()
 	return h, nil
@@ -92,6 +92,9 @@ func (h *Handler) handle(pattern string, f httpkit.HandlerFunc) {
 
 // ServeHTTP routes the request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Patterns lists the routes served (httpkit.Router).
+func (h *Handler) Patterns() []string { return h.mux.Patterns() }
 
 // may asks the request's token for acl:read or acl:write.
 func (h *Handler) may(r *http.Request, a acl.Access) error {

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/aclapi"
 	"github.com/orbit/orbit/internal/acme"
@@ -119,9 +121,15 @@ func (a *Agent) startFeatures(ctx context.Context, run func(string, func(context
 // startMetrics starts per-second collection (every role, -dev included).
 func (a *Agent) startMetrics(run func(string, func(context.Context) error)) error {
 	var err error
+	var etcd prometheus.Gatherer
+	if a.store != nil && a.store.Embedded() {
+		// The embedded etcd registers its metrics in client_golang's
+		// default registry.
+		etcd = metrics.Prefixed(prometheus.DefaultGatherer, "etcd_")
+	}
 	a.metrics, err = metrics.New(metrics.Config{Storage: a.cfg.metrics, ML: a.cfg.ml, Hostname: a.cfg.NodeName, Version: Version,
 		Parent: a.cfg.Metrics.parent(a.cfg.Servers), ParentToken: a.cfg.agentToken()},
-		metrics.Deps{Logger: a.log.With("component", "metrics"), Registry: a.registry, Clock: a.clock, Tasks: &a.tasks})
+		metrics.Deps{Logger: a.log.With("component", "metrics"), Registry: a.registry, Clock: a.clock, Tasks: &a.tasks, Extra: etcd})
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}

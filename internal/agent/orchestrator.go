@@ -82,6 +82,10 @@ var nomadPrefixes = []string{"/v1/jobs", "/v1/job/", "/v1/allocations", "/v1/all
 // nomadJobPrefixes are the further job paths served the same way.
 var nomadJobPrefixes = []string{"/v1/validate/job"}
 
+// nomadOperatorPrefixes are Nomad operator paths Consul does not have,
+// served on the Consul API listener under the operator rule.
+var nomadOperatorPrefixes = []string{"/v1/operator/scheduler/"}
+
 func (a *Agent) nomadMounts() []api.Mount {
 	if a.nomad == nil {
 		return nil
@@ -89,6 +93,9 @@ func (a *Agent) nomadMounts() []api.Mount {
 	var m []api.Mount
 	for _, p := range slices.Concat(nomadPrefixes, nomadJobPrefixes) {
 		m = append(m, api.Mount{Prefix: p, Resource: acl.Job, Handler: a.nomad})
+	}
+	for _, p := range nomadOperatorPrefixes {
+		m = append(m, api.Mount{Prefix: p, Resource: acl.Operator, Handler: a.nomad})
 	}
 	return m
 }
@@ -103,10 +110,14 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 		return fmt.Errorf("listen on -nomad-addr %s: %w", a.cfg.NomadAddr, err)
 	}
 	a.nomadAddr = ln.Addr()
+	if ln, err = a.cfg.tls.listen(ln); err != nil {
+		return err
+	}
 	log := a.log.With("component", "nomadapi")
 	kit := httpkit.New(log, a.auth, a.clock)
 	mux := http.NewServeMux()
 	mux.Handle("/", kit.Guard(acl.Job, a.nomad))
+	mux.Handle("/v1/operator/", kit.Guard(acl.Operator, a.nomad))
 	mux.Handle("/v1/metrics", kit.Guard(acl.Agent, a.metrics.GoMetricsHandler(kit)))
 	if a.identity != nil {
 		mux.Handle(identity.WellKnownPrefix, a.identity.Handler())
@@ -118,3 +129,6 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 
 // NomadAddr is the bound -nomad-addr listener (nil when off).
 func (a *Agent) NomadAddr() net.Addr { return a.nomadAddr }
+
+// NomadHandler is the agent's Nomad-compatible API (tests).
+func (a *Agent) NomadHandler() *nomadapi.Handler { return a.nomad }

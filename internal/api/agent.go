@@ -356,7 +356,13 @@ func (s *Server) agentCheckRegister(w http.ResponseWriter, r *http.Request) erro
 
 func (s *Server) agentCheckDeregister(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	if err := s.authorize(r, acl.Rule{Resource: acl.Node, Segment: s.cfg.NodeName, Access: acl.Write}); err != nil {
+	// A service's check needs service:write on the service, the node's
+	// own checks node:write, as Consul vets a check update.
+	rule := acl.Rule{Resource: acl.Node, Segment: s.cfg.NodeName, Access: acl.Write}
+	if c, ok := s.view.Check(s.cfg.NodeName, id); ok && c.ServiceName != "" {
+		rule = acl.Rule{Resource: acl.Service, Segment: c.ServiceName, Access: acl.Write}
+	}
+	if err := s.authorize(r, rule); err != nil {
 		return err
 	}
 	found, rev, err := s.store.DeleteCheck(r.Context(), s.cfg.NodeName, id)

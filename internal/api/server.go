@@ -27,7 +27,7 @@ type Server struct {
 	kit     *httpkit.Kit
 	mounts  []mount
 	log     *slog.Logger
-	mux     *http.ServeMux
+	mux     *httpkit.Mux
 	metrics *metrics
 	ln      net.Listener
 	started time.Time
@@ -56,7 +56,7 @@ func New(cfg Config, view Reader, st Writer, ttl TTLUpdater) (*Server, error) {
 		if !m.Public {
 			h = s.kit.Guard(m.Resource, h)
 		}
-		s.mounts = append(s.mounts, mount{prefix: m.Prefix, handler: h})
+		s.mounts = append(s.mounts, mount{prefix: m.Prefix, handler: h, inner: m.Handler})
 	}
 	reg := cfg.Registry
 	if reg == nil {
@@ -67,7 +67,7 @@ func New(cfg Config, view Reader, st Writer, ttl TTLUpdater) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
-	s.mux = http.NewServeMux()
+	s.mux = httpkit.NewMux()
 	s.routes()
 	s.ln = cfg.Listener
 	if s.ln == nil {
@@ -87,6 +87,29 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 type mount struct {
 	prefix  string
 	handler http.Handler
+	inner   http.Handler // the handler as mounted, before the guard
+}
+
+// Routes is every route the listener serves, as "METHOD /path" patterns
+// (httpkit.Routes): the mounts' first, as they are matched first, then
+// the API's own that no mount shadows. A mount whose handler cannot list
+// its patterns is one "* /prefix" route.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, m := range s.mounts {
+		out = append(out, httpkit.Routes(m.prefix, m.inner)...)
+	}
+own:
+	for _, r := range httpkit.Routes("/", s.mux) {
+		_, path, _ := strings.Cut(r, " ")
+		for _, m := range s.mounts {
+			if strings.HasPrefix(path, m.prefix) {
+				continue own
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // Handler is the API's HTTP handler (for tests and embedding).

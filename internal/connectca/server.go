@@ -20,7 +20,7 @@ type Handler struct {
 	ca    Authority
 	store Store
 	kit   *httpkit.Kit
-	mux   *http.ServeMux
+	mux   *httpkit.Mux
 
 	// rootIndex caches the root's create and modify revisions once read
 	// (the root never changes while the agent runs).
@@ -32,7 +32,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if err := cfg.Validate(deps); err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, ca: deps.CA, store: deps.Store, mux: http.NewServeMux(),
+	h := &Handler{cfg: cfg, ca: deps.CA, store: deps.Store, mux: httpkit.NewMux(),
 		kit: httpkit.New(deps.Logger, deps.Authorizer, deps.Clock)}
 	h.handle("GET /v1/agent/connect/ca/roots", h.roots)
 	h.handle("GET /v1/connect/ca/roots", h.roots)
@@ -52,6 +52,9 @@ func (h *Handler) handle(pattern string, f httpkit.HandlerFunc) {
 
 // ServeHTTP routes the request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Patterns lists the routes served (httpkit.Router).
+func (h *Handler) Patterns() []string { return h.mux.Patterns() }
 
 // may asks the authorizer whether the request's token holds access on
 // resource segment.

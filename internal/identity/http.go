@@ -21,7 +21,7 @@ const (
 // signing key.
 func (s *Signer) Handler() http.Handler {
 	kit := httpkit.New(s.log, nil, s.clock)
-	mux := http.NewServeMux()
+	mux := httpkit.NewMux()
 	mux.Handle("GET "+JWKSPath, kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		q, err := httpkit.ParseQuery(r, httpkit.Nomad, 0)
 		if err != nil {

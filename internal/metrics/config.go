@@ -3,10 +3,12 @@ package metrics
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/orbit/orbit/internal/anomaly"
 	"github.com/orbit/orbit/internal/metrics/tsdb"
@@ -73,4 +75,23 @@ type Deps struct {
 	// Tasks lists the node's running tasks, whose cgroups are charted
 	// (nil: none, an agent without the client role).
 	Tasks TaskLister
+	// Extra are more Prometheus families to chart and serve beside the
+	// registry's, e.g. the embedded etcd's (see Prefixed); nil: none.
+	Extra prometheus.Gatherer
+}
+
+// Prefixed keeps the families of g whose names start with prefix: etcd
+// registers its metrics in client_golang's default registry, which also
+// holds collectors the agent's registry has already.
+func Prefixed(g prometheus.Gatherer, prefix string) prometheus.Gatherer {
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		mfs, err := g.Gather()
+		out := mfs[:0]
+		for _, mf := range mfs {
+			if strings.HasPrefix(mf.GetName(), prefix) {
+				out = append(out, mf)
+			}
+		}
+		return out, err
+	})
 }

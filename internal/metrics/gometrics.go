@@ -46,14 +46,14 @@ type (
 
 // PrometheusHandler serves the registry as Prometheus text (/metrics).
 func (s *Server) PrometheusHandler() http.Handler {
-	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
+	return promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{})
 }
 
 // GoMetricsHandler serves Consul's /v1/agent/metrics and Nomad's
 // /v1/metrics: their JSON by default, Prometheus text with
 // ?format=prometheus. The caller guards it.
 func (s *Server) GoMetricsHandler(kit *httpkit.Kit) http.Handler {
-	prom := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
+	prom := promhttp.HandlerFor(s.gather, promhttp.HandlerOpts{})
 	return kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		switch r.URL.Query().Get("format") {
 		case "prometheus":
@@ -63,7 +63,7 @@ func (s *Server) GoMetricsHandler(kit *httpkit.Kit) http.Handler {
 		default:
 			return httpkit.BadRequest("format %q: want prometheus or nothing (JSON)", r.URL.Query().Get("format"))
 		}
-		mfs, err := s.reg.Gather()
+		mfs, err := s.gather.Gather()
 		if err != nil && len(mfs) == 0 {
 			return err
 		}

@@ -172,7 +172,7 @@ func (m *mirror) state() streamState {
 // streaming (the caller guards it: GET reads, POST writes the agent
 // resource).
 func (s *Server) StreamHandler(kit *httpkit.Kit) http.Handler {
-	mux := http.NewServeMux()
+	mux := httpkit.NewMux()
 	mux.Handle("GET "+StreamPath, kit.Handle(s.streamState))
 	mux.Handle("POST "+StreamPath, kit.Handle(s.streamIn))
 	return mux

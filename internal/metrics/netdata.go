@@ -35,7 +35,7 @@ var _ AlarmSource = (*alert.Engine)(nil)
 // guards it with the agent's authorizer); alarms answers /api/v1/alarms
 // and alarm_log (nil: empty answers).
 func (s *Server) NetdataHandler(kit *httpkit.Kit, alarms AlarmSource) http.Handler {
-	mux := http.NewServeMux()
+	mux := httpkit.NewMux()
 	for path, h := range map[string]httpkit.HandlerFunc{
 		"info": s.info, "charts": s.charts, "chart": s.chart, "data": s.data, "allmetrics": s.allmetrics,
 		"alarms":    func(w http.ResponseWriter, r *http.Request) error { return s.alarms(w, r, alarms) },

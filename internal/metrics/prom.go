@@ -18,6 +18,10 @@ import (
 type promCollector struct {
 	g       prometheus.Gatherer
 	maxDims int // label sets kept per chart; more are dropped
+	// comp charts the components' families again as Netdata-style
+	// charts (components.go); byName is its scratch index.
+	comp   *componentCharts
+	byName map[string]*dto.MetricFamily
 }
 
 func (p *promCollector) collect(emit emitFunc) error {
@@ -49,6 +53,11 @@ func (p *promCollector) collect(emit emitFunc) error {
 				func(m *dto.Metric) float64 { return m.GetSummary().GetSampleSum() })
 		}
 	}
+	clear(p.byName)
+	for _, mf := range mfs {
+		p.byName[mf.GetName()] = mf
+	}
+	p.comp.collect(p.byName, emit)
 	return nil
 }
 

@@ -9,24 +9,27 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/orbit/orbit/internal/metrics/tsdb"
 )
 
 // Server collects, stores and answers metrics.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	reg   *prometheus.Registry
-	clock clockwork.Clock
-	db    *tsdb.DB
-	node  *nodeCollector
-	tasks *cgroupCollector
-	apps  *appsCollector
-	prom  *promCollector
-	own   *ownMetrics
-	det   *detector // only the collection loop uses it
-	start time.Time
+	cfg Config
+	log *slog.Logger
+	reg *prometheus.Registry
+	// gather is reg plus Deps.Extra: what is charted and served.
+	gather prometheus.Gatherer
+	clock  clockwork.Clock
+	db     *tsdb.DB
+	node   *nodeCollector
+	tasks  *cgroupCollector
+	apps   *appsCollector
+	prom   *promCollector
+	own    *ownMetrics
+	det    *detector // only the collection loop uses it
+	start  time.Time
 	// stream sends to the parent (nil: no parent); children are the
 	// hosts streaming here.
 	stream   *streamer
@@ -66,7 +69,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.reg == nil {
 		s.reg = prometheus.NewRegistry()
 	}
-	s.prom = &promCollector{g: s.reg, maxDims: 200}
+	s.gather = s.reg
+	if deps.Extra != nil {
+		s.gather = prometheus.Gatherers{s.reg, deps.Extra}
+	}
+	s.prom = &promCollector{g: s.gather, maxDims: 200, comp: newComponentCharts(), byName: map[string]*dto.MetricFamily{}}
 	if s.own, err = newOwnMetrics(s.reg, db); err != nil {
 		return nil, err
 	}

@@ -44,6 +44,7 @@ type Store interface {
 	RegisterJob(ctx context.Context, r store.JobRegistration) (store.JobRegistered, error)
 	StopJob(ctx context.Context, ns, id string, purge bool, eval *job.Evaluation, now time.Time) (int64, error)
 	PutEval(ctx context.Context, evals ...*job.Evaluation) (int64, error)
+	nodeStore
 }
 
 var _ Store = (*store.Store)(nil)
@@ -70,6 +71,7 @@ type View interface {
 	Index(res view.Resource) uint64
 	Subscribe() (<-chan struct{}, func())
 	WaitRevision(ctx context.Context, rev int64) error
+	nodeView
 }
 
 var _ View = (*view.View)(nil)
@@ -101,7 +103,7 @@ type Handler struct {
 	view  View
 	log   *slog.Logger
 	kit   *httpkit.Kit
-	mux   *http.ServeMux
+	mux   *httpkit.Mux
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -129,7 +131,7 @@ func New(cfg Config, st Store, v View) (*Handler, error) {
 	if cfg.Region == "" {
 		cfg.Region = job.DefaultRegion
 	}
-	h := &Handler{cfg: cfg, store: st, view: v, log: cfg.Logger, mux: http.NewServeMux(),
+	h := &Handler{cfg: cfg, store: st, view: v, log: cfg.Logger, mux: httpkit.NewMux(),
 		kit: &httpkit.Kit{Log: cfg.Logger, Clock: cfg.Clock}}
 	h.routes()
 	return h, nil
@@ -137,6 +139,9 @@ func New(cfg Config, st Store, v View) (*Handler, error) {
 
 // ServeHTTP serves the /v1/ paths listed in the package doc.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Patterns lists the routes served (httpkit.Router).
+func (h *Handler) Patterns() []string { return h.mux.Patterns() }
 
 func (h *Handler) routes() {
 	m := func(pattern string, f httpkit.HandlerFunc) { h.mux.Handle(pattern, h.kit.Handle(f)) }
@@ -175,6 +180,7 @@ func (h *Handler) routes() {
 	m("GET /v1/client/fs/logs/{alloc}", h.logs)
 	m("GET /v1/status/leader", h.statusLeader)
 	h.jobRoutes(m)
+	h.nodeRoutes(m)
 }
 
 // reply writes v as JSON with Nomad's query metadata: the index (never

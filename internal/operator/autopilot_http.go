@@ -216,7 +216,7 @@ type AutopilotHandler struct {
 	monitor *Monitor
 	kit     *httpkit.Kit
 	log     *slog.Logger
-	mux     *http.ServeMux
+	mux     *httpkit.Mux
 }
 
 // NewAutopilotHandler builds the handler over the monitor's judgements;
@@ -225,7 +225,7 @@ func NewAutopilotHandler(cluster AutopilotCluster, monitor *Monitor, auth acl.Au
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &AutopilotHandler{cluster: cluster, monitor: monitor, kit: httpkit.New(log, auth, clock), log: log, mux: http.NewServeMux()}
+	h := &AutopilotHandler{cluster: cluster, monitor: monitor, kit: httpkit.New(log, auth, clock), log: log, mux: httpkit.NewMux()}
 	h.mux.Handle("GET "+PathAutopilotConfiguration, h.kit.Handle(h.getConfig))
 	h.mux.Handle("PUT "+PathAutopilotConfiguration, h.kit.Handle(h.putConfig))
 	h.mux.Handle("GET "+PathAutopilotHealth, h.kit.Handle(h.health))
@@ -238,6 +238,9 @@ func NewAutopilotHandler(cluster AutopilotCluster, monitor *Monitor, auth acl.Au
 }
 
 func (h *AutopilotHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Patterns lists the routes served (httpkit.Router).
+func (h *AutopilotHandler) Patterns() []string { return h.mux.Patterns() }
 
 func (h *AutopilotHandler) getConfig(w http.ResponseWriter, r *http.Request) error {
 	if err := h.kit.Authorize(r, acl.Rule{Resource: acl.Operator, Access: acl.Read}); err != nil {

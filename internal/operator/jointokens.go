@@ -55,7 +55,7 @@ type JoinTokensHandler struct {
 	kit    *httpkit.Kit
 	clock  clockwork.Clock
 	log    *slog.Logger
-	mux    *http.ServeMux
+	mux    *httpkit.Mux
 }
 
 // NewJoinTokensHandler builds the handler; auth nil allows everything.
@@ -66,7 +66,7 @@ func NewJoinTokensHandler(tokens JoinTokenStore, auth acl.Authorizer, clock cloc
 	if clock == nil {
 		clock = clockwork.NewRealClock()
 	}
-	h := &JoinTokensHandler{tokens: tokens, kit: httpkit.New(log, auth, clock), clock: clock, log: log, mux: http.NewServeMux()}
+	h := &JoinTokensHandler{tokens: tokens, kit: httpkit.New(log, auth, clock), clock: clock, log: log, mux: httpkit.NewMux()}
 	h.mux.Handle("GET "+PathJoinTokens, h.kit.Handle(h.list))
 	h.mux.Handle("PUT "+PathJoinTokens, h.kit.Handle(h.create))
 	h.mux.Handle("POST "+PathJoinTokens, h.kit.Handle(h.create))
@@ -79,6 +79,9 @@ func NewJoinTokensHandler(tokens JoinTokenStore, auth acl.Authorizer, clock cloc
 }
 
 func (h *JoinTokensHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Patterns lists the routes served (httpkit.Router).
+func (h *JoinTokensHandler) Patterns() []string { return h.mux.Patterns() }
 
 func (h *JoinTokensHandler) list(w http.ResponseWriter, r *http.Request) error {
 	if err := h.kit.Authorize(r, acl.Rule{Resource: acl.Operator, Access: acl.Read}); err != nil {

@@ -77,7 +77,7 @@ type Handler struct {
 	cluster Cluster
 	kit     *httpkit.Kit
 	log     *slog.Logger
-	mux     *http.ServeMux
+	mux     *httpkit.Mux
 }
 
 // NewHandler builds the handler; auth nil allows everything.
@@ -85,7 +85,7 @@ func NewHandler(cluster Cluster, auth acl.Authorizer, clock clockwork.Clock, log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cluster: cluster, kit: httpkit.New(log, auth, clock), log: log, mux: http.NewServeMux()}
+	h := &Handler{cluster: cluster, kit: httpkit.New(log, auth, clock), log: log, mux: httpkit.NewMux()}
 	h.mux.Handle("GET "+PathConfiguration, h.kit.Handle(h.configuration))
 	h.mux.Handle("DELETE "+PathPeer, h.kit.Handle(h.removePeer))
 	h.mux.Handle(PathPrefix, h.kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
@@ -96,6 +96,9 @@ func NewHandler(cluster Cluster, auth acl.Authorizer, clock clockwork.Clock, log
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Patterns lists the routes served (httpkit.Router).
+func (h *Handler) Patterns() []string { return h.mux.Patterns() }
 
 func (h *Handler) configuration(w http.ResponseWriter, r *http.Request) error {
 	if err := h.kit.Authorize(r, acl.Rule{Resource: acl.Operator, Access: acl.Read}); err != nil {

@@ -23,7 +23,7 @@ import (
 // The agent mounts it on the API listener, behind the authorizer.
 func (s *Server) API() http.Handler {
 	kit := &httpkit.Kit{Log: s.log}
-	mux := http.NewServeMux()
+	mux := httpkit.NewMux()
 	all := func(list func() []map[string]any) http.Handler {
 		return kit.Handle(func(w http.ResponseWriter, r *http.Request) error {
 			return httpkit.WriteJSON(w, r, http.StatusOK, list())

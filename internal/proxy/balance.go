@@ -20,6 +20,11 @@ type backendState struct {
 	fails        atomic.Int32 // consecutive failures
 	ejections    atomic.Int32 // ejections since the last success
 	ejectedUntil atomic.Int64 // unix nanoseconds; 0 or past: not ejected
+	// served counts the requests this instance answered last, by status
+	// class (index status/100; 0 unused), and nanos their time, for the
+	// per-instance metrics (metrics.go).
+	served [6]atomic.Uint64
+	nanos  atomic.Uint64
 }
 
 // ejectPolicy is the passive ejection rule.

@@ -147,8 +147,15 @@ func (s *Server) finish(ex *exchange, r *http.Request) {
 	}
 	d := time.Since(ex.start)
 	m := ex.route.m
-	m.codes[min(max(status/100, 1), 5)].Inc()
+	class := min(max(status/100, 1), 5)
+	m.codes[class].Inc()
 	m.duration.Observe(d.Seconds())
+	if n := len(ex.tried); n > 0 {
+		// The last backend tried is the one that answered.
+		st := ex.tried[n-1].st
+		st.served[class].Add(1)
+		st.nanos.Add(uint64(d))
+	}
 	if s.access != nil {
 		s.accessLog(ex, r, status, d)
 	}

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -76,4 +77,49 @@ func (m *metrics) forRoute(router, service string) *routeMetrics {
 func (m *metrics) dropRoute(rm *routeMetrics) {
 	m.requests.DeletePartialMatch(prometheus.Labels{"router": rm.router, "service": rm.service})
 	m.duration.DeleteLabelValues(rm.router, rm.service)
+}
+
+var (
+	instanceRequestsDesc = prometheus.NewDesc("orbit_proxy_instance_requests_total",
+		"Requests answered by each backend instance of the current route table, by service and status class.",
+		[]string{"service", "instance", "code"}, nil)
+	instanceSecondsDesc = prometheus.NewDesc("orbit_proxy_instance_request_seconds_total",
+		"Time spent on the requests each backend instance answered, from arrival to the end of the response.",
+		[]string{"service", "instance"}, nil)
+)
+
+// instanceCollector reports the per-instance counts the balancer keeps
+// (backendState.served, nanos) for the instances of the current table:
+// counting stays two atomic adds per request, and gone instances
+// disappear with the table.
+type instanceCollector struct{ s *Server }
+
+func (c *instanceCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- instanceRequestsDesc
+	ch <- instanceSecondsDesc
+}
+
+func (c *instanceCollector) Collect(ch chan<- prometheus.Metric) {
+	t := c.s.table.Load()
+	if t == nil {
+		return
+	}
+	seen := map[*backendState]bool{}
+	for _, r := range t.routes {
+		if r.pool == nil {
+			continue
+		}
+		for _, b := range r.pool.backends {
+			if seen[b.st] {
+				continue
+			}
+			seen[b.st] = true
+			for class := 1; class <= 5; class++ {
+				ch <- prometheus.MustNewConstMetric(instanceRequestsDesc, prometheus.CounterValue,
+					float64(b.st.served[class].Load()), r.pool.name, b.key, strconv.Itoa(class)+"xx")
+			}
+			ch <- prometheus.MustNewConstMetric(instanceSecondsDesc, prometheus.CounterValue,
+				float64(b.st.nanos.Load())/1e9, r.pool.name, b.key)
+		}
+	}
 }

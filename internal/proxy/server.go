@@ -142,6 +142,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if s.metrics, err = newMetrics(deps.Registry); err != nil {
 		return nil, err
 	}
+	if deps.Registry != nil {
+		if err := deps.Registry.Register(&instanceCollector{s: s}); err != nil {
+			return nil, fmt.Errorf("register proxy instance metrics: %w", err)
+		}
+	}
 	s.transport = s.newTransport(deps.Connect)
 	s.h1 = newH1Pool(cfg.DialTimeout)
 	s.bufs = &bufferPool{}

@@ -59,7 +59,7 @@ const SettleTimeout = 30 * time.Second
 type Handler struct {
 	deps Deps
 	kit  *httpkit.Kit
-	mux  *http.ServeMux
+	mux  *httpkit.Mux
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -72,7 +72,7 @@ func New(deps Deps) (*Handler, error) {
 	if deps.Clock == nil {
 		deps.Clock = clockwork.NewRealClock()
 	}
-	h := &Handler{deps: deps, kit: &httpkit.Kit{Log: deps.Logger, Clock: deps.Clock}, mux: http.NewServeMux()}
+	h := &Handler{deps: deps, kit: &httpkit.Kit{Log: deps.Logger, Clock: deps.Clock}, mux: httpkit.NewMux()}
 	h.routes()
 	return h, nil
 }
@@ -94,3 +94,6 @@ func (h *Handler) routes() {
 
 // ServeHTTP serves the paths of the package doc.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Patterns lists the routes served (httpkit.Router).
+func (h *Handler) Patterns() []string { return h.mux.Patterns() }
