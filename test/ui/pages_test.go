@@ -16,7 +16,7 @@ import (
 // where one exists.
 var uiPages = []string{
 	"/ui/", "/ui/services", "/ui/services/web", "/ui/nodes", "/ui/nodes/node1", "/ui/kv/", "/ui/kv/app/config",
-	"/ui/jobs", "/ui/jobs/-run", "/ui/allocations", "/ui/edge", "/ui/dns", "/ui/monitoring", "/ui/acl",
+	"/ui/jobs", "/ui/jobs/-run", "/ui/allocations", "/ui/edge", "/ui/dns", "/ui/monitoring", "/ui/acl", "/ui/acl/policy/-new", "/ui/acl/token/-new",
 }
 
 // put sends a write to the agent's API and fails the test unless it is

@@ -318,6 +318,37 @@
         restart();
       } catch (e) { showFlash(false, e.message); }
     },
+    // aclSave creates (PUT /v1/acl/<kind>) or updates (PUT
+    // /v1/acl/<kind>/<id>) a token, policy or role from the form.
+    aclSave: async function (btn, form) {
+      var kind = form.dataset.kind, id = form.dataset.id;
+      var names = function (f) {
+        return f ? f.value.split(/[\s,]+/).filter(Boolean).map(function (n) { return { Name: n }; }) : undefined;
+      };
+      var val = function (k) { var f = form.elements[k]; return f ? f.value : undefined; };
+      var body = { Name: val("Name"), Description: val("Description"), Rules: val("Rules"),
+        Policies: names(form.elements.Policies), Roles: names(form.elements.Roles) };
+      if (kind === "token") {
+        body.Local = form.elements.Local.checked;
+        if (id) { body.AccessorID = id; }
+      } else if (id) { body.ID = id; }
+      try {
+        var res = await jsonCall("PUT", "/v1/acl/" + kind + (id ? "/" + encodeURIComponent(id) : ""), body);
+        delete form.dataset.dirty;
+        if (kind === "token" && !id) {
+          flash.hidden = false;
+          flash.className = "flash good";
+          flash.replaceChildren(el("span", "", "Token created (accessor " + res.AccessorID + "). Its secret, shown only now: "),
+            el("code", "", res.SecretID));
+          flash.lastChild.id = "acl-secret";
+          form.reset();
+          return;
+        }
+        showFlash(true, "Saved.");
+        if (!id) { location.href = "/ui/acl/" + kind + "/" + encodeURIComponent(res.ID); return; }
+        restart();
+      } catch (e) { showFlash(false, e.message); }
+    },
     rrset: async function (btn, form) {
       var recs = form.elements.records.value.split("\n").map(function (s) { return s.trim(); }).filter(Boolean);
       try {
@@ -393,7 +424,7 @@
     });
     content.addEventListener("input", function (ev) {
       var f = ev.target.form;
-      if (f && f.dataset.api !== undefined || f && f.querySelector("[data-api]")) { f.dataset.dirty = "1"; }
+      if (f && f.dataset.api !== undefined || f && f.querySelector("[data-api], [data-do]")) { f.dataset.dirty = "1"; }
     });
     content.addEventListener("focusout", function () {
       setTimeout(function () { if (pending !== null && !editing()) { var h = pending; pending = null; swap(h); } }, 0);
