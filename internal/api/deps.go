@@ -50,6 +50,15 @@ type Writer interface {
 	ClusterStatus(ctx context.Context) (store.Status, error)
 	KnownLeader(ctx context.Context) bool
 	Sessions
+	Raw
+}
+
+// Raw is the store's generic half, for writes that span the catalog and KV
+// (/v1/txn): read keys, and apply writes conditioned on what was read.
+type Raw interface {
+	Get(ctx context.Context, key string) (store.KV, error)
+	List(ctx context.Context, prefix string) ([]store.KV, int64, error)
+	Txn(ctx context.Context, cmps []store.Cmp, ops []store.Op) (bool, int64, error)
 }
 
 // Sessions is the store's session and KV-lock half (store/sessions.go).

@@ -32,7 +32,9 @@ func (s *Server) toInstance(node string, in *serviceIn) (*catalog.Instance, []*c
 	reg := catalog.Registration{Instance: catalog.Instance{Node: node, ID: in.ID, Name: name, Kind: kind, Address: in.Address,
 		Port: in.Port, Tags: in.Tags, Meta: in.Meta, EnableTagOverride: in.EnableTagOverride,
 		Proxy: nullToEmpty(in.Proxy), Connect: connect, Locality: in.Locality, SocketPath: in.SocketPath}}
-	if in.Weights != nil {
+	// Zero weights are what Consul's client sends when none were set
+	// (AgentService.Weights is no pointer): the defaults apply, as in Consul.
+	if in.Weights != nil && *in.Weights != (weightsJSON{}) {
 		w := catalog.Weights(*in.Weights)
 		reg.Weights = &w
 	}
@@ -64,9 +66,9 @@ func (s *Server) toInstance(node string, in *serviceIn) (*catalog.Instance, []*c
 // type the agent can run (agent endpoints); catalog registrations may carry
 // checks that only report a status.
 func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check, error) {
-	if d.Definition != nil && d.HTTP == "" && d.TCP == "" && d.GRPC == "" && d.TTL == 0 {
+	if d.Definition != nil && d.HTTP == "" && d.TCP == "" && d.GRPC == "" && d.UDP == "" && d.TTL == 0 {
 		def := d.Definition
-		d.HTTP, d.Header, d.Method, d.Body, d.TCP, d.GRPC = def.HTTP, def.Header, def.Method, def.Body, def.TCP, def.GRPC
+		d.HTTP, d.Header, d.Method, d.Body, d.TCP, d.GRPC, d.UDP = def.HTTP, def.Header, def.Method, def.Body, def.TCP, def.GRPC, def.UDP
 		d.GRPCUseTLS, d.TLSServerName, d.TLSSkipVerify = def.GRPCUseTLS, def.TLSServerName, def.TLSSkipVerify
 		d.Interval, d.Timeout, d.DeregisterCriticalServiceAfter = def.Interval, def.Timeout, def.DeregisterCriticalServiceAfter
 	}
@@ -75,8 +77,10 @@ func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check
 		return nil, httpkit.BadRequest("%s: docker checks are not supported; use an http, tcp, grpc or ttl check", d)
 	case d.AliasNode != "" || d.AliasService != "":
 		return nil, httpkit.BadRequest("%s: alias checks are not supported; use an http, tcp, grpc or ttl check", d)
-	case d.H2Ping != "" || d.UDP != "" || d.OSService != "":
-		return nil, httpkit.BadRequest("%s: h2ping, udp and os_service checks are not supported; use an http, tcp, grpc or ttl check", d)
+	case d.UDP != "" && runnable:
+		return nil, httpkit.BadRequest("%s: udp checks are not supported; use an http, tcp, grpc or ttl check", d)
+	case d.H2Ping != "" || d.OSService != "":
+		return nil, httpkit.BadRequest("%s: h2ping and os_service checks are not supported; use an http, tcp, grpc or ttl check", d)
 	case d.TCPUseTLS:
 		return nil, httpkit.BadRequest("%s: TCPUseTLS is not supported", d)
 	}
@@ -104,12 +108,17 @@ func (s *Server) toCheck(node string, d *checkIn, runnable bool) (*catalog.Check
 		Output: d.Output, ServiceID: d.ServiceID,
 		Definition: catalog.CheckDefinition{HTTP: d.HTTP, Method: method, Header: d.Header, Body: d.Body,
 			TLSServerName: d.TLSServerName, TLSSkipVerify: d.TLSSkipVerify, TCP: d.TCP, GRPC: d.GRPC,
-			GRPCUseTLS: d.GRPCUseTLS, Args: args, TTL: time.Duration(d.TTL), Interval: time.Duration(d.Interval),
+			GRPCUseTLS: d.GRPCUseTLS, UDP: d.UDP, Args: args, TTL: time.Duration(d.TTL), Interval: time.Duration(d.Interval),
 			Timeout: time.Duration(d.Timeout), SuccessBeforePassing: d.SuccessBeforePassing,
 			FailuresBeforeWarning: d.FailuresBeforeWarning, FailuresBeforeCritical: d.FailuresBeforeCritical,
 			DeregisterCriticalServiceAfter: time.Duration(d.DeregisterCriticalServiceAfter)}}
 	if runnable && c.Definition.Type() == "" {
 		return nil, httpkit.BadRequest("%s: one of HTTP, TCP, GRPC, TTL or ScriptArgs is required", d)
+	}
+	// A check this agent runs needs a URL it can request; a catalog
+	// registration's check only reports a status, as in Consul.
+	if runnable && d.HTTP != "" && !strings.HasPrefix(d.HTTP, "http://") && !strings.HasPrefix(d.HTTP, "https://") {
+		return nil, httpkit.BadRequest("%s: HTTP check URL %q must start with http:// or https://", d, d.HTTP)
 	}
 	c.Definition.SetDefaults()
 	if err := c.Definition.Validate(); err != nil {

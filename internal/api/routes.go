@@ -61,6 +61,8 @@ func (s *Server) routes() {
 	s.handle("GET /v1/session/info/{id}", s.sessionInfo)
 	s.handle("GET /v1/session/node/{node}", s.sessionNode)
 	s.handle("GET /v1/session/list", s.sessionList)
+	// txn
+	s.handle("PUT /v1/txn", s.txn)
 	// status
 	s.handle("GET /v1/status/leader", s.statusLeader)
 	s.handle("GET /v1/status/peers", s.statusPeers)

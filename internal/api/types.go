@@ -57,6 +57,7 @@ type checkDefinitionJSON struct {
 	TCP                            string              `json:",omitempty"`
 	GRPC                           string              `json:",omitempty"`
 	GRPCUseTLS                     bool                `json:",omitempty"`
+	UDP                            string              `json:",omitempty"`
 	Interval                       string              `json:",omitempty"`
 	Timeout                        string              `json:",omitempty"`
 	TTL                            string              `json:",omitempty"`
@@ -133,6 +134,9 @@ func toNodeJSON(n *catalog.Node) *nodeJSON {
 		TaggedAddresses: tagged, Meta: meta, CreateIndex: n.CreateIndex, ModifyIndex: n.ModifyIndex}
 }
 
+// emptyObject is the JSON of an empty object.
+var emptyObject = json.RawMessage("{}")
+
 func toServiceJSON(in *catalog.Instance, withIndex bool) *agentServiceJSON {
 	tags := in.Tags
 	if tags == nil {
@@ -147,7 +151,15 @@ func toServiceJSON(in *catalog.Instance, withIndex bool) *agentServiceJSON {
 		Weights: weightsJSON(in.Weights), EnableTagOverride: in.EnableTagOverride,
 		Proxy: in.Proxy, Connect: in.Connect, Locality: in.Locality, SocketPath: in.SocketPath}
 	if withIndex {
+		// The catalog's answers always carry Proxy and Connect, as
+		// Consul's NodeService does; the agent's only when set.
 		s.CreateIndex, s.ModifyIndex = in.CreateIndex, in.ModifyIndex
+		if s.Proxy == nil {
+			s.Proxy = emptyObject
+		}
+		if s.Connect == nil {
+			s.Connect = emptyObject
+		}
 	}
 	return s
 }
@@ -163,7 +175,7 @@ func toCheckJSON(c *catalog.Check) *healthCheckJSON {
 		ServiceTags: tags, Type: c.Type, CreateIndex: c.CreateIndex, ModifyIndex: c.ModifyIndex,
 		Definition: checkDefinitionJSON{HTTP: d.HTTP, Header: d.Header, Method: d.Method, Body: d.Body,
 			TLSServerName: d.TLSServerName, TLSSkipVerify: d.TLSSkipVerify, TCP: d.TCP, GRPC: d.GRPC,
-			GRPCUseTLS: d.GRPCUseTLS, Interval: durString(d.Interval), Timeout: durString(d.Timeout),
+			GRPCUseTLS: d.GRPCUseTLS, UDP: d.UDP, Interval: durString(d.Interval), Timeout: durString(d.Timeout),
 			TTL: durString(d.TTL), DeregisterCriticalServiceAfter: durString(d.DeregisterCriticalServiceAfter)}}
 }
 
@@ -190,7 +202,16 @@ func toCatalogServiceJSON(e view.Entry) *catalogServiceJSON {
 		ServiceConnect: in.Connect, ServiceLocality: in.Locality, CreateIndex: in.CreateIndex, ModifyIndex: in.ModifyIndex}
 }
 
+// toKVJSON is an entry as Consul shows it: an empty value is null, as
+// Consul stores the empty body of a PUT.
 func toKVJSON(e *catalog.KVEntry) *kvJSON {
-	return &kvJSON{LockIndex: e.LockIndex, Key: e.Key, Flags: e.Flags, Value: e.Value,
+	return &kvJSON{LockIndex: e.LockIndex, Key: e.Key, Flags: e.Flags, Value: nilIfEmpty(e.Value),
 		CreateIndex: e.CreateIndex, ModifyIndex: e.ModifyIndex, Session: e.Session}
+}
+
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }

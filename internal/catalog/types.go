@@ -193,10 +193,13 @@ type CheckDefinition struct {
 	TCP           string              `json:"tcp,omitempty"`
 	GRPC          string              `json:"grpc,omitempty"`
 	GRPCUseTLS    bool                `json:"grpcTLS,omitempty"`
-	Args          []string            `json:"args,omitempty"`
-	TTL           time.Duration       `json:"ttl,omitempty"`
-	Interval      time.Duration       `json:"interval,omitempty"`
-	Timeout       time.Duration       `json:"timeout,omitempty"`
+	// UDP is kept for catalog registrations (Consul's udp checks); no
+	// orbit agent runs it: its status is what the registration set.
+	UDP      string        `json:"udp,omitempty"`
+	Args     []string      `json:"args,omitempty"`
+	TTL      time.Duration `json:"ttl,omitempty"`
+	Interval time.Duration `json:"interval,omitempty"`
+	Timeout  time.Duration `json:"timeout,omitempty"`
 
 	SuccessBeforePassing           int           `json:"sbp,omitempty"`
 	FailuresBeforeWarning          int           `json:"fbw,omitempty"`
@@ -211,6 +214,7 @@ const (
 	TypeGRPC   = "grpc"
 	TypeTTL    = "ttl"
 	TypeScript = "script"
+	TypeUDP    = "udp"
 )
 
 // Type names the kind of check the definition describes, or "" when it
@@ -223,6 +227,8 @@ func (d *CheckDefinition) Type() string {
 		return TypeTCP
 	case d.GRPC != "":
 		return TypeGRPC
+	case d.UDP != "":
+		return TypeUDP
 	case d.TTL > 0:
 		return TypeTTL
 	case len(d.Args) > 0:
@@ -234,13 +240,13 @@ func (d *CheckDefinition) Type() string {
 // Validate checks that the definition is complete and consistent.
 func (d *CheckDefinition) Validate() error {
 	n := 0
-	for _, set := range []bool{d.HTTP != "", d.TCP != "", d.GRPC != "", d.TTL > 0, len(d.Args) > 0} {
+	for _, set := range []bool{d.HTTP != "", d.TCP != "", d.GRPC != "", d.UDP != "", d.TTL > 0, len(d.Args) > 0} {
 		if set {
 			n++
 		}
 	}
 	if n > 1 {
-		return fmt.Errorf("%w: a check must have only one of HTTP, TCP, GRPC, TTL or Args", ErrInvalid)
+		return fmt.Errorf("%w: a check must have only one of HTTP, TCP, GRPC, UDP, TTL or Args", ErrInvalid)
 	}
 	if d.TTL < 0 || d.Interval < 0 || d.Timeout < 0 || d.DeregisterCriticalServiceAfter < 0 {
 		return fmt.Errorf("%w: check durations must not be negative", ErrInvalid)
@@ -250,9 +256,6 @@ func (d *CheckDefinition) Validate() error {
 		if d.Interval <= 0 {
 			return fmt.Errorf("%w: %s check requires an Interval", ErrInvalid, d.Type())
 		}
-	}
-	if d.HTTP != "" && !strings.HasPrefix(d.HTTP, "http://") && !strings.HasPrefix(d.HTTP, "https://") {
-		return fmt.Errorf("%w: HTTP check URL %q must start with http:// or https://", ErrInvalid, d.HTTP)
 	}
 	if d.SuccessBeforePassing < 0 || d.FailuresBeforeCritical < 0 || d.FailuresBeforeWarning < 0 {
 		return fmt.Errorf("%w: check thresholds must not be negative", ErrInvalid)
@@ -289,9 +292,8 @@ func (c *Check) Validate() error {
 	if strings.ContainsAny(c.CheckID, "/\x00") {
 		return fmt.Errorf("%w: check id %q must not contain '/'", ErrInvalid, c.CheckID)
 	}
-	if c.Name == "" {
-		return fmt.Errorf("%w: check %q: name is required", ErrInvalid, c.CheckID)
-	}
+	// A name is optional, as in Consul's catalog (its agent endpoint, which
+	// names checks, asks for one itself).
 	if _, err := ParseStatus(string(c.Status)); err != nil {
 		return fmt.Errorf("%w: check %q: %v", ErrInvalid, c.CheckID, err)
 	}

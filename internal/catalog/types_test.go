@@ -42,7 +42,6 @@ func TestValidate(t *testing.T) {
 		{"no node address", (&Node{Name: "n"}).Validate()},
 		{"two types", (&CheckDefinition{HTTP: "http://x", TCP: "x:1", Interval: time.Second}).Validate()},
 		{"http without interval", (&CheckDefinition{HTTP: "http://x"}).Validate()},
-		{"http bad scheme", (&CheckDefinition{HTTP: "ftp://x", Interval: time.Second}).Validate()},
 		{"bad status", (&Check{CheckID: "c", Name: "c", Status: "fine"}).Validate()},
 		{"negative threshold", (&CheckDefinition{TTL: time.Second, FailuresBeforeCritical: -1}).Validate()},
 	}

@@ -20,10 +20,13 @@ type KV struct {
 }
 
 // Cmp is a condition of a transaction on a key's modification revision:
-// ModRevision 0 means "the key does not exist".
+// ModRevision 0 means "the key does not exist". With Prefix it is a
+// condition on every key under Key: none was written after ModRevision
+// (keys deleted since are not seen; callers compare those one by one).
 type Cmp struct {
 	Key         string
 	ModRevision int64
+	Prefix      bool
 }
 
 // Op is one write of a transaction.
@@ -50,6 +53,10 @@ func DelPrefix(prefix string) Op { return Op{Key: prefix, Delete: true, Prefix: 
 func (s *Store) Txn(ctx context.Context, cmps []Cmp, ops []Op) (bool, int64, error) {
 	ec := make([]clientv3.Cmp, len(cmps))
 	for i, c := range cmps {
+		if c.Prefix {
+			ec[i] = clientv3.Compare(clientv3.ModRevision(c.Key).WithPrefix(), "<", c.ModRevision+1)
+			continue
+		}
 		ec[i] = clientv3.Compare(clientv3.ModRevision(c.Key), "=", c.ModRevision)
 	}
 	eo := make([]clientv3.Op, len(ops))
