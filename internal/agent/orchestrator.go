@@ -78,6 +78,10 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 var nomadPrefixes = []string{"/v1/jobs", "/v1/job/", "/v1/allocations", "/v1/allocation/", "/v1/evaluations",
 	"/v1/evaluation/", "/v1/deployments", "/v1/deployment/", "/v1/nodes", "/v1/node/", "/v1/client/fs/"}
 
+// nomadOperatorPrefixes are Nomad operator paths Consul does not have,
+// served on the Consul API listener under the operator rule.
+var nomadOperatorPrefixes = []string{"/v1/operator/scheduler/"}
+
 func (a *Agent) nomadMounts() []api.Mount {
 	if a.nomad == nil {
 		return nil
@@ -85,6 +89,9 @@ func (a *Agent) nomadMounts() []api.Mount {
 	var m []api.Mount
 	for _, p := range nomadPrefixes {
 		m = append(m, api.Mount{Prefix: p, Resource: acl.Job, Handler: a.nomad})
+	}
+	for _, p := range nomadOperatorPrefixes {
+		m = append(m, api.Mount{Prefix: p, Resource: acl.Operator, Handler: a.nomad})
 	}
 	return m
 }
@@ -103,6 +110,7 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 	kit := httpkit.New(log, a.auth, a.clock)
 	mux := http.NewServeMux()
 	mux.Handle("/", kit.Guard(acl.Job, a.nomad))
+	mux.Handle("/v1/operator/", kit.Guard(acl.Operator, a.nomad))
 	mux.Handle("/v1/metrics", kit.Guard(acl.Agent, a.metrics.GoMetricsHandler(kit)))
 	if a.identity != nil {
 		mux.Handle(identity.WellKnownPrefix, a.identity.Handler())
@@ -114,3 +122,6 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 
 // NomadAddr is the bound -nomad-addr listener (nil when off).
 func (a *Agent) NomadAddr() net.Addr { return a.nomadAddr }
+
+// NomadHandler is the agent's Nomad-compatible API (tests).
+func (a *Agent) NomadHandler() *nomadapi.Handler { return a.nomad }

@@ -16,6 +16,7 @@ const (
 	TriggerJobRegister   = "job-register"
 	TriggerJobDeregister = "job-deregister"
 	TriggerNodeUpdate    = "node-update"
+	TriggerNodeDrain     = "node-drain"
 	TriggerAllocFailure  = "alloc-failure"
 	TriggerRetryFailed   = "failed-follow-up"
 	TriggerDeployment    = "deployment-watcher"

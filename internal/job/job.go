@@ -61,6 +61,7 @@ type Group struct {
 	Restart     *Restart    // nil: the job type's default
 	Reschedule  *Reschedule // nil: the job's, else the job type's default
 	Update      *Update     // nil: the job's, else the default
+	Migrate     *Migrate    // nil: the default (DefaultMigrate)
 	Constraints []*Constraint
 	Affinities  []*Affinity
 	Spreads     []*Spread

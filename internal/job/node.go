@@ -53,6 +53,12 @@ type NodeInfo struct {
 	Drain       bool      `json:"drain,omitempty"`
 	Version     string    `json:"version,omitempty"`
 	UpdateTime  time.Time `json:"update_time"`
+
+	// Overlaid by the view from the node's NodeSchedule, never stored here
+	// (see NodeInfo.Overlay).
+	DrainStrategy *DrainStrategy `json:"-"`
+	LastDrain     *DrainMetadata `json:"-"`
+	Migrate       []string       `json:"-"`
 }
 
 // Eligible reports whether the scheduler may place new allocations here.

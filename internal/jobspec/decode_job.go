@@ -20,6 +20,7 @@ func (d *decoder) decodeJob(b *hclsyntax.Block) *job.Job {
 		j.ID, j.IDPos = b.Labels[0], d.pos(b.LabelRanges[0].Start)
 	}
 	seen := map[string]bool{}
+	var jobMigrate *job.Migrate // the job's migrate block: the default of its groups
 	in := fmt.Sprintf("job %q", j.ID)
 	d.decodeBody(b.Body, in, schema{
 		attrs: attrFns{
@@ -47,6 +48,11 @@ func (d *decoder) decodeJob(b *hclsyntax.Block) *job.Job {
 					j.Update = d.decodeUpdate(b)
 				}
 			},
+			"migrate": func(b *hclsyntax.Block) {
+				if d.once(b, seen) {
+					jobMigrate = d.decodeMigrate(b)
+				}
+			},
 			"reschedule": func(b *hclsyntax.Block) {
 				if d.once(b, seen) {
 					j.Reschedule = d.decodeReschedule(b)
@@ -61,6 +67,12 @@ func (d *decoder) decodeJob(b *hclsyntax.Block) *job.Job {
 			"ui":            d.reject("job UI metadata is not supported"),
 		},
 	})
+	for _, g := range j.Groups {
+		if g.Migrate == nil && jobMigrate != nil {
+			m := *jobMigrate
+			g.Migrate = &m
+		}
+	}
 	return j
 }
 
@@ -102,6 +114,11 @@ func (d *decoder) decodeGroup(b *hclsyntax.Block) *job.Group {
 			"update": func(b *hclsyntax.Block) {
 				if d.once(b, seen) {
 					g.Update = d.decodeUpdate(b)
+				}
+			},
+			"migrate": func(b *hclsyntax.Block) {
+				if d.once(b, seen) {
+					g.Migrate = d.decodeMigrate(b)
 				}
 			},
 			"active_passive": func(b *hclsyntax.Block) {

@@ -115,6 +115,28 @@ func (d *decoder) decodeReschedule(b *hclsyntax.Block) *job.Reschedule {
 	return r
 }
 
+// decodeMigrate decodes a migrate block over Nomad's defaults.
+func (d *decoder) decodeMigrate(b *hclsyntax.Block) *job.Migrate {
+	m := job.DefaultMigrate()
+	m.Pos = d.pos(b.TypeRange.Start)
+	d.labels(b, 0)
+	d.decodeBody(b.Body, "migrate", schema{attrs: attrFns{
+		"max_parallel":     func(a *hclsyntax.Attribute) { d.integer(a, &m.MaxParallel) },
+		"min_healthy_time": func(a *hclsyntax.Attribute) { d.duration(a, &m.MinHealthyTime) },
+		"healthy_deadline": func(a *hclsyntax.Attribute) { d.duration(a, &m.HealthyDeadline) },
+		"health_check": func(a *hclsyntax.Attribute) {
+			d.str(a, &m.HealthCheck)
+			if m.HealthCheck != job.HealthChecks && m.HealthCheck != job.HealthTaskStates {
+				d.errorf(a.Expr.Range().Start, "health_check %q is not checks or task_states", m.HealthCheck)
+			}
+		},
+	}})
+	if m.MaxParallel < 0 {
+		d.errs = append(d.errs, job.Errorf(m.Pos, "migrate max_parallel must not be negative"))
+	}
+	return m
+}
+
 // decodeUpdate decodes an update block over the default update policy.
 func (d *decoder) decodeUpdate(b *hclsyntax.Block) *job.Update {
 	u := job.DefaultUpdate()

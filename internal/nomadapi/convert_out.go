@@ -152,6 +152,7 @@ func fromNode(n *job.NodeInfo, alive bool, createRev, modRev int64) *nomadwire.N
 	if alive {
 		w.Status = job.NodeReady
 	}
+	w.DrainStrategy, w.LastDrain = fromDrain(n.DrainStrategy, n.LastDrain)
 	w.NodeResources.Cpu.CpuShares, w.NodeResources.Memory.MemoryMB, w.NodeResources.Disk.DiskMB =
 		int64(n.Resources.CPU), int64(n.Resources.MemoryMB), int64(n.Resources.DiskMB)
 	w.ReservedResources.Cpu.CpuShares, w.ReservedResources.Memory.MemoryMB, w.ReservedResources.Disk.DiskMB =

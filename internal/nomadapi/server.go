@@ -44,6 +44,7 @@ type Store interface {
 	RegisterJob(ctx context.Context, r store.JobRegistration) (store.JobRegistered, error)
 	StopJob(ctx context.Context, ns, id string, purge bool, eval *job.Evaluation, now time.Time) (int64, error)
 	PutEval(ctx context.Context, evals ...*job.Evaluation) (int64, error)
+	nodeStore
 }
 
 var _ Store = (*store.Store)(nil)
@@ -70,6 +71,7 @@ type View interface {
 	Index(res view.Resource) uint64
 	Subscribe() (<-chan struct{}, func())
 	WaitRevision(ctx context.Context, rev int64) error
+	nodeView
 }
 
 var _ View = (*view.View)(nil)
@@ -177,6 +179,7 @@ func (h *Handler) routes() {
 	m("GET /v1/node/{id}/allocations", h.nodeAllocations)
 	m("GET /v1/client/fs/logs/{alloc}", h.logs)
 	m("GET /v1/status/leader", h.statusLeader)
+	h.nodeRoutes(m)
 }
 
 // reply writes v as JSON with Nomad's query metadata: the index (never

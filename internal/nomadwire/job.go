@@ -70,6 +70,14 @@ type Update struct {
 	AutoPromote      *bool          `json:"AutoPromote,omitempty"`
 }
 
+// Migrate is a group's migrate block (Nomad's MigrateStrategy).
+type Migrate struct {
+	MaxParallel     *int           `json:"MaxParallel,omitempty"`
+	HealthCheck     *string        `json:"HealthCheck,omitempty"`
+	MinHealthyTime  *time.Duration `json:"MinHealthyTime,omitempty"`
+	HealthyDeadline *time.Duration `json:"HealthyDeadline,omitempty"`
+}
+
 type Restart struct {
 	Interval        *time.Duration `json:"Interval,omitempty"`
 	Attempts        *int           `json:"Attempts,omitempty"`
@@ -98,6 +106,7 @@ type TaskGroup struct {
 	RestartPolicy    *Restart                  `json:"RestartPolicy,omitempty"`
 	ReschedulePolicy *Reschedule               `json:"ReschedulePolicy,omitempty"`
 	Update           *Update                   `json:"Update,omitempty"`
+	Migrate          *Migrate                  `json:"Migrate,omitempty"`
 	Networks         []*Network                `json:"Networks"`
 	Meta             map[string]string         `json:"Meta"`
 	Services         []*Service                `json:"Services"`

@@ -122,6 +122,11 @@ func toGroup(tg *TaskGroup) *job.Group {
 	if ap := tg.ActivePassive; ap != nil {
 		g.ActivePassive = &job.ActivePassive{Lock: ap.Lock, TTL: ap.TTL}
 	}
+	if m := tg.Migrate; m != nil {
+		d := job.DefaultMigrate()
+		g.Migrate = &job.Migrate{MaxParallel: pint(m.MaxParallel, d.MaxParallel), HealthCheck: pstr(m.HealthCheck, d.HealthCheck),
+			MinHealthyTime: pdur(m.MinHealthyTime, d.MinHealthyTime), HealthyDeadline: pdur(m.HealthyDeadline, d.HealthyDeadline)}
+	}
 	if len(tg.Networks) > 0 {
 		n := tg.Networks[0]
 		g.Network = &job.Network{Mode: n.Mode}

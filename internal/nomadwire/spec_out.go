@@ -98,6 +98,10 @@ func fromGroup(g *job.Group) *TaskGroup {
 	if ap := g.ActivePassive; ap != nil {
 		w.ActivePassive = &ActivePassive{Lock: ap.Lock, TTL: ap.TTL}
 	}
+	if m := g.Migrate; m != nil {
+		w.Migrate = &Migrate{MaxParallel: ptr(m.MaxParallel), HealthCheck: ptr(m.HealthCheck),
+			MinHealthyTime: ptr(m.MinHealthyTime), HealthyDeadline: ptr(m.HealthyDeadline)}
+	}
 	if n := g.Network; n != nil {
 		wn := &Network{Mode: n.Mode}
 		for _, p := range n.Ports {

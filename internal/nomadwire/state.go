@@ -207,6 +207,8 @@ type Node struct {
 	Version               string                 `json:"Version,omitempty"`
 	Drain                 bool                   `json:"Drain"`
 	SchedulingEligibility string                 `json:"SchedulingEligibility"`
+	DrainStrategy         *DrainStrategy         `json:"DrainStrategy"`
+	LastDrain             *DrainMetadata         `json:"LastDrain"`
 	Status                string                 `json:"Status"`
 	StatusDescription     string                 `json:"StatusDescription"`
 	Drivers               map[string]*DriverInfo `json:"Drivers"`

@@ -55,6 +55,11 @@ func (s *sched) reconcileGroup(g *job.Group) {
 		if a.DesiredStatus != job.DesiredRun {
 			continue
 		}
+		if s.migrating(as) {
+			s.stop(a, "alloc is being migrated")
+			repl = append(repl, replacement{index: a.Index, prev: a, events: a.RescheduleEvents})
+			continue
+		}
 		switch a.ClientStatusWith(as.Status) {
 		case job.ClientComplete:
 			if s.in.Job.Type == job.TypeBatch {

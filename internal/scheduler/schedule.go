@@ -154,6 +154,13 @@ func (s *sched) stop(a *job.Allocation, why string) *job.Allocation {
 	return c
 }
 
+// migrating reports whether the drainer released a live allocation to
+// move off its draining node.
+func (s *sched) migrating(as AllocState) bool {
+	n := s.in.Cluster.Node(as.Alloc.Node)
+	return n != nil && live(as) && n.Info.Migrating(as.Alloc.ID)
+}
+
 // live reports whether an allocation still holds its node: desired to run
 // and not finished.
 func live(as AllocState) bool {

@@ -35,10 +35,17 @@ func (s *sched) systemGroup(g *job.Group) {
 	for _, n := range s.in.Cluster.Nodes {
 		allocs := onNode[n.Name()]
 		feasible := s.pl.staticReason(g, &ask, n) == ""
+		// As in Nomad, an alive node made ineligible keeps its system
+		// allocations; a drain stops them once the drainer releases them.
+		held := n.Alive && !n.Info.Eligible()
 		var keep *job.Allocation
 		for _, as := range allocs {
 			a := as.Alloc
 			switch {
+			case held && s.migrating(as):
+				s.stop(a, "alloc is being migrated")
+			case held && keep == nil:
+				keep = a
 			case !feasible || keep != nil:
 				if live(as) {
 					s.stop(a, "alloc not needed as node is no longer eligible or is a duplicate")

@@ -48,7 +48,9 @@ type jobTables struct {
 	versions map[string]map[uint64]Item[job.Version] // "ns/id" → version →
 	evals    map[string]Item[job.Evaluation]         // eval id →
 	deps     map[string]Item[job.Deployment]         // deployment id →
-	infos    map[string]Item[job.NodeInfo]           // node name →
+	infos    map[string]Item[job.NodeInfo]           // node name → fingerprint with its schedule overlaid
+	rawInfo  map[string]Item[job.NodeInfo]           // node name → fingerprint as stored
+	sched    map[string]Item[job.NodeSchedule]       // node name → operator's schedule
 	seq      map[string]int64                        // node → mod revision of its plan sequence key
 
 	allocsByJob  index // "ns/id" → alloc ids
@@ -65,6 +67,7 @@ func newJobTables() jobTables {
 		heads: map[string]Item[job.Head]{}, versions: map[string]map[uint64]Item[job.Version]{},
 		evals: map[string]Item[job.Evaluation]{}, deps: map[string]Item[job.Deployment]{},
 		infos: map[string]Item[job.NodeInfo]{}, seq: map[string]int64{},
+		rawInfo: map[string]Item[job.NodeInfo]{}, sched: map[string]Item[job.NodeSchedule]{},
 		allocsByJob: index{}, allocsByNode: index{}, evalsByJob: index{}, depsByJob: index{},
 		pending: set{}, active: set{},
 	}
@@ -104,6 +107,9 @@ func (v *View) applyJobFamily(family string, parts []string, ev store.Event, rev
 		ch = v.applyDeployment(rest, ev, rev)
 	case store.FamilyNodeInfo:
 		ch = v.applyNodeInfo(rest, ev, rev)
+	case store.FamilyNodeSched:
+		ch = v.applyNodeSched(rest, ev, rev)
+		v.bumpLocked(FamilyRes(store.FamilyNodeInfo), rev)
 	case store.FamilyNodeSeq:
 		if ev.Delete {
 			delete(v.jobs.seq, rest)
@@ -286,13 +292,56 @@ func (v *View) applyDeployment(id string, ev store.Event, rev uint64) Change {
 func (v *View) applyNodeInfo(node string, ev store.Event, rev uint64) Change {
 	ch := Change{Family: store.FamilyNodeInfo, ID: node, Node: node}
 	if ev.Delete {
-		delete(v.jobs.infos, node)
+		delete(v.jobs.rawInfo, node)
+		v.overlayLocked(node)
 		return ch
 	}
 	it, ok := decodeItem[job.NodeInfo](v, ev)
 	if !ok {
 		return Change{}
 	}
-	v.jobs.infos[node] = it
+	v.jobs.rawInfo[node] = it
+	v.overlayLocked(node)
 	return ch
+}
+
+// applyNodeSched folds a node's schedule (eligibility, drain) into the
+// node's overlaid fingerprint; it reports the change as one of NodeInfo.
+func (v *View) applyNodeSched(node string, ev store.Event, rev uint64) Change {
+	ch := Change{Family: store.FamilyNodeInfo, ID: node, Node: node}
+	if ev.Delete {
+		delete(v.jobs.sched, node)
+	} else {
+		it, ok := decodeItem[job.NodeSchedule](v, ev)
+		if !ok {
+			return Change{}
+		}
+		v.jobs.sched[node] = it
+	}
+	v.overlayLocked(node)
+	return ch
+}
+
+// overlayLocked rebuilds a node's overlaid fingerprint; its ModRev is the
+// newer of the two keys', so readers comparing it see either change.
+func (v *View) overlayLocked(node string) {
+	raw, ok := v.jobs.rawInfo[node]
+	if !ok {
+		delete(v.jobs.infos, node)
+		return
+	}
+	sc, has := v.jobs.sched[node]
+	if !has {
+		v.jobs.infos[node] = raw
+		return
+	}
+	v.jobs.infos[node] = Item[job.NodeInfo]{V: raw.V.Overlay(sc.V), CreateRev: raw.CreateRev, ModRev: max(raw.ModRev, sc.ModRev)}
+}
+
+// NodeSchedule returns a node's schedule as stored (eligibility, drain).
+func (v *View) NodeSchedule(node string) (Item[job.NodeSchedule], bool) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	it, ok := v.jobs.sched[node]
+	return it, ok
 }
