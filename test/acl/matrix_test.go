@@ -224,6 +224,13 @@ func matrix(sid [3]string) []route {
 		r("GET /v1/nodes", "/v1/nodes", "", jobRead, "job:read", denied),
 		r("GET /v1/node/{id}", "/v1/node/nope", "", jobRead, "job:read", denied),
 		r("GET /v1/node/{id}/allocations", "/v1/node/nope/allocations", "", jobRead, "job:read", denied),
+		both("/v1/node/{id}/eligibility", "/v1/node/nope/eligibility", `{"Eligibility":"eligible"}`, jobWrite, "job:write", denied),
+		both("/v1/node/{id}/drain", "/v1/node/nope/drain", `{}`, jobWrite, "job:write", denied),
+		both("/v1/node/{id}/purge", "/v1/node/nope/purge", "", jobWrite, "job:write", denied),
+		both("/v1/node/{id}/evaluate", "/v1/node/nope/evaluate", "", jobWrite, "job:write", denied),
+		// Nomad's scheduler configuration: the operator rule
+		r("GET /v1/operator/scheduler/configuration", "/v1/operator/scheduler/configuration", "", opRead, "operator:read", denied),
+		both("/v1/operator/scheduler/configuration", "/v1/operator/scheduler/configuration", `{`, opWrite, "operator:write", denied),
 		r("GET /v1/client/fs/logs/{alloc}", "/v1/client/fs/logs/nope?task=x&type=stdout", "", jobRead, "job:read", denied),
 		// Consul agent
 		r("GET /v1/agent/self", "/v1/agent/self", "", agentRead, "agent:read", denied),
