@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/operator"
 	"github.com/orbit/orbit/internal/pki"
@@ -66,9 +67,21 @@ func (a *Agent) nodeCertHandler() http.Handler {
 }
 
 // authorizeNodeCert lets a token with node:write on node, or
-// operator:write, or a valid join token have node's certificate signed.
+// operator:write, or a valid join token (the one a joining agent
+// presents, -join-token) have node's certificate signed.
 func (a *Agent) authorizeNodeCert(r *http.Request, node string) error {
-	return a.clientJoinAllowed(httpkit.New(a.log, a.auth, a.clock), r, node)
+	kit := httpkit.New(a.log, a.auth, a.clock)
+	err := kit.Authorize(r, acl.Rule{Resource: acl.Node, Segment: node, Access: acl.Write})
+	if err == nil {
+		return nil
+	}
+	if r.Header.Get(operator.JoinTokenHeader) != "" {
+		return a.joinAllowed(kit, r)
+	}
+	if kit.Authorize(r, acl.Rule{Resource: acl.Operator, Access: acl.Write}) == nil {
+		return nil
+	}
+	return err
 }
 
 // startNodeCert gets this node's certificate: a server signs its own with
@@ -83,8 +96,8 @@ func (a *Agent) startNodeCert(ctx context.Context, servers string) error {
 		if err != nil {
 			return err
 		}
-		signer = &httpNodeSigner{servers: servers, node: a.cfg.NodeName, token: a.cfg.agentToken(),
-			joinToken: a.cfg.JoinToken, client: client, tls: a.cfg.tls}
+		signer = &httpNodeSigner{servers: servers, node: a.cfg.NodeName, token: a.cfg.agentToken(), joinToken: a.cfg.JoinToken,
+			client: client, tls: a.cfg.tls}
 	default:
 		return nil // an agent on an external store without servers to ask
 	}
@@ -111,7 +124,7 @@ type httpNodeSigner struct {
 	servers string
 	node    string
 	token   string
-	// joinToken is a join token's secret, presented beside token.
+	// joinToken is a join token's secret, sent besides the token.
 	joinToken string
 	client    *http.Client
 	tls       tlsSettings // the scheme of the servers' API

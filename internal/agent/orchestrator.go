@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/api"
@@ -16,6 +17,7 @@ import (
 	"github.com/orbit/orbit/internal/driver/rawexec"
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
+	"github.com/orbit/orbit/internal/metrics"
 	"github.com/orbit/orbit/internal/nomadapi"
 	"github.com/orbit/orbit/internal/scheduler"
 )
@@ -27,7 +29,7 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 	var err error
 	if a.cfg.Server {
 		a.sched, err = scheduler.New(scheduler.Config{NodeName: a.cfg.NodeName,
-			Logger: a.log.With("component", "scheduler"), Registerer: a.registry, Clock: a.clock}, a.store, a.view)
+			Logger: a.log.With("component", "scheduler"), Registerer: a.registry, Clock: a.clock, Anomalies: a.anomalies()}, a.store, a.view)
 		if err != nil {
 			return fmt.Errorf("scheduler: %w", err)
 		}
@@ -78,6 +80,9 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 var nomadPrefixes = []string{"/v1/jobs", "/v1/job/", "/v1/allocations", "/v1/allocation/", "/v1/evaluations",
 	"/v1/evaluation/", "/v1/deployments", "/v1/deployment/", "/v1/nodes", "/v1/node/", "/v1/client/fs/"}
 
+// nomadJobPrefixes are the further job paths served the same way.
+var nomadJobPrefixes = []string{"/v1/validate/job"}
+
 // nomadOperatorPrefixes are Nomad operator paths Consul does not have,
 // served on the Consul API listener under the operator rule.
 var nomadOperatorPrefixes = []string{"/v1/operator/scheduler/"}
@@ -87,7 +92,7 @@ func (a *Agent) nomadMounts() []api.Mount {
 		return nil
 	}
 	var m []api.Mount
-	for _, p := range nomadPrefixes {
+	for _, p := range slices.Concat(nomadPrefixes, nomadJobPrefixes) {
 		m = append(m, api.Mount{Prefix: p, Resource: acl.Job, Handler: a.nomad})
 	}
 	for _, p := range nomadOperatorPrefixes {
@@ -125,6 +130,17 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 
 // NomadAddr is the bound -nomad-addr listener (nil when off).
 func (a *Agent) NomadAddr() net.Addr { return a.nomadAddr }
+
+// anomalies is what the scheduler's anomaly gates read: the metrics
+// feature's anomaly bits (nil without metrics).
+func (a *Agent) anomalies() scheduler.Anomalies {
+	if a.metrics == nil {
+		return nil
+	}
+	return a.metrics
+}
+
+var _ scheduler.Anomalies = (*metrics.Server)(nil)
 
 // NomadHandler is the agent's Nomad-compatible API (tests).
 func (a *Agent) NomadHandler() *nomadapi.Handler { return a.nomad }
