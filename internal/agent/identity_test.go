@@ -33,8 +33,12 @@ func startAgent(t *testing.T, cfg *Config) *Agent {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
+	stopped := false // Run returned during start: cleanup has nothing to wait for
 	t.Cleanup(func() {
 		cancel()
+		if stopped {
+			return
+		}
 		if err := <-done; err != nil {
 			t.Errorf("agent stopped with error: %v", err)
 		}
@@ -42,6 +46,7 @@ func startAgent(t *testing.T, cfg *Config) *Agent {
 	select {
 	case <-a.Started():
 	case err := <-done:
+		stopped = true
 		t.Fatalf("agent stopped during start: %v", err)
 	case <-time.After(60 * time.Second):
 		t.Fatal("agent did not start in 60s")
@@ -113,7 +118,8 @@ func verifyRS256(t *testing.T, jwks map[string][]map[string]string, token string
 // against them with the standard library.
 func TestWorkloadIdentityKeysArePublic(t *testing.T) {
 	a := startAgent(t, &Config{Dev: true, DataDir: t.TempDir(), NodeName: "node1", HTTPAddr: "127.0.0.1:0",
-		DNSAddr: "off", NomadAddr: "127.0.0.1:0", LeaseTTL: "2s", Authorizer: readJobsOnly{}})
+		DNSAddr: "off", NomadAddr: "127.0.0.1:0", LeaseTTL: "2s", EntryPoints: map[string]string{"web": "127.0.0.1:0"},
+		Authorizer: readJobsOnly{}})
 	tok, err := a.Identity().Sign(identity.Workload{JobID: "web", Group: "g", AllocationID: "a1", Task: "server",
 		Audience: []string{"consul.io"}}.Claims(), time.Hour)
 	if err != nil {
@@ -173,7 +179,7 @@ func TestWorkloadIdentityKeysArePublic(t *testing.T) {
 // the task's allocation.
 func TestTaskIdentityVerifiesAgainstJWKS(t *testing.T) {
 	a := startAgent(t, &Config{Dev: true, DataDir: t.TempDir(), NodeName: "node1", HTTPAddr: "127.0.0.1:0",
-		DNSAddr: "off", NomadAddr: "127.0.0.1:0", LeaseTTL: "2s"})
+		DNSAddr: "off", NomadAddr: "127.0.0.1:0", LeaseTTL: "2s", EntryPoints: map[string]string{"web": "127.0.0.1:0"}})
 	nomad := "http://" + a.NomadAddr().String()
 	out := t.TempDir()
 	hcl := fmt.Sprintf(`job "idjob" {

@@ -63,8 +63,10 @@ func (s *Server) serveUDP(ctx context.Context, pc *net.UDPConn, wg *sync.WaitGro
 			s.answerUDP(t, pc, q, ua.AddrPort(), out, wg)
 		}
 		if nout > 0 {
-			s.writeBatch(bc, outs[:nout])
+			// Counted before they leave, so a client that has its answer
+			// finds it counted.
 			s.m.cached.Add(uint64(nout))
+			s.writeBatch(bc, outs[:nout])
 		}
 	}
 }
