@@ -160,6 +160,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w (is another agent running? choose another -http-addr)", a.cfg.HTTPAddr, err)
 	}
 	defer apiLn.Close() // the API closes it when it serves; this covers failed starts
+	if apiLn, err = a.cfg.tls.listen(apiLn); err != nil {
+		return err
+	}
 	a.httpAddr = apiLn.Addr().String()
 	if err := a.openStore(ctx); err != nil {
 		return err
@@ -283,7 +286,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.waitFingerprint(ctx)
 	close(a.started)
 	a.log.Info("orbit agent started", "node", a.cfg.NodeName, "datacenter", a.cfg.Datacenter,
-		"api", "http://"+a.api.Addr().String(), "store", a.storeDesc(), "dev", a.cfg.Dev)
+		"api", a.cfg.tls.apiScheme()+"://"+a.api.Addr().String(), "store", a.storeDesc(), "dev", a.cfg.Dev)
 
 	select {
 	case <-ctx.Done():
@@ -323,7 +326,7 @@ func (a *Agent) openStore(ctx context.Context) error {
 	var eps []string
 	if a.cfg.Servers != "" {
 		var err error
-		if eps, err = joinServers(ctx, a.cfg.Servers, a.cfg.agentToken()); err != nil {
+		if eps, err = joinServers(ctx, a.cfg.Servers, a.cfg.agentToken(), a.cfg.tls); err != nil {
 			return err
 		}
 		a.log.Info("joining servers", "servers", a.cfg.Servers, "store", eps)
@@ -337,11 +340,17 @@ func (a *Agent) openStore(ctx context.Context) error {
 	var join store.Joiner
 	var joiner *httpJoiner
 	if a.cfg.RetryJoin != "" && len(eps) == 0 {
-		joiner = newHTTPJoiner(a.cfg.RetryJoin, a.cfg.HTTPAddr, a.cfg.agentToken(), a.cfg.JoinToken)
+		if joiner, err = newHTTPJoiner(a.cfg.RetryJoin, a.cfg.HTTPAddr, a.cfg.agentToken(), a.cfg.JoinToken, a.cfg.tls); err != nil {
+			return err
+		}
 		join = joiner
 	}
-	st, err := store.Open(ctx, store.Config{Endpoints: eps, DataDir: dir, Name: a.cfg.NodeName, AdvertiseHost: a.cfg.BindAddr,
-		ClientAddr: a.cfg.StoreClientAddr, PeerAddr: a.cfg.StorePeerAddr, Join: join, Logger: a.log.With("component", "store")})
+	scfg := store.Config{Endpoints: eps, DataDir: dir, Name: a.cfg.NodeName, AdvertiseHost: a.cfg.BindAddr,
+		ClientAddr: a.cfg.StoreClientAddr, PeerAddr: a.cfg.StorePeerAddr, Join: join, Logger: a.log.With("component", "store")}
+	if err := a.storeTLS(&scfg); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, scfg)
 	if err != nil {
 		return err
 	}

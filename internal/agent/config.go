@@ -117,6 +117,9 @@ type Config struct {
 	NomadAddr string `hcl:"nomad_addr,optional"`
 	// ACL configures access control with Consul's names (see ACLConfig).
 	ACL *ACLConfig `hcl:"acl,block"`
+	// TLS serves the API and the store over TLS and makes the agent's
+	// connections use it, with Consul's names (see TLSConfig).
+	TLS *TLSConfig `hcl:"tls,block"`
 	// External declares hosts that run no agent and their services; the
 	// cluster health-checks them (see internal/external).
 	External []external.Declared `hcl:"external,block"`
@@ -129,6 +132,7 @@ type Config struct {
 	leaseTTL      time.Duration
 	sessionTTLMin time.Duration
 	aclEnabled    bool              // from ACL and Dev by Defaults
+	tls           tlsSettings       // from TLS by Defaults
 	resolver      aclresolve.Config // from ACL by Defaults
 	metrics       tsdb.Config       // from Metrics, by Defaults
 	ml            anomaly.Config    // from Metrics.ML, by Defaults
@@ -186,6 +190,10 @@ func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
 	})
 	fs.BoolVar(&c.ExposedByDefault, "exposed-by-default", false, "route services without traefik.enable=true")
 	fs.StringVar(&c.NomadAddr, "nomad-addr", "", "also serve the Nomad-compatible API on this `address` (e.g. 127.0.0.1:4646)")
+	var tlsFlags TLSDefaults
+	fs.StringVar(&tlsFlags.CAFile, "ca-file", "", "PEM CA `file` agents' certificates are checked against (tls defaults ca_file)")
+	fs.StringVar(&tlsFlags.CertFile, "cert-file", "", "PEM certificate `file`: serve the API and store over TLS (tls defaults cert_file)")
+	fs.StringVar(&tlsFlags.KeyFile, "key-file", "", "PEM key `file` of -cert-file (tls defaults key_file)")
 	var enforce, policyFile string
 	fs.StringVar(&enforce, "policy-enforce", "", "standards policy at job submission: off, warn (default) or strict")
 	fs.StringVar(&policyFile, "policy-file", "", "HCL policy `file` (rules and severities)")
@@ -197,6 +205,9 @@ func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
 	}
 	c.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
+	if tlsFlags != (TLSDefaults{}) {
+		c.TLS = &TLSConfig{Defaults: &tlsFlags}
+	}
 	if enforce != "" || policyFile != "" {
 		c.Policy = &PolicyConfig{Enforce: enforce, File: policyFile}
 	}
@@ -322,8 +333,34 @@ func merge(file, flags Config) Config {
 			out.Policy.File = flags.Policy.File
 		}
 	}
+	if flags.TLS != nil {
+		out.TLS = mergeTLS(out.TLS, *flags.TLS.Defaults)
+	}
 	out.set = s
 	return out
+}
+
+// mergeTLS lays the -ca-file, -cert-file and -key-file flags over the
+// file's tls block.
+func mergeTLS(file *TLSConfig, flags TLSDefaults) *TLSConfig {
+	out := TLSConfig{}
+	if file != nil {
+		out = *file
+	}
+	d := TLSDefaults{}
+	if out.Defaults != nil {
+		d = *out.Defaults
+	}
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{{&d.CAFile, flags.CAFile}, {&d.CertFile, flags.CertFile}, {&d.KeyFile, flags.KeyFile}} {
+		if f.v != "" {
+			*f.dst = f.v
+		}
+	}
+	out.Defaults = &d
+	return &out
 }
 
 // Defaults fills zero fields and validates the result.
@@ -413,6 +450,9 @@ func (c *Config) Defaults() error {
 		return err
 	}
 	if err := c.aclDefaults(); err != nil {
+		return err
+	}
+	if err := c.tlsDefaults(); err != nil {
 		return err
 	}
 	if err := c.snapshotDefaults(); err != nil {

@@ -37,12 +37,12 @@ func (a *Agent) startIdentity(ctx context.Context, run func(string, func(context
 func (a *Agent) issuer() string {
 	host, port, err := net.SplitHostPort(a.httpAddr)
 	if err != nil {
-		return "http://" + a.httpAddr
+		return a.cfg.tls.apiScheme() + "://" + a.httpAddr
 	}
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() && a.cfg.BindAddr != "" {
 		host = a.cfg.BindAddr
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return a.cfg.tls.apiScheme() + "://" + net.JoinHostPort(host, port)
 }
 
 // Identity is the workload identity signer (nil on agents without the

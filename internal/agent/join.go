@@ -14,18 +14,19 @@ import (
 // joinServers asks the server agents' APIs for the store's endpoints with
 // the agent's token: a client agent then reads and writes the servers'
 // etcd directly.
-func joinServers(ctx context.Context, servers, token string) ([]string, error) {
-	client := &http.Client{Timeout: 5 * time.Second}
+func joinServers(ctx context.Context, servers, token string, ts tlsSettings) ([]string, error) {
+	client, err := ts.httpClient(5 * time.Second)
+	if err != nil {
+		return nil, err
+	}
 	var errs []error
 	for _, addr := range strings.Split(servers, ",") {
 		addr = strings.TrimSpace(addr)
 		if addr == "" {
 			continue
 		}
-		if !strings.Contains(addr, "://") {
-			addr = "http://" + addr
-		}
-		req, err := http.NewRequestWithContext(ctx, "GET", strings.TrimRight(addr, "/")+"/v1/agent/self", nil)
+		addr = ts.baseURL(addr)
+		req, err := http.NewRequestWithContext(ctx, "GET", addr+"/v1/agent/self", nil)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -58,7 +59,8 @@ func joinServers(ctx context.Context, servers, token string) ([]string, error) {
 		}
 		var eps []string
 		for _, e := range self.Config.StoreEndpoints {
-			eps = append(eps, strings.TrimPrefix(e, "http://"))
+			_, hostPort, _ := strings.Cut(e, "://")
+			eps = append(eps, hostPort)
 		}
 		return eps, nil
 	}

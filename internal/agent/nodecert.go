@@ -88,8 +88,11 @@ func (a *Agent) startNodeCert(ctx context.Context, servers string) error {
 	case a.cfg.Server && a.ca != nil:
 		signer = a.ca.LocalSigner(a.cfg.NodeName)
 	case servers != "":
-		signer = &httpNodeSigner{servers: servers, node: a.cfg.NodeName, token: a.cfg.agentToken(),
-			client: &http.Client{Timeout: 10 * time.Second}}
+		client, err := a.cfg.tls.httpClient(10 * time.Second)
+		if err != nil {
+			return err
+		}
+		signer = &httpNodeSigner{servers: servers, node: a.cfg.NodeName, token: a.cfg.agentToken(), client: client, tls: a.cfg.tls}
 	default:
 		return nil // an agent on an external store without servers to ask
 	}
@@ -117,6 +120,7 @@ type httpNodeSigner struct {
 	node    string
 	token   string
 	client  *http.Client
+	tls     tlsSettings // the scheme of the servers' API
 }
 
 var _ pki.NodeSigner = (*httpNodeSigner)(nil)
@@ -128,10 +132,8 @@ func (s *httpNodeSigner) SignNode(ctx context.Context, csrPEM []byte) ([]byte, e
 		if addr = strings.TrimSpace(addr); addr == "" {
 			continue
 		}
-		if !strings.Contains(addr, "://") {
-			addr = "http://" + addr
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPut, strings.TrimRight(addr, "/")+nodeCertPath, bytes.NewReader(body))
+		addr = s.tls.baseURL(addr)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, addr+nodeCertPath, bytes.NewReader(body))
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -115,6 +115,9 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 		return fmt.Errorf("listen on -nomad-addr %s: %w", a.cfg.NomadAddr, err)
 	}
 	a.nomadAddr = ln.Addr()
+	if ln, err = a.cfg.tls.listen(ln); err != nil {
+		return err
+	}
 	log := a.log.With("component", "nomadapi")
 	kit := httpkit.New(log, a.auth, a.clock)
 	mux := http.NewServeMux()

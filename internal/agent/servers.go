@@ -56,8 +56,8 @@ func (a *Agent) storeJoinHandler() http.Handler {
 		if req.Name == "" {
 			return httpkit.BadRequest("store join: Name is required")
 		}
-		if u, err := url.Parse(req.PeerURL); err != nil || u.Scheme != "http" || u.Host == "" {
-			return httpkit.BadRequest("store join: PeerURL %q is not an http://host:port URL", req.PeerURL)
+		if u, err := url.Parse(req.PeerURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return httpkit.BadRequest("store join: PeerURL %q is not an http(s)://host:port URL", req.PeerURL)
 		}
 		ms, err := a.store.AddLearner(r.Context(), req.Name, req.PeerURL)
 		if errors.Is(err, store.ErrLearnerPending) || errors.Is(err, store.ErrUnsettled) {
@@ -103,20 +103,25 @@ type httpJoiner struct {
 	token     string // the agent's token, for the servers' operator:write
 	joinToken string // a join token's secret, instead of operator:write
 	client    *http.Client
+	tls       tlsSettings // the scheme of the servers' API
 	// sealKey is the seal key the accepting server handed over.
 	sealKey *store.SealKey
 }
 
 var _ store.Joiner = (*httpJoiner)(nil)
 
-func newHTTPJoiner(retryJoin, self, token, joinToken string) *httpJoiner {
-	j := &httpJoiner{token: token, joinToken: joinToken, client: &http.Client{Timeout: 10 * time.Second}}
+func newHTTPJoiner(retryJoin, self, token, joinToken string, ts tlsSettings) (*httpJoiner, error) {
+	client, err := ts.httpClient(10 * time.Second)
+	if err != nil {
+		return nil, err
+	}
+	j := &httpJoiner{token: token, joinToken: joinToken, client: client, tls: ts}
 	for _, addr := range strings.Split(retryJoin, ",") {
 		if addr = strings.TrimSpace(addr); addr != "" && addr != self {
 			j.addrs = append(j.addrs, addr)
 		}
 	}
-	return j
+	return j, nil
 }
 
 // errRetry marks an answer worth asking again.
@@ -139,12 +144,9 @@ func (j *httpJoiner) AddLearner(ctx context.Context, name, peerURL string) ([]st
 }
 
 func (j *httpJoiner) ask(ctx context.Context, addr, name, peerURL string) ([]store.Member, error) {
-	base := addr
-	if !strings.Contains(base, "://") {
-		base = "http://" + base
-	}
+	base := j.tls.baseURL(addr)
 	body, _ := json.Marshal(storeJoinRequest{Name: name, PeerURL: peerURL})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, strings.TrimRight(base, "/")+storeJoinPath, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, base+storeJoinPath, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("join through %s: %w", addr, err)
 	}

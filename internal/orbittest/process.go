@@ -76,7 +76,7 @@ func StartAgentProcessAsync(t testing.TB, bin string, args ...string) (wait func
 	}
 	// The API address in the started line, logged as text
 	// (api=http://host:port) or JSON ("api":"http://host:port").
-	apiInLog := regexp.MustCompile(`"?api"?[=:]"?http://([^\s"]+)`)
+	apiInLog := regexp.MustCompile(`"?api"?[=:]"?https?://([^\s"]+)`)
 	started := make(chan string, 1)
 	ended := make(chan struct{})
 	t.Cleanup(func() {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -130,7 +131,8 @@ type MemberStatus struct {
 // the embedded member's in-process client answers every status request
 // itself, whatever endpoint it is given.
 type probeClient struct {
-	mu     sync.Mutex // guards client
+	tls    *tls.Config // the member's own certificate when it serves TLS
+	mu     sync.Mutex  // guards client
 	client *clientv3.Client
 }
 
@@ -140,7 +142,7 @@ func (p *probeClient) get(clientURL string) (*clientv3.Client, error) {
 	if p.client != nil {
 		return p.client, nil
 	}
-	c, err := clientv3.New(clientv3.Config{Endpoints: []string{clientURL}, DialTimeout: 2 * time.Second})
+	c, err := clientv3.New(clientv3.Config{Endpoints: []string{clientURL}, DialTimeout: 2 * time.Second, TLS: p.tls})
 	if err != nil {
 		return nil, fmt.Errorf("status client: %w", err)
 	}

@@ -156,7 +156,7 @@ func FindServer(servers []Server, id, address string) (Server, error) {
 
 func sameHostPort(rawURL, addr string) bool {
 	h, err := parseHostPort(rawURL)
-	return err == nil && h != "" && (h == addr || h == strings.TrimPrefix(addr, "http://"))
+	return err == nil && h != "" && (h == addr || h == strings.TrimPrefix(strings.TrimPrefix(addr, "http://"), "https://"))
 }
 
 // RemoveServer removes a member from the cluster and its published record.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.etcd.io/etcd/server/v3/etcdserver/api/v3client"
@@ -52,7 +54,24 @@ type Config struct {
 	// a new cluster that keeps its data (etcd's --force-new-cluster): the
 	// recovery of a cluster that lost its quorum for good. See ResetCluster.
 	ForceNewCluster bool
-	Logger          *slog.Logger
+	// TLS, when set, serves the embedded member's client and peer URLs
+	// over TLS with client-certificate authentication (see TLSFiles).
+	TLS *TLSFiles
+	// ClientTLS, when set, is the TLS configuration of the connection to
+	// an external cluster (the agent's node certificate, the servers' CA).
+	ClientTLS *tls.Config
+	Logger    *slog.Logger
+}
+
+// TLSFiles are the PEM files of an embedded member serving TLS. etcd reads
+// the certificate and key at each handshake, so a renewed certificate
+// written over them is used without a restart.
+type TLSFiles struct {
+	// CAFile is the CA every client and peer certificate must be signed by.
+	CAFile string
+	// CertFile and KeyFile are the member's certificate (usable as a
+	// server and a client: peers dial each other with it) and key.
+	CertFile, KeyFile string
 }
 
 // Store is an open connection to etcd, embedded or external.
@@ -87,9 +106,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 func openExternal(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	eps := make([]string, len(cfg.Endpoints))
 	for i, e := range cfg.Endpoints {
-		eps[i] = strings.TrimPrefix(strings.TrimPrefix(e, "etcd://"), "http://")
+		e = strings.TrimPrefix(e, "etcd://")
+		if _, hostPort, ok := strings.Cut(e, "://"); ok {
+			e = hostPort
+		}
+		eps[i] = e
 	}
 	c, err := clientv3.New(clientv3.Config{
+		TLS:         cfg.ClientTLS,
 		Endpoints:   eps,
 		DialTimeout: 5 * time.Second,
 		// The client follows the cluster's membership, so it holds every
@@ -115,7 +139,11 @@ func openExternal(ctx context.Context, cfg Config, log *slog.Logger) (*Store, er
 	log.Info("connected to external etcd", "endpoints", c.Endpoints())
 	g := newGuard(nil, 0)
 	guardClient(c, g)
-	return &Store{client: c, clientURL: "http://" + eps[0], log: log, guard: g}, nil
+	scheme := "http://"
+	if cfg.ClientTLS != nil {
+		scheme = "https://"
+	}
+	return &Store{client: c, clientURL: scheme + eps[0], log: log, guard: g}, nil
 }
 
 // anyAnswers waits until one of eps answers a status request: a client of
@@ -231,8 +259,21 @@ func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, join bo
 	ec.MaxRequestBytes = maxRequestBytes
 	ec.AutoCompactionMode = "revision"
 	ec.AutoCompactionRetention = "10000"
-	cu, _ := url.Parse("http://" + p.Client)
-	pu, _ := url.Parse("http://" + p.Peer)
+	scheme := "http://"
+	var probeTLS *tls.Config
+	if cfg.TLS != nil {
+		scheme = "https://"
+		tlsInfo := transport.TLSInfo{CertFile: cfg.TLS.CertFile, KeyFile: cfg.TLS.KeyFile,
+			TrustedCAFile: cfg.TLS.CAFile, ClientCertAuth: true}
+		ec.ClientTLSInfo, ec.PeerTLSInfo = tlsInfo, tlsInfo
+		ec.ClientAutoTLS, ec.PeerAutoTLS = false, false
+		var err error
+		if probeTLS, err = tlsInfo.ClientConfig(); err != nil {
+			return nil, fmt.Errorf("embedded etcd TLS: %w", err)
+		}
+	}
+	cu, _ := url.Parse(scheme + p.Client)
+	pu, _ := url.Parse(scheme + p.Peer)
 	ec.ListenClientUrls = []url.URL{*cu}
 	ec.AdvertiseClientUrls = []url.URL{advertised(*cu, cfg.AdvertiseHost)}
 	ec.ListenPeerUrls = []url.URL{*pu}
@@ -262,7 +303,7 @@ func startEmbedded(ctx context.Context, cfg Config, dir string, p ports, join bo
 	g := newGuard(e.Server, time.Duration(ec.ElectionMs)*time.Millisecond)
 	c := v3client.New(e.Server)
 	guardClient(c, g)
-	s := &Store{client: c, etcd: e, clientURL: adv.String(), log: log, guard: g}
+	s := &Store{client: c, etcd: e, clientURL: adv.String(), log: log, guard: g, probes: probeClient{tls: probeTLS}}
 	// A learner (just joined, or restarted before its promotion) becomes a
 	// voter before the store is handed out.
 	if err := s.promote(ctx); err != nil {

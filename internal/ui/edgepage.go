@@ -9,6 +9,7 @@ type edgeData struct {
 	Middlewares []edgeMiddleware
 	EntryPoints []string
 	Counts      map[string]map[string]int
+	Charts      []chartRef // request rates of the routers shown
 }
 
 // edge shows the edge's routing as Traefik's dashboard does: routers,
@@ -43,5 +44,8 @@ func (s *Server) edge(rc *reqCtx) (any, error) {
 		d.EntryPoints = append(d.EntryPoints, e)
 	}
 	sortStrings(d.EntryPoints)
+	if len(d.Routers) > 0 {
+		d.Charts = routerCharts(s.chartList(rc, ""), d.Routers)
+	}
 	return d, nil
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -103,7 +104,7 @@ type jobData struct {
 		}
 	}
 	Versions  []jobVersion
-	Diffs     []any
+	Diffs     []versionDiff // newest first
 	Allocs    []allocRow
 	Evals     []evalRow
 	Deploy    *deployment
@@ -120,12 +121,10 @@ func (s *Server) job(rc *reqCtx, id string) (any, error) {
 	if err := rc.get(p, &d.Job); err != nil {
 		return nil, publicErr(err)
 	}
-	var vs struct {
-		Versions []jobVersion
-		Diffs    []any
+	var vs struct{ Versions []json.RawMessage }
+	if err := rc.get(p+"/versions", &vs); err == nil {
+		d.Versions, d.Diffs = decodeVersions(vs.Versions)
 	}
-	_ = rc.get(p+"/versions?diffs=true", &vs)
-	d.Versions, d.Diffs = vs.Versions, vs.Diffs
 	_ = rc.get(p+"/allocations", &d.Allocs)
 	_ = rc.get(p+"/evaluations", &d.Evals)
 	var dep deployment
@@ -196,8 +195,9 @@ type allocData struct {
 		allocRow
 		TaskStates map[string]taskState
 	}
-	Tasks []string
-	Host  string
+	Tasks  []string
+	Host   string
+	Charts []chartRef // the tasks' resource charts on the allocation's node
 }
 
 func (*allocData) tplName() string { return "allocation" }
@@ -217,5 +217,23 @@ func (s *Server) allocation(rc *reqCtx, id string) (any, error) {
 	if d.Alloc.NodeName != "" && d.Alloc.NodeName != s.deps.Node {
 		d.Host = "/host/" + d.Alloc.NodeName
 	}
+	d.Charts = allocCharts(s.chartList(rc, d.Host), d.Alloc.ID)
 	return d, nil
+}
+
+// decodeVersions reads the API's job versions both as the table shows
+// them and as generic values for the diffs between them.
+func decodeVersions(raw []json.RawMessage) ([]jobVersion, []versionDiff) {
+	vs := make([]jobVersion, 0, len(raw))
+	generic := make([]map[string]any, 0, len(raw))
+	for _, r := range raw {
+		var v jobVersion
+		var g map[string]any
+		if json.Unmarshal(r, &v) != nil || json.Unmarshal(r, &g) != nil {
+			continue
+		}
+		vs = append(vs, v)
+		generic = append(generic, g)
+	}
+	return vs, versionDiffs(generic)
 }

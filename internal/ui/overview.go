@@ -30,6 +30,7 @@ type overviewData struct {
 	FindingsErr int
 	ByRule      []ruleCount
 	ServicesNo  int
+	Anomaly     chartSet // this node's anomaly rate, when detection runs
 }
 
 // maxFindings is how many findings the overview lists; the counts by rule
@@ -102,6 +103,7 @@ func (s *Server) overview(rc *reqCtx) (any, error) {
 	if len(d.Findings) > maxFindings {
 		d.Findings = d.Findings[:maxFindings]
 	}
+	d.Anomaly = s.chartsAvailable(rc, "", "anomaly_detection.anomaly_rate", "Anomaly rate of "+s.deps.Node)
 	var jobs []struct{ ID, Status string }
 	switch err := rc.get("/v1/jobs", &jobs); {
 	case err == nil:
