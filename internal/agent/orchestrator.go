@@ -16,6 +16,7 @@ import (
 	"github.com/orbit/orbit/internal/driver/rawexec"
 	"github.com/orbit/orbit/internal/httpkit"
 	"github.com/orbit/orbit/internal/identity"
+	"github.com/orbit/orbit/internal/metrics"
 	"github.com/orbit/orbit/internal/nomadapi"
 	"github.com/orbit/orbit/internal/scheduler"
 )
@@ -27,7 +28,7 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 	var err error
 	if a.cfg.Server {
 		a.sched, err = scheduler.New(scheduler.Config{NodeName: a.cfg.NodeName,
-			Logger: a.log.With("component", "scheduler"), Registerer: a.registry, Clock: a.clock}, a.store, a.view)
+			Logger: a.log.With("component", "scheduler"), Registerer: a.registry, Clock: a.clock, Anomalies: a.anomalies()}, a.store, a.view)
 		if err != nil {
 			return fmt.Errorf("scheduler: %w", err)
 		}
@@ -125,6 +126,17 @@ func (a *Agent) serveNomad(ctx context.Context, run func(string, func(context.Co
 
 // NomadAddr is the bound -nomad-addr listener (nil when off).
 func (a *Agent) NomadAddr() net.Addr { return a.nomadAddr }
+
+// anomalies is what the scheduler's anomaly gates read: the metrics
+// feature's anomaly bits (nil without metrics).
+func (a *Agent) anomalies() scheduler.Anomalies {
+	if a.metrics == nil {
+		return nil
+	}
+	return a.metrics
+}
+
+var _ scheduler.Anomalies = (*metrics.Server)(nil)
 
 // NomadHandler is the agent's Nomad-compatible API (tests).
 func (a *Agent) NomadHandler() *nomadapi.Handler { return a.nomad }

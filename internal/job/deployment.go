@@ -38,6 +38,7 @@ func (d *Deployment) Active() bool {
 type DeploymentState struct {
 	AutoRevert        bool          `json:"auto_revert"`
 	AutoPromote       bool          `json:"auto_promote"`
+	AnomalyGate       bool          `json:"anomaly_gate,omitempty"`
 	Promoted          bool          `json:"promoted"`
 	ProgressDeadline  time.Duration `json:"progress_deadline"`
 	RequireProgressBy time.Time     `json:"require_progress_by,omitzero"`

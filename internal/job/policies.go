@@ -62,6 +62,10 @@ type Update struct {
 	AutoPromote      bool
 	Canary           int
 	Stagger          time.Duration
+	// AnomalyGate fails the deployment (and auto_revert applies) when the
+	// new version's allocations turn anomalous while the old ones are
+	// not (orbit's, not Nomad's: internal/anomaly.Gate).
+	AnomalyGate bool
 }
 
 // Update health check modes.

@@ -149,6 +149,7 @@ func (d *decoder) decodeUpdate(b *hclsyntax.Block) *job.Update {
 		"progress_deadline": func(a *hclsyntax.Attribute) { d.duration(a, &u.ProgressDeadline) },
 		"auto_revert":       func(a *hclsyntax.Attribute) { d.boolean(a, &u.AutoRevert) },
 		"auto_promote":      func(a *hclsyntax.Attribute) { d.boolean(a, &u.AutoPromote) },
+		"anomaly_gate":      func(a *hclsyntax.Attribute) { d.boolean(a, &u.AnomalyGate) },
 		"canary":            func(a *hclsyntax.Attribute) { d.integer(a, &u.Canary) },
 		"stagger":           func(a *hclsyntax.Attribute) { d.duration(a, &u.Stagger) },
 		"health_check": func(a *hclsyntax.Attribute) {

@@ -37,6 +37,8 @@ func TestParseErrors(t *testing.T) {
 		{"active_passive ttl too short", "job \"x\" {\n  group \"g\" {\n    active_passive {\n      ttl = \"1s\"\n    }\n    " + task + "\n  }\n}\n", `4:13: active_passive ttl 1s must be between 10s and 24h0m0s`},
 		{"active_passive lock with a leading slash", "job \"x\" {\n  group \"g\" {\n    active_passive {\n      lock = \"/db\"\n    }\n    " + task + "\n  }\n}\n", `4:14: active_passive lock "/db" must not begin or end with /`},
 		{"two active_passive blocks", "job \"x\" {\n  group \"g\" {\n    active_passive {}\n    active_passive {}\n    " + task + "\n  }\n}\n", `4:5: duplicate active_passive block`},
+		{"anomaly_gate not a bool", "job \"x\" {\n  update {\n    anomaly_gate = \"yes\"\n  }\n  group \"g\" {\n    " + task + "\n  }\n}\n", `3:20: anomaly_gate must be true or false`},
+		{"anomaly_gate as a block", "job \"x\" {\n  update {\n    anomaly_gate {}\n  }\n  group \"g\" {\n    " + task + "\n  }\n}\n", `3:5: unsupported block "anomaly_gate"`},
 		{"no driver", "job \"x\" {\n  group \"g\" {\n    task \"t\" {}\n  }\n}\n", `3:5: task "t" has no driver`},
 		{"task network", "job \"x\" {\n  group \"g\" {\n    task \"t\" {\n      driver = \"raw_exec\"\n      resources {\n        network {}\n      }\n    }\n  }\n}\n", `6:9: unsupported block "network": task-level networks are gone`},
 	}

@@ -81,6 +81,7 @@ job "full" {
     max_parallel = 2
     auto_revert  = true
     health_check = "checks"
+    anomaly_gate = true
   }
   constraint {
     attribute = "${attr.kernel.name}"
@@ -224,7 +225,7 @@ func TestParseFullJob(t *testing.T) {
 	if v, _ := j.Meta.Get("owner"); v != "team" {
 		t.Errorf("meta owner = %q", v)
 	}
-	if j.Update.MaxParallel != 2 || !j.Update.AutoRevert || j.Update.MinHealthyTime != 10*time.Second {
+	if j.Update.MaxParallel != 2 || !j.Update.AutoRevert || !j.Update.AnomalyGate || j.Update.MinHealthyTime != 10*time.Second {
 		t.Errorf("update = %+v", j.Update)
 	}
 	if j.Constraints[0].Attribute != "${attr.kernel.name}" || j.Constraints[0].Operator != "=" {

@@ -33,6 +33,9 @@ type Config struct {
 	// NewID makes allocation, evaluation and deployment IDs; nil makes
 	// random UUIDs.
 	NewID func() string
+	// Anomalies tells how anomalous allocations' metrics are, for
+	// deployments with an anomaly gate; nil leaves every gate open.
+	Anomalies Anomalies
 }
 
 // Validate checks the configuration.

@@ -41,7 +41,7 @@ func (s *sched) ensureDeployment() {
 		if u == nil || u.MaxParallel <= 0 {
 			continue
 		}
-		states[g.Name] = &job.DeploymentState{AutoRevert: u.AutoRevert, AutoPromote: u.AutoPromote,
+		states[g.Name] = &job.DeploymentState{AutoRevert: u.AutoRevert, AutoPromote: u.AutoPromote, AnomalyGate: u.AnomalyGate,
 			ProgressDeadline: u.ProgressDeadline, DesiredTotal: g.Count, DesiredCanaries: s.desiredCanaries(g, u)}
 		if u.ProgressDeadline > 0 {
 			states[g.Name].RequireProgressBy = s.in.Now.Add(u.ProgressDeadline)
@@ -96,11 +96,21 @@ func (s *sched) updateDeployment() {
 			}
 		}
 	}
+	anomalous, why := false, ""
+	if s.in.Anomalies != nil && d.Status == job.DeploymentRunning {
+		var group string
+		group, why, anomalous = anomalyGate(d, s.in.Allocs, s.in.Anomalies)
+		why = "group " + group + ": " + why
+	}
 	switch {
-	case unhealthy || late:
+	case unhealthy || late || anomalous:
 		d.Status = job.DeploymentFailed
 		d.StatusDescription = "Failed due to unhealthy allocations"
-		if late && !unhealthy {
+		switch {
+		case unhealthy:
+		case anomalous:
+			d.StatusDescription = "Failed due to anomalous allocations (" + why + ")"
+		case late:
 			d.StatusDescription = "Failed due to progress deadline"
 		}
 		s.stopCanaries(d)

@@ -154,6 +154,9 @@ func (s *Server) input(sn *snapshot, cl *Cluster, w *work, now time.Time) Input 
 	in.Allocs = allocStates(js.allocs)
 	in.Deployment = sn.latestDeployment(w.ns, w.id)
 	in.StableVersion = sn.stableVersion(w.ns, w.id, in.Version)
+	if d := in.Deployment; s.cfg.Anomalies != nil && d != nil && d.Status == job.DeploymentRunning && gated(d) {
+		in.Anomalies = s.cfg.Anomalies.AllocAnomalies(liveAllocIDs(in.Allocs), now)
+	}
 	return in
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orbit/orbit/internal/anomaly"
 	"github.com/orbit/orbit/internal/job"
 )
 
@@ -29,6 +30,8 @@ type harness struct {
 	plans    []*Result
 	promote  []*job.Promotion  // promotion requests for the next evaluation only
 	others   []*job.Allocation // allocations of other jobs (load)
+	// anomalies are the allocations' anomaly bits the next evaluations see.
+	anomalies map[string]anomaly.Rate
 }
 
 func newHarness(t *testing.T, nodes ...*job.NodeInfo) *harness {
@@ -101,9 +104,10 @@ func (h *harness) input(trigger string) Input {
 		Job:  h.job, Version: h.version, Stopped: h.stopped,
 		Versions: func(v uint64) *job.Job { return h.versions[v] },
 		Allocs:   allocs, Deployment: dep, StableVersion: stable, Promote: h.promote,
-		Cluster: NewCluster(infos, func(n string) bool { return h.alive[n] }, live),
-		Now:     h.now,
-		NewID:   func() string { h.ids++; return fmt.Sprintf("a%03d", h.ids) },
+		Cluster:   NewCluster(infos, func(n string) bool { return h.alive[n] }, live),
+		Now:       h.now,
+		Anomalies: h.anomalies,
+		NewID:     func() string { h.ids++; return fmt.Sprintf("a%03d", h.ids) },
 	}
 }
 

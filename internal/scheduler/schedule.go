@@ -3,6 +3,7 @@ package scheduler
 import (
 	"time"
 
+	"github.com/orbit/orbit/internal/anomaly"
 	"github.com/orbit/orbit/internal/job"
 )
 
@@ -34,9 +35,12 @@ type Input struct {
 	// StableVersion is the newest stable version other than Version, the
 	// target of an auto-revert; nil when there is none.
 	StableVersion *uint64
-	Cluster       *Cluster
-	Now           time.Time
-	NewID         func() string
+	// Anomalies are the anomaly bits of the job's live allocations, for
+	// a running deployment with an anomaly gate (nil otherwise).
+	Anomalies map[string]anomaly.Rate
+	Cluster   *Cluster
+	Now       time.Time
+	NewID     func() string
 }
 
 // Result is what one evaluation decided: the plan and the outcome.

@@ -75,6 +75,7 @@ type Server struct {
 	lastInfo  map[string]int64
 	queued    map[string]int // job → allocations it could not place
 	lastGC    time.Time
+	lastGate  time.Time // the last look at gated deployments (gateWork)
 }
 
 // New returns a scheduler server over st and v; start it with Run.

@@ -64,6 +64,7 @@ func (s *Server) collectWork(sn *snapshot, ch changes, now time.Time) ([]*work, 
 			}
 		}
 	}
+	wake = min(wake, s.gateWork(now, get))
 	out := make([]*work, 0, len(byKey))
 	for _, w := range byKey {
 		sort.Slice(w.evals, func(i, k int) bool { return w.evals[i].CreateTime.After(w.evals[k].CreateTime) })

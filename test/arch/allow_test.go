@@ -91,7 +91,7 @@ var allow = map[string]rule{
 	// routefeed turns the view into the route table and hands it to the
 	// proxy and DNS (both declare nothing of it: they take a table).
 	"routefeed": {kind: feature, imports: list("catalog", "routing", "view"), tests: list("orbittest")},
-	"scheduler": {kind: feature, imports: list("job", "store", "view"), tests: list("catalog", "orbittest")},
+	"scheduler": {kind: feature, imports: list("anomaly", "job", "store", "view"), tests: list("catalog", "orbittest")},
 	"webhook":   {kind: feature, imports: list("alert")},
 	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
 	// The web UI reads through the agent's API in process and the view.

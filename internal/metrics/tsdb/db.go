@@ -322,3 +322,26 @@ func (db *DB) Seconds(id string, dim int, from, to int64) ([]float64, error) {
 	cd.series[dim].seconds(from, to, func(t int64, v float64, _ bool) { out[t-from] = v })
 	return out, nil
 }
+
+// AnomalyBits counts the per-second samples of every dimension of chart
+// id in [from, to] and how many of them were stored anomalous.
+func (db *DB) AnomalyBits(id string, from, to int64) (anomalous, total uint64, err error) {
+	cd := db.chart(id)
+	if cd == nil {
+		return 0, 0, fmt.Errorf("chart %q: %w", id, ErrNoChart)
+	}
+	cd.mu.Lock()
+	defer cd.mu.Unlock()
+	for _, s := range cd.series {
+		s.seconds(from, to, func(_ int64, v float64, a bool) {
+			if math.IsNaN(v) {
+				return
+			}
+			total++
+			if a {
+				anomalous++
+			}
+		})
+	}
+	return anomalous, total, nil
+}
