@@ -170,7 +170,7 @@ func ParseFlags(args []string, fs *flag.FlagSet) (*Config, error) {
 	fs.StringVar(&c.StoreClientAddr, "store-client-addr", "", "embedded etcd client listen `address` (default BIND:8301 with several servers)")
 	fs.StringVar(&c.StorePeerAddr, "store-peer-addr", "", "embedded etcd peer listen `address` (default BIND:8300 with several servers)")
 	fs.StringVar(&c.RetryJoin, "retry-join", "", "join the store of the servers at these API `addresses` (host:port,...) as a server")
-	fs.StringVar(&c.JoinToken, "join-token", "", "join `token` a -retry-join presents instead of an ACL token with operator:write")
+	fs.StringVar(&c.JoinToken, "join-token", "", "join `token` a -retry-join (and a node-certificate request) presents instead of an ACL token")
 	fs.IntVar(&c.BootstrapExpect, "bootstrap-expect", 0, "`number` of servers the cluster is meant to have")
 	fs.StringVar(&c.LeaseTTL, "lease-ttl", "", "node liveness lease `duration` (default 10s)")
 	fs.BoolVar(&c.Server, "server", false, "run the server role")

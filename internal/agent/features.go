@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/aclapi"
@@ -124,7 +125,12 @@ func (a *Agent) startMetrics(run func(string, func(context.Context) error)) erro
 	var etcd prometheus.Gatherer
 	if a.store != nil && a.store.Embedded() {
 		// The embedded etcd registers its metrics in client_golang's
-		// default registry.
+		// default registry. That registry's own Go and process
+		// collectors duplicate the agent's and would be gathered every
+		// second for nothing (a quarter of the collection's cost): they
+		// go (idempotent; only etcd's /metrics served them).
+		prometheus.DefaultRegisterer.Unregister(collectors.NewGoCollector())
+		prometheus.DefaultRegisterer.Unregister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		etcd = metrics.Prefixed(prometheus.DefaultGatherer, "etcd_")
 	}
 	a.metrics, err = metrics.New(metrics.Config{Storage: a.cfg.metrics, ML: a.cfg.ml, Hostname: a.cfg.NodeName, Version: Version,

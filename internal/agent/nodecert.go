@@ -14,6 +14,7 @@ import (
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/httpkit"
+	"github.com/orbit/orbit/internal/operator"
 	"github.com/orbit/orbit/internal/pki"
 )
 
@@ -66,13 +67,16 @@ func (a *Agent) nodeCertHandler() http.Handler {
 }
 
 // authorizeNodeCert lets a token with node:write on node, or
-// operator:write, have node's certificate signed. Join tokens (issue 11)
-// plug in here: a valid one for node authorises it as well.
+// operator:write, or a valid join token (the one a joining agent
+// presents, -join-token) have node's certificate signed.
 func (a *Agent) authorizeNodeCert(r *http.Request, node string) error {
 	kit := httpkit.New(a.log, a.auth, a.clock)
 	err := kit.Authorize(r, acl.Rule{Resource: acl.Node, Segment: node, Access: acl.Write})
 	if err == nil {
 		return nil
+	}
+	if r.Header.Get(operator.JoinTokenHeader) != "" {
+		return a.joinAllowed(kit, r)
 	}
 	if kit.Authorize(r, acl.Rule{Resource: acl.Operator, Access: acl.Write}) == nil {
 		return nil
@@ -92,7 +96,8 @@ func (a *Agent) startNodeCert(ctx context.Context, servers string) error {
 		if err != nil {
 			return err
 		}
-		signer = &httpNodeSigner{servers: servers, node: a.cfg.NodeName, token: a.cfg.agentToken(), client: client, tls: a.cfg.tls}
+		signer = &httpNodeSigner{servers: servers, node: a.cfg.NodeName, token: a.cfg.agentToken(), joinToken: a.cfg.JoinToken,
+			client: client, tls: a.cfg.tls}
 	default:
 		return nil // an agent on an external store without servers to ask
 	}
@@ -119,8 +124,10 @@ type httpNodeSigner struct {
 	servers string
 	node    string
 	token   string
-	client  *http.Client
-	tls     tlsSettings // the scheme of the servers' API
+	// joinToken is a join token's secret, sent besides the token.
+	joinToken string
+	client    *http.Client
+	tls       tlsSettings // the scheme of the servers' API
 }
 
 var _ pki.NodeSigner = (*httpNodeSigner)(nil)
@@ -140,6 +147,9 @@ func (s *httpNodeSigner) SignNode(ctx context.Context, csrPEM []byte) ([]byte, e
 		}
 		if s.token != "" {
 			req.Header.Set("X-Consul-Token", s.token)
+		}
+		if s.joinToken != "" {
+			req.Header.Set(operator.JoinTokenHeader, s.joinToken)
 		}
 		resp, err := s.client.Do(req)
 		if err != nil {

@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/orbit/orbit/internal/agent"
 	"github.com/orbit/orbit/internal/orbittest/testagent"
@@ -73,5 +75,28 @@ func TestAgentsGetNodeCertificates(t *testing.T) {
 	}
 	if code, body := ask(rootToken, "n2", csr("n2")); code != http.StatusOK || !strings.Contains(body, "BEGIN CERTIFICATE") {
 		t.Errorf("request with the management token = %d %s, want 200 and a chain", code, body)
+	}
+	// A join token authorises a joining node's certificate; a wrong one
+	// is refused.
+	_, secret, err := s1.Store().CreateJoinToken(context.Background(), "test", time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		secret string
+		code   int
+	}{{secret, http.StatusOK}, {"not-a-join-token", http.StatusForbidden}} {
+		body, _ := json.Marshal(map[string]string{"Node": "j1", "CSR": csr("j1")})
+		req, _ := http.NewRequest("PUT", s1.URL+"/v1/orbit/pki/node-cert", bytes.NewReader(body))
+		req.Header.Set("X-Orbit-Join-Token", tc.secret) // operator.JoinTokenHeader
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.code {
+			t.Errorf("node certificate with join token %q = %d %s, want %d", tc.secret, resp.StatusCode, b, tc.code)
+		}
 	}
 }

@@ -17,20 +17,7 @@ func newOwnMetrics(reg prometheus.Registerer, db *tsdb.DB) (*ownMetrics, error) 
 	m := &ownMetrics{duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "orbit_metrics_collect_duration_seconds", Help: "Time to collect one second of every metric.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25}})}
-	stat := func(f func(tsdb.Stats) int64) func() float64 {
-		return func() float64 { return float64(f(db.Stats())) }
-	}
-	cs := []prometheus.Collector{m.duration,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "orbit_metrics_dimensions", Help: "Metrics collected every second."},
-			stat(func(s tsdb.Stats) int64 { return int64(s.Dims) })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "orbit_metrics_samples", Help: "Per-second samples held in memory."},
-			stat(func(s tsdb.Stats) int64 { return s.Samples })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "orbit_metrics_memory_bytes", Help: "Memory of the stored samples and aggregates."},
-			stat(func(s tsdb.Stats) int64 { return s.Bytes })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "orbit_metrics_sample_bytes", Help: "Memory of the compressed per-second samples."},
-			stat(func(s tsdb.Stats) int64 { return s.SampleBytes })),
-	}
-	for _, c := range cs {
+	for _, c := range []prometheus.Collector{m.duration, &storeCollector{db: db}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -39,3 +26,29 @@ func newOwnMetrics(reg prometheus.Registerer, db *tsdb.DB) (*ownMetrics, error) 
 }
 
 func (m *ownMetrics) collected(d time.Duration) { m.duration.Observe(d.Seconds()) }
+
+var (
+	dimsDesc        = prometheus.NewDesc("orbit_metrics_dimensions", "Metrics collected every second.", nil, nil)
+	samplesDesc     = prometheus.NewDesc("orbit_metrics_samples", "Per-second samples held in memory.", nil, nil)
+	memoryDesc      = prometheus.NewDesc("orbit_metrics_memory_bytes", "Memory of the stored samples and aggregates.", nil, nil)
+	sampleBytesDesc = prometheus.NewDesc("orbit_metrics_sample_bytes", "Memory of the compressed per-second samples.", nil, nil)
+)
+
+// storeCollector reports the store's size, summed once per gather (the
+// sum walks every series).
+type storeCollector struct{ db *tsdb.DB }
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- dimsDesc
+	ch <- samplesDesc
+	ch <- memoryDesc
+	ch <- sampleBytesDesc
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.db.Stats()
+	ch <- prometheus.MustNewConstMetric(dimsDesc, prometheus.GaugeValue, float64(st.Dims))
+	ch <- prometheus.MustNewConstMetric(samplesDesc, prometheus.GaugeValue, float64(st.Samples))
+	ch <- prometheus.MustNewConstMetric(memoryDesc, prometheus.GaugeValue, float64(st.Bytes))
+	ch <- prometheus.MustNewConstMetric(sampleBytesDesc, prometheus.GaugeValue, float64(st.SampleBytes))
+}
