@@ -276,7 +276,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.api, err = api.New(api.Config{Addr: a.cfg.HTTPAddr, Listener: apiLn, Datacenter: a.cfg.Datacenter, NodeName: a.cfg.NodeName,
 		NodeID: a.nodeID, Address: a.cfg.BindAddr, Version: Version, Server: a.cfg.Server,
-		StoreEndpoints:     []string{a.store.ClientURL()},
+		StoreEndpoints: []string{a.store.ClientURL()}, ACLsEnabled: a.cfg.aclEnabled,
 		EnableScriptChecks: a.cfg.EnableScriptChecks, Mounts: mounts, Logger: a.log.With("component", "api"),
 		Authorizer: a.auth, Audit: a.audit, Clock: a.clock, Registry: a.registry, SessionTTLMin: a.cfg.sessionTTLMin}, a.view, a.store, ttl)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/api"
@@ -79,6 +80,9 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 var nomadPrefixes = []string{"/v1/jobs", "/v1/job/", "/v1/allocations", "/v1/allocation/", "/v1/evaluations",
 	"/v1/evaluation/", "/v1/deployments", "/v1/deployment/", "/v1/nodes", "/v1/node/", "/v1/client/fs/"}
 
+// nomadJobPrefixes are the further job paths served the same way.
+var nomadJobPrefixes = []string{"/v1/validate/job"}
+
 // nomadOperatorPrefixes are Nomad operator paths Consul does not have,
 // served on the Consul API listener under the operator rule.
 var nomadOperatorPrefixes = []string{"/v1/operator/scheduler/"}
@@ -88,7 +92,7 @@ func (a *Agent) nomadMounts() []api.Mount {
 		return nil
 	}
 	var m []api.Mount
-	for _, p := range nomadPrefixes {
+	for _, p := range slices.Concat(nomadPrefixes, nomadJobPrefixes) {
 		m = append(m, api.Mount{Prefix: p, Resource: acl.Job, Handler: a.nomad})
 	}
 	for _, p := range nomadOperatorPrefixes {

@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/agent/host", s.agentHost)
 	s.handle("PUT /v1/agent/join/{address}", s.agentJoin)
 	s.handle("PUT /v1/agent/force-leave/{node}", s.agentForceLeave)
+	s.handle("PUT /v1/agent/token/{type}", s.agentToken)
 	// catalog
 	write("/v1/catalog/register", s.catalogRegister)
 	write("/v1/catalog/deregister", s.catalogDeregister)
@@ -61,6 +62,8 @@ func (s *Server) routes() {
 	s.handle("GET /v1/session/info/{id}", s.sessionInfo)
 	s.handle("GET /v1/session/node/{node}", s.sessionNode)
 	s.handle("GET /v1/session/list", s.sessionList)
+	s.coordinateRoutes()
+	s.eventRoutes()
 	// txn
 	s.handle("PUT /v1/txn", s.txn)
 	// status

@@ -35,6 +35,8 @@ type Server struct {
 
 	leaderMu sync.Mutex // serialises refreshes of leader
 	leader   atomic.Pointer[leaderCache]
+
+	tokens agentTokens // set through /v1/agent/token/:type
 }
 
 // New builds the server and binds its listener (so Addr is known at once).
@@ -165,6 +167,7 @@ func (s *Server) handle(pattern string, h httpkit.HandlerFunc) {
 // ServeHTTP routes the request, answering 405 for a wrong method as Consul.
 // A mount is served after the authorizer allowed its resource.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.withDefaultToken(r)
 	for _, m := range s.mounts {
 		if strings.HasPrefix(r.URL.Path, m.prefix) {
 			m.handler.ServeHTTP(w, r)

@@ -17,3 +17,20 @@ func readable(services map[string]*service, nodes map[string]*nodeRec, a Access)
 	}
 	return outS, outN
 }
+
+// reverseNames is the PTR table: every reverse name of ptr that no zone
+// defines, and, when filter is set, whose node is among the readable
+// nodes, so a PTR never names a node its forward lookup would hide.
+func reverseNames(ptr map[string]string, nodes map[string]*nodeRec, zoneDefines func(string) bool, filter bool) map[string]string {
+	out := make(map[string]string, len(ptr))
+	for name, node := range ptr {
+		if zoneDefines(name) {
+			continue
+		}
+		if _, ok := nodes[node]; filter && !ok {
+			continue
+		}
+		out[name] = node
+	}
+	return out
+}

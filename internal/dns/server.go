@@ -354,16 +354,18 @@ func (s *Server) rebuild() {
 		t.services, t.nodes = readable(t.services, t.nodes, s.deps.Access)
 	}
 	prev := s.tbl.Load()
-	if reuse := !zonesChanged && nodesIdx == s.cache.nodesIdx && prev.ptr != nil; reuse {
-		// Nothing the reverse and router names are made of moved.
-		t.ptr, t.routers = prev.ptr, prev.routers
+	unmoved := !zonesChanged && nodesIdx == s.cache.nodesIdx && prev.ptr != nil
+	if unmoved && s.deps.Access == nil {
+		// Nothing the reverse names are made of moved.
+		t.ptr = prev.ptr
 	} else {
-		t.ptr = make(map[string]string, len(ptr))
-		for name, node := range ptr {
-			if !t.zoneDefines(name) {
-				t.ptr[name] = node
-			}
-		}
+		// With ACLs a node's reverse name answers only when its forward
+		// name does (the rights may have changed without the nodes).
+		t.ptr = reverseNames(ptr, t.nodes, t.zoneDefines, s.deps.Access != nil)
+	}
+	if unmoved {
+		t.routers = prev.routers
+	} else {
 		t.buildRouters(s.hosts, cat)
 	}
 	old := s.publish(t)

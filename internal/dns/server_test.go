@@ -2,6 +2,7 @@ package dns
 
 import (
 	"context"
+	"maps"
 	"net"
 	"os/exec"
 	"slices"
@@ -322,4 +323,24 @@ func TestDig(t *testing.T) {
 func orbittestEventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	orbittest.Eventually(t, 5*time.Second, what, cond)
+}
+
+func TestReverseNames(t *testing.T) {
+	ptr := map[string]string{"1.0.0.127.in-addr.arpa.": "a", "2.0.0.127.in-addr.arpa.": "b", "3.0.0.127.in-addr.arpa.": "c"}
+	nodes := map[string]*nodeRec{"a": {}, "c": {}}
+	zone := func(name string) bool { return name == "3.0.0.127.in-addr.arpa." }
+	for _, tc := range []struct {
+		name   string
+		filter bool
+		want   []string
+	}{
+		{"no ACLs: every node, zones win", false, []string{"1.0.0.127.in-addr.arpa.", "2.0.0.127.in-addr.arpa."}},
+		{"ACLs: only readable nodes", true, []string{"1.0.0.127.in-addr.arpa."}},
+	} {
+		got := reverseNames(ptr, nodes, zone, tc.filter)
+		keys := slices.Sorted(maps.Keys(got))
+		if !slices.Equal(keys, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, keys, tc.want)
+		}
+	}
 }

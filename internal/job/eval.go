@@ -24,6 +24,7 @@ const (
 	TriggerQueuedAllocs  = "queued-allocs"
 	TriggerAllocStop     = "alloc-stop"
 	TriggerJobRevert     = "job-revert"
+	TriggerScaling       = "job-scaling"
 )
 
 // Evaluation is a request to reconcile one job with the cluster (key

@@ -20,6 +20,9 @@ type Options struct {
 	Vars map[string]string
 	// VarFiles are -var-file inputs in the order given; later files win.
 	VarFiles []VarFile
+	// Raw returns the job as written: neither canonicalized nor validated
+	// (the Nomad API's parse; its callers validate separately).
+	Raw bool
 }
 
 // VarFile is the content of one var file: HCL attributes "name = value".
@@ -45,6 +48,9 @@ func Parse(filename string, src []byte, opts Options) (*job.Job, error) {
 	j := d.decodeFile(body, opts)
 	if len(d.errs) > 0 {
 		return nil, d.sorted()
+	}
+	if opts.Raw {
+		return j, nil
 	}
 	j.Canonicalize()
 	if err := j.Validate(); err != nil {

@@ -137,7 +137,9 @@ func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) error {
 			return httpkit.Errorf(http.StatusBadRequest, "Enforcing job modify index %d: job exists with conflicting job modify index", req.JobModifyIndex)
 		}
 	}
-	resp, err := h.register(r, j, "", req.EvalPriority, nil, job.TriggerJobRegister)
+	reg := store.JobRegistration{}
+	h.preserve(j, &req, &reg)
+	resp, err := h.register(r, j, reg, req.EvalPriority, job.TriggerJobRegister)
 	if err != nil {
 		return err
 	}
@@ -145,8 +147,9 @@ func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) error {
 }
 
 // register admits, validates and stores a job with a new evaluation, and
-// waits until the view has it.
-func (h *Handler) register(r *http.Request, j *job.Job, source string, priority int, enforce *uint64, trigger string) (*nomadwire.RegisterResponse, error) {
+// waits until the view has it. reg carries the source, the version to
+// enforce and a scaling event; register fills in the rest.
+func (h *Handler) register(r *http.Request, j *job.Job, reg store.JobRegistration, priority int, trigger string) (*nomadwire.RegisterResponse, error) {
 	j.Canonicalize()
 	if err := checkIDs(j); err != nil {
 		return nil, err
@@ -169,18 +172,28 @@ func (h *Handler) register(r *http.Request, j *job.Job, source string, priority 
 	if priority == 0 {
 		priority = j.Priority
 	}
-	ev := &job.Evaluation{ID: h.cfg.NewID(), Namespace: j.Namespace, Priority: priority, Type: j.Type, TriggeredBy: trigger,
-		JobID: j.ID, Status: job.EvalPending, CreateTime: now, ModifyTime: now}
-	res, err := h.store.RegisterJob(r.Context(), store.JobRegistration{Job: j, Warnings: warnings, Source: source, Eval: ev,
-		EnforceVersion: enforce, Now: now, Same: job.SameSpec})
+	var ev *job.Evaluation
+	if trigger != "" { // no trigger: a scaling message that changes nothing
+		ev = &job.Evaluation{ID: h.cfg.NewID(), Namespace: j.Namespace, Priority: priority, Type: j.Type, TriggeredBy: trigger,
+			JobID: j.ID, Status: job.EvalPending, CreateTime: now, ModifyTime: now}
+	}
+	reg.Job, reg.Warnings, reg.Eval, reg.Now, reg.Same = j, warnings, ev, now, job.SameSpec
+	if reg.Scaled != nil {
+		reg.Scaled.Time = now
+	}
+	res, err := h.store.RegisterJob(r.Context(), reg)
 	if err != nil {
 		return nil, err
 	}
 	if err := h.view.WaitRevision(r.Context(), res.Revision); err != nil {
 		return nil, err
 	}
-	return &nomadwire.RegisterResponse{EvalID: ev.ID, EvalCreateIndex: uint64(res.Revision), JobModifyIndex: uint64(res.Revision),
-		Warnings: strings.Join(warnings, "\n"), Index: uint64(res.Revision), KnownLeader: true}, nil
+	resp := &nomadwire.RegisterResponse{JobModifyIndex: uint64(res.Revision),
+		Warnings: strings.Join(warnings, "\n"), Index: uint64(res.Revision), KnownLeader: true}
+	if ev != nil {
+		resp.EvalID, resp.EvalCreateIndex = ev.ID, uint64(res.Revision)
+	}
+	return resp, nil
 }
 
 func (h *Handler) stopJob(w http.ResponseWriter, r *http.Request) error {
@@ -218,7 +231,7 @@ func (h *Handler) parseJob(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	var opts jobspec.Options
+	opts := jobspec.Options{Raw: true}
 	if req.Variables != "" {
 		opts.VarFiles = []jobspec.VarFile{{Name: "variables.hcl", Src: []byte(req.Variables)}}
 	}
@@ -281,7 +294,7 @@ func (h *Handler) revertJob(w http.ResponseWriter, r *http.Request) error {
 	if enforce == nil {
 		enforce = &head.v.Version
 	}
-	resp, err := h.register(r, target.v.Job, target.v.Source, 0, enforce, job.TriggerJobRegister)
+	resp, err := h.register(r, target.v.Job, store.JobRegistration{Source: target.v.Source, Submission: target.v, EnforceVersion: enforce}, 0, job.TriggerJobRegister)
 	if errors.Is(err, store.ErrConflict) {
 		err = httpkit.Errorf(http.StatusBadRequest, "current job has version %d; enforcing version %d", head.v.Version, *enforce)
 	}

@@ -179,6 +179,7 @@ func (h *Handler) routes() {
 	m("GET /v1/node/{id}/allocations", h.nodeAllocations)
 	m("GET /v1/client/fs/logs/{alloc}", h.logs)
 	m("GET /v1/status/leader", h.statusLeader)
+	h.jobRoutes(m)
 	h.nodeRoutes(m)
 }
 

@@ -6,6 +6,11 @@ type RegisterRequest struct {
 	EnforceIndex   bool
 	JobModifyIndex uint64
 	EvalPriority   int
+	// PreserveCounts keeps the running groups' counts, PreserveResources
+	// their tasks' resources; Submission is the source the job came from.
+	PreserveCounts    bool
+	PreserveResources bool
+	Submission        *Submission
 }
 
 // RegisterResponse is Nomad's JobRegisterResponse, also the answer to a

@@ -122,6 +122,12 @@ type JobRegistration struct {
 	Job      *job.Job
 	Warnings []string
 	Source   string
+	// Submission carries the source's format and variables (optional).
+	Submission *job.Version
+	// Scaled, when set, is recorded on the head for ScaledGroup in the same
+	// transaction (a scale request).
+	Scaled      *job.ScalingEvent
+	ScaledGroup string
 	// Eval is written in the same transaction; its JobVersion is set to the
 	// version registered. Nil writes no evaluation.
 	Eval *job.Evaluation
@@ -168,12 +174,22 @@ func (s *Store) RegisterJob(ctx context.Context, r JobRegistration) (JobRegister
 		}
 		if res.Changed {
 			v := &job.Version{Version: res.Version, SubmitTime: r.Now, Warnings: r.Warnings, Source: r.Source, Job: r.Job}
+			if sub := r.Submission; sub != nil {
+				v.SourceFormat, v.Variables, v.VariableFlags = sub.SourceFormat, sub.Variables, sub.VariableFlags
+			}
 			ops = append(ops, Put(JobVersionKey(ns, id, res.Version), mustJSON(v)))
 			if head.Status == job.JobDead {
 				head.Status = job.JobPending
 			}
 		}
 		head.Version, head.Stopped, head.SubmitTime = res.Version, false, r.Now
+		if r.Scaled != nil {
+			e := *r.Scaled
+			if r.Eval != nil {
+				e.EvalID = r.Eval.ID
+			}
+			head.AddScalingEvent(r.ScaledGroup, e)
+		}
 		ops = append(ops, Put(JobHeadKey(ns, id), mustJSON(head)))
 		if r.Eval != nil {
 			r.Eval.JobVersion = res.Version

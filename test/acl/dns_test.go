@@ -1,6 +1,9 @@
 package acl_test
 
 import (
+	"net"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,4 +72,64 @@ node_prefix "" { policy = "read" }`}, nil)
 		t.Fatal(err)
 	}
 	orbittest.Eventually(t, 30*time.Second, "web no longer answers", func() bool { return !answered("web.service.consul") })
+}
+
+// TestDNSReverseFollowsACL: a PTR names a node only when the anonymous
+// token may read it, as the node's forward name (asked with dig -x).
+func TestDNSReverseFollowsACL(t *testing.T) {
+	dig, err := exec.LookPath("dig")
+	if err != nil {
+		t.Skip("dig not installed (Debian package dnsutils)")
+	}
+	a := aclAgent(t)
+	root := consulClient(t, a.Addr, rootToken)
+	if _, err := root.Catalog().Register(&capi.CatalogRegistration{Node: "rev-node", Address: "127.0.0.41"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.Catalog().Register(&capi.CatalogRegistration{Node: "seen-node", Address: "127.0.0.42"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(a.DNSAddr().String())
+	reverse := func(ip string) string {
+		out, err := exec.Command(dig, "@"+host, "-p", port, "+time=5", "+tries=1", "+tcp", "+short", "-x", ip).CombinedOutput()
+		if err != nil {
+			t.Fatalf("dig -x %s: %v\n%s", ip, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	setAnonymous := func(name, rules string) {
+		anon, _, err := root.ACL().TokenRead(acl.AnonymousTokenID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		anon.Policies = nil
+		if rules != "" {
+			pol, _, err := root.ACL().PolicyCreate(&capi.ACLPolicy{Name: name, Rules: rules}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			anon.Policies = []*capi.ACLTokenPolicyLink{{ID: pol.ID}}
+		}
+		if _, _, err := root.ACL().TokenUpdate(anon, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const rev, seen = "rev-node.node.dc1.consul.", "seen-node.node.dc1.consul."
+	// Default deny: no reverse name answers.
+	for _, ip := range []string{"127.0.0.41", "127.0.0.42"} {
+		if out := reverse(ip); out != "" {
+			t.Fatalf("dig -x %s under default deny: %q", ip, out)
+		}
+	}
+	// Reading seen-node opens its PTR, not rev-node's.
+	setAnonymous("seen", `node "seen-node" { policy = "read" }`)
+	orbittest.Eventually(t, 30*time.Second, "seen-node's PTR answers", func() bool { return reverse("127.0.0.42") == seen })
+	if out := reverse("127.0.0.41"); out != "" {
+		t.Fatalf("dig -x 127.0.0.41 with only seen-node readable: %q", out)
+	}
+	// node:read on rev-node answers; taking it away closes it again.
+	setAnonymous("rev", `node "rev-node" { policy = "read" }`)
+	orbittest.Eventually(t, 30*time.Second, "rev-node's PTR answers", func() bool { return reverse("127.0.0.41") == rev })
+	setAnonymous("", "")
+	orbittest.Eventually(t, 30*time.Second, "rev-node's PTR no longer answers", func() bool { return reverse("127.0.0.41") == "" })
 }

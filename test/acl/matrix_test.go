@@ -30,6 +30,9 @@ const (
 	// an answer of its own (ACL bootstrap done, join token missing); the
 	// row's permission lets the request through.
 	ownCheck
+	// opDenied: 409 with the denial as the refused operation's error, as
+	// Consul's /v1/txn answers.
+	opDenied
 )
 
 // route is one row of the authorization matrix: a pattern as the API
@@ -221,6 +224,13 @@ func matrix(sid [3]string) []route {
 		r("GET /v1/nodes", "/v1/nodes", "", jobRead, "job:read", denied),
 		r("GET /v1/node/{id}", "/v1/node/nope", "", jobRead, "job:read", denied),
 		r("GET /v1/node/{id}/allocations", "/v1/node/nope/allocations", "", jobRead, "job:read", denied),
+		both("/v1/node/{id}/eligibility", "/v1/node/nope/eligibility", `{"Eligibility":"eligible"}`, jobWrite, "job:write", denied),
+		both("/v1/node/{id}/drain", "/v1/node/nope/drain", `{}`, jobWrite, "job:write", denied),
+		both("/v1/node/{id}/purge", "/v1/node/nope/purge", "", jobWrite, "job:write", denied),
+		both("/v1/node/{id}/evaluate", "/v1/node/nope/evaluate", "", jobWrite, "job:write", denied),
+		// Nomad's scheduler configuration: the operator rule
+		r("GET /v1/operator/scheduler/configuration", "/v1/operator/scheduler/configuration", "", opRead, "operator:read", denied),
+		both("/v1/operator/scheduler/configuration", "/v1/operator/scheduler/configuration", `{`, opWrite, "operator:write", denied),
 		r("GET /v1/client/fs/logs/{alloc}", "/v1/client/fs/logs/nope?task=x&type=stdout", "", jobRead, "job:read", denied),
 		// Consul agent
 		r("GET /v1/agent/self", "/v1/agent/self", "", agentRead, "agent:read", denied),
@@ -261,6 +271,9 @@ func matrix(sid [3]string) []route {
 		r("GET /v1/health/checks/{name}", "/v1/health/checks/web", "", svcRead, "service:read", denied),
 		r("GET /v1/health/node/{node}", "/v1/health/node/node1", "", nodeRead, "node:read", denied),
 		r("GET /v1/health/state/{state}", "/v1/health/state/any", "", nodeAllRead, "node:read", denied),
+		// txn: each operation asks its own rule and a refusal
+		// is that operation's error (409), as Consul answers
+		r("PUT /v1/txn", "/v1/txn", `[{"KV":{"Verb":"get","Key":"m/k"}}]`, keyRead, "key:read", opDenied),
 		// kv
 		r("GET /v1/kv/{key...}", "/v1/kv/m/k", "", keyRead, "key:read", denied),
 		r("PUT /v1/kv/{key...}", "/v1/kv/m/k", "v", keyWrite, "key:write", denied),
@@ -411,6 +424,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 						t.Errorf("token %q: want 200 without %q and %s: true; got %d %v %s", tok, row.marker, api.FilteredHeader, code, hdr.Get(api.FilteredHeader), body)
 					}
 				}
+			case opDenied:
+				for _, tok := range []string{"", unrelated} {
+					code, _, body := do(tok)
+					if code != http.StatusConflict || !strings.Contains(body, "Permission denied") || !strings.Contains(body, "lacks permission '"+row.perm+"'") {
+						t.Errorf("token %q: want 409 with the denial of %s, got %d %s", tok, row.perm, code, body)
+					}
+				}
 			case denied:
 				code, _, body := do("")
 				want := "Permission denied: anonymous token lacks permission '" + row.perm + "'"
@@ -425,7 +445,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			allowed := token(t, row.rule)
 			code, _, body := do(allowed)
-			t.Logf("allowed (%s): %d", row.rule, code)
+			t.Logf("allowed (%s): %d %.200s", row.rule, code, body)
 			if code >= 500 || isDenial(code, body) || code == http.StatusUnauthorized {
 				t.Errorf("token with %s: %d %s", row.rule, code, body)
 			}

@@ -34,7 +34,21 @@ func sleepJob(id string, count int) *napi.Job {
 	task.Require(&napi.Resources{CPU: new(50), MemoryMB: new(32)})
 	tg.AddTask(task)
 	j.AddTaskGroup(tg)
+	j.Update = &napi.UpdateStrategy{MinHealthyTime: new(100 * time.Millisecond), HealthCheck: new("task_states")}
 	return j
+}
+
+// waitDeployed waits until id's latest deployment is no longer running.
+func waitDeployed(t *testing.T, c *napi.Client, id string) {
+	t.Helper()
+	orbittest.Eventually(t, 60*time.Second, "deployment of "+id+" done", func() bool {
+		d, _, err := c.Jobs().LatestDeployment(id, nil)
+		if err != nil {
+			t.Logf("latest deployment of %q: %v", id, err)
+			return false
+		}
+		return d == nil || d.Status != "running"
+	})
 }
 
 // waitRunning waits until id has n running allocations.
