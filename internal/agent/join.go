@@ -59,8 +59,10 @@ func joinServers(ctx context.Context, servers, token string, ts tlsSettings) ([]
 		}
 		var eps []string
 		for _, e := range self.Config.StoreEndpoints {
-			_, hostPort, _ := strings.Cut(e, "://")
-			eps = append(eps, hostPort)
+			if _, hostPort, ok := strings.Cut(e, "://"); ok {
+				e = hostPort
+			}
+			eps = append(eps, e)
 		}
 		return eps, nil
 	}
