@@ -76,8 +76,10 @@ func joinServers(ctx context.Context, servers, token, joinToken, node string, ts
 		}
 		var eps []string
 		for _, e := range self.Config.StoreEndpoints {
-			_, hostPort, _ := strings.Cut(e, "://")
-			eps = append(eps, hostPort)
+			if _, hostPort, ok := strings.Cut(e, "://"); ok {
+				e = hostPort
+			}
+			eps = append(eps, e)
 		}
 		return eps, nil
 	}

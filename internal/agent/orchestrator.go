@@ -11,6 +11,7 @@ import (
 	"github.com/orbit/orbit/internal/acl"
 	"github.com/orbit/orbit/internal/api"
 	"github.com/orbit/orbit/internal/client"
+	"github.com/orbit/orbit/internal/drainer"
 	"github.com/orbit/orbit/internal/driver"
 	"github.com/orbit/orbit/internal/driver/docker"
 	"github.com/orbit/orbit/internal/driver/exec"
@@ -37,6 +38,14 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 		// collector) leads from one server at a time under an etcd
 		// election, once the expected servers have joined.
 		run("scheduler", a.afterBootstrap(a.sched.Run))
+		// The drainer moves allocations off draining nodes, also from one
+		// server at a time under its own election.
+		dr, err := drainer.New(drainer.Config{NodeName: a.cfg.NodeName, Logger: a.log.With("component", "drainer"),
+			Clock: a.clock}, a.store, a.view)
+		if err != nil {
+			return fmt.Errorf("drainer: %w", err)
+		}
+		run("drainer", a.afterBootstrap(dr.Run))
 	}
 	if a.cfg.Client {
 		drivers := []driver.Driver{rawexec.New(), exec.New(exec.Options{}), docker.New(docker.Options{})}

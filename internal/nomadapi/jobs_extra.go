@@ -26,6 +26,23 @@ func (h *Handler) jobRoutes(m func(pattern string, f httpkit.HandlerFunc)) {
 	m("GET /v1/job/{id}/scale", h.scaleStatus)
 	m("PUT /v1/job/{id}/scale", h.scaleJob)
 	m("POST /v1/job/{id}/scale", h.scaleJob)
+	m("GET /v1/evaluations/count", h.countEvaluations)
+}
+
+// countEvaluations answers GET /v1/evaluations/count: Nomad's
+// EvalCountResponse over the request's namespace ("*" for all).
+func (h *Handler) countEvaluations(w http.ResponseWriter, r *http.Request) error {
+	idx, err := h.block(r, store.FamilyEvals)
+	if err != nil {
+		return err
+	}
+	ns, n := namespace(r), 0
+	for _, e := range h.view.Evals() {
+		if nsMatch(ns, e.V.Namespace) {
+			n++
+		}
+	}
+	return h.reply(w, r, idx, struct{ Count int }{n})
 }
 
 // checkIDs refuses the job IDs and namespaces Nomad refuses. An ID may hold

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 )
@@ -30,6 +31,9 @@ func (s *Server) monitoring(rc *reqCtx) (any, error) {
 	node := rc.q.Get("node")
 	if node != "" && node != s.deps.Node {
 		d.Host = "/host/" + node
+	}
+	if rc.arg(0) == "settings" {
+		return s.alertSettings(rc, d.Host)
 	}
 	var alarms struct {
 		Alarms map[string]alertRow `json:"alarms"`
@@ -67,5 +71,47 @@ func (s *Server) monitoring(rc *reqCtx) (any, error) {
 	for _, n := range s.deps.View.Nodes() {
 		d.Nodes = append(d.Nodes, n.Name)
 	}
+	return d, nil
+}
+
+// alertSetting is how one alert is evaluated and notified, as Netdata's
+// /api/v1/alarms?all describes it.
+type alertSetting struct {
+	Name, Chart, Info, Units, Status string
+	Source, Exec, Recipient          string
+	UpdateEvery                      int      `json:"update_every"`
+	DelayUp                          int      `json:"delay_up_duration"`
+	DelayDown                        int      `json:"delay_down_duration"`
+	WarnRepeat                       string   `json:"warn_repeat_every"`
+	CritRepeat                       string   `json:"crit_repeat_every"`
+	Green, Red                       *float64 `json:",omitempty"`
+	Disabled, Silenced               bool
+}
+
+type alertSettingsData struct {
+	Settings []alertSetting
+	Note     string
+	Host     string
+}
+
+func (*alertSettingsData) tplName() string { return "alertsettings" }
+
+// alertSettings shows every alert's evaluation and notification settings.
+// They come from the agent config's alerts block; the API has no way to
+// change them, so this page only shows them.
+func (s *Server) alertSettings(rc *reqCtx, host string) (any, error) {
+	d := &alertSettingsData{Host: host}
+	var alarms struct {
+		Alarms map[string]alertSetting `json:"alarms"`
+	}
+	if err := rc.get(host+"/api/v1/alarms?all", &alarms); err != nil {
+		d.Note = "alerts: " + errNote(err)
+	}
+	for _, a := range alarms.Alarms {
+		d.Settings = append(d.Settings, a)
+	}
+	slices.SortFunc(d.Settings, func(a, b alertSetting) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Chart, b.Chart))
+	})
 	return d, nil
 }

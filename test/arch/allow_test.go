@@ -92,13 +92,14 @@ var allow = map[string]rule{
 	// proxy and DNS (both declare nothing of it: they take a table).
 	"routefeed": {kind: feature, imports: list("catalog", "routing", "view"), tests: list("orbittest")},
 	"scheduler": {kind: feature, imports: list("anomaly", "job", "store", "view"), tests: list("catalog", "orbittest")},
+	"drainer":   {kind: feature, imports: list("job", "store", "view")},
 	"webhook":   {kind: feature, imports: list("alert")},
 	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
 	// The web UI reads through the agent's API in process and the view.
 	"ui": {kind: feature, imports: list("acl", "audit", "catalog", "httpkit", "policy", "report", "routing", "view")},
 
 	// The one place that wires everything, and the command line above it.
-	"agent": {kind: wiring, imports: list("acl", "aclapi", "aclresolve", "acme", "alert", "anomaly", "api", "auditlog", "catalog", "client", "connectca", "dns", "driver", "driver/docker", "driver/exec", "identity",
+	"agent": {kind: wiring, imports: list("acl", "aclapi", "aclresolve", "acme", "alert", "anomaly", "api", "auditlog", "catalog", "client", "connectca", "dns", "drainer", "driver", "driver/docker", "driver/exec", "identity",
 		"driver/rawexec", "external", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "ui", "view", "webhook", "zoneapi"),
 		tests: list("orbittest", "orbittest/testagent")},
 	"cli": {kind: cli, imports: list("acl", "agent", "audit", "catalog", "doctor", "importer", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),

@@ -3,8 +3,11 @@ package nomad_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	napi "github.com/hashicorp/nomad/api"
+
+	"github.com/orbit/orbit/internal/orbittest"
 )
 
 // TestScaleEvaluateSubmission scales a group through /v1/job/:id/scale
@@ -99,4 +102,19 @@ func TestScaleEvaluateSubmission(t *testing.T) {
 		t.Fatalf("evaluate of a missing job: %v", err)
 	}
 	_ = resp
+
+	// The list and the count agree when taken at the same index (the
+	// scheduler may add evaluations in between).
+	orbittest.Eventually(t, 30*time.Second, "evaluation count matching the list", func() bool {
+		all, qm, err := c.Evaluations().List(nil)
+		if err != nil {
+			t.Fatalf("evaluations: %v", err)
+		}
+		cnt, cqm, err := c.Evaluations().Count(nil)
+		if err != nil {
+			t.Fatalf("evaluation count: %v", err)
+		}
+		t.Logf("count %d at %d, list %d at %d", cnt.Count, cqm.LastIndex, len(all), qm.LastIndex)
+		return cqm.LastIndex == qm.LastIndex && cnt.Count == len(all) && cnt.Count > 0
+	})
 }

@@ -160,3 +160,34 @@ func TestEdgeRouterRatesAndAnomaly(t *testing.T) {
 		t.Errorf("console errors: %v", errs)
 	}
 }
+
+// TestAlertSettings: the settings page lists every alert the metrics API
+// knows, with how often it is evaluated.
+func TestAlertSettings(t *testing.T) {
+	a := testagent.Start(t)
+	var alarms struct {
+		Alarms map[string]struct {
+			Name        string `json:"name"`
+			UpdateEvery int    `json:"update_every"`
+		} `json:"alarms"`
+	}
+	orbittest.Eventually(t, 30*time.Second, "alerts evaluated", func() bool {
+		getJSON(t, a.URL+"/api/v1/alarms?all", "", &alarms)
+		return len(alarms.Alarms) > 0
+	})
+	code, doc := fetch(t, a.URL+"/ui/monitoring/settings", "", true)
+	if code != http.StatusOK {
+		t.Fatalf("settings: %d %s", code, doc)
+	}
+	if probs := checkHTML(doc); len(probs) > 0 {
+		t.Errorf("settings page: %v", probs)
+	}
+	for _, al := range alarms.Alarms {
+		if !strings.Contains(doc, `data-alert="`+al.Name+`"`) {
+			t.Errorf("alert %s missing from the settings page", al.Name)
+		}
+	}
+	if !strings.Contains(doc, "only shows them") {
+		t.Error("the page does not say the settings cannot be changed here")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 // where one exists.
 var uiPages = []string{
 	"/ui/", "/ui/services", "/ui/services/web", "/ui/nodes", "/ui/nodes/node1", "/ui/kv/", "/ui/kv/app/config",
-	"/ui/jobs", "/ui/jobs/-run", "/ui/allocations", "/ui/edge", "/ui/dns", "/ui/monitoring", "/ui/acl", "/ui/acl/policy/-new", "/ui/acl/token/-new",
+	"/ui/jobs", "/ui/jobs/-run", "/ui/allocations", "/ui/edge", "/ui/dns", "/ui/monitoring", "/ui/monitoring/settings", "/ui/acl", "/ui/acl/policy/-new", "/ui/acl/token/-new",
 }
 
 // put sends a write to the agent's API and fails the test unless it is
@@ -70,11 +71,16 @@ var voidElements = map[string]bool{"area": true, "base": true, "br": true, "col"
 	// SVG elements the templates close themselves
 	"line": true, "polyline": true, "path": true, "rect": true, "circle": true}
 
-// checkHTML tokenizes a document and reports unbalanced or misnested tags
-// and duplicate ids: the mistakes a template edit makes.
+// checkHTML tokenizes a document and reports unbalanced or misnested tags,
+// duplicate ids, form fields without a label (a <label for>, an enclosing
+// <label>, aria-label or aria-labelledby), images without alt text and
+// drawn images (role="img") without aria-label: the mistakes a template
+// edit makes, and the accessibility basics.
 func checkHTML(doc string) []string {
 	var problems, stack []string
 	ids := map[string]bool{}
+	labelFor := map[string]bool{}
+	var unlabelled []string // ids of fields that need a <label for>
 	z := html.NewTokenizer(strings.NewReader(doc))
 	for {
 		tt := z.Next()
@@ -86,16 +92,33 @@ func checkHTML(doc string) []string {
 			for _, open := range stack {
 				problems = append(problems, "<"+open+"> never closed")
 			}
+			for _, id := range unlabelled {
+				if !labelFor[id] {
+					problems = append(problems, fmt.Sprintf("field #%s has no label", id))
+				}
+			}
 			return problems
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tok := z.Token()
+			attr := map[string]string{}
 			for _, a := range tok.Attr {
+				attr[a.Key] = a.Val
 				if a.Key == "id" {
 					if ids[a.Val] {
 						problems = append(problems, fmt.Sprintf("duplicate id %q", a.Val))
 					}
 					ids[a.Val] = true
 				}
+			}
+			if p := a11yProblem(tok.Data, attr, slices.Contains(stack, "label")); p != "" {
+				if strings.HasPrefix(p, "#") {
+					unlabelled = append(unlabelled, p[1:])
+				} else {
+					problems = append(problems, p)
+				}
+			}
+			if tok.Data == "label" && attr["for"] != "" {
+				labelFor[attr["for"]] = true
 			}
 			if tt == html.StartTagToken && !voidElements[tok.Data] {
 				stack = append(stack, tok.Data)
@@ -109,6 +132,27 @@ func checkHTML(doc string) []string {
 			stack = stack[:len(stack)-1]
 		}
 	}
+}
+
+// a11yProblem judges one start tag: "" when fine, "#id" when the field
+// must be named by a <label for=id> elsewhere, else the problem.
+func a11yProblem(tag string, attr map[string]string, inLabel bool) string {
+	_, hasAlt := attr["alt"]
+	switch {
+	case tag == "img" && !hasAlt:
+		return fmt.Sprintf("<img src=%q> has no alt", attr["src"])
+	case attr["role"] == "img" && attr["aria-label"] == "" && attr["aria-labelledby"] == "":
+		return fmt.Sprintf("<%s role=img id=%q> has no aria-label", tag, attr["id"])
+	case tag != "input" && tag != "textarea" && tag != "select":
+		return ""
+	case tag == "input" && (attr["type"] == "hidden" || attr["type"] == "submit" || attr["type"] == "button"):
+		return ""
+	case inLabel || attr["aria-label"] != "" || attr["aria-labelledby"] != "":
+		return ""
+	case attr["id"] == "":
+		return fmt.Sprintf("<%s name=%q> has neither an id for a label nor a label around it", tag, attr["name"])
+	}
+	return "#" + attr["id"]
 }
 
 // seedCatalog registers services the pages show: one routed by tags (one
@@ -178,5 +222,36 @@ func TestCheckFlipShowsLive(t *testing.T) {
 	t.Logf("check flip shown %v after the write answered", took)
 	if eval[bool](b, `window.orbitMarker !== 1`) {
 		t.Error("the page reloaded to show the flip")
+	}
+}
+
+// TestCheckHTML holds the checker itself to the mistakes it must find.
+func TestCheckHTML(t *testing.T) {
+	for _, tc := range []struct {
+		doc  string
+		want string // a part of the one problem expected; "" for none
+	}{
+		{`<p><label for="a">A</label><input id="a"></p>`, ""},
+		{`<p><input id="a"><label for="a">A</label></p>`, ""},
+		{`<label>A <input name="x"></label>`, ""},
+		{`<input aria-label="A">`, ""},
+		{`<input type="hidden" name="k">`, ""},
+		{`<img src="x.png" alt="">`, ""},
+		{`<svg role="img" aria-label="cpu"></svg>`, ""},
+		{`<p><input id="a"></p>`, "field #a has no label"},
+		{`<textarea name="v"></textarea>`, "neither an id"},
+		{`<img src="x.png">`, "has no alt"},
+		{`<svg role="img" id="c"></svg>`, "no aria-label"},
+		{`<p id="x"></p><p id="x"></p>`, "duplicate id"},
+		{`<div></p></div>`, "closes"},
+		{`<div>`, "never closed"},
+	} {
+		probs := checkHTML(tc.doc)
+		switch {
+		case tc.want == "" && len(probs) > 0:
+			t.Errorf("%s: unexpected %v", tc.doc, probs)
+		case tc.want != "" && (len(probs) != 1 || !strings.Contains(probs[0], tc.want)):
+			t.Errorf("%s: got %v, want one problem with %q", tc.doc, probs, tc.want)
+		}
 	}
 }
