@@ -16,8 +16,12 @@ func TestDecide(t *testing.T) {
 	svc := func(count, par int) *Group {
 		return &Group{Count: count, Type: job.TypeService, Migrate: &job.Migrate{MaxParallel: par}}
 	}
-	on := func(id string, healthy bool) Alloc { return Alloc{ID: id, Node: "n1", Group: "web", Live: true, Healthy: healthy} }
-	off := func(id string, healthy bool) Alloc { return Alloc{ID: id, Node: "n2", Group: "web", Live: true, Healthy: healthy} }
+	on := func(id string, healthy bool) Alloc {
+		return Alloc{ID: id, Node: "n1", Group: "web", Live: true, Healthy: healthy}
+	}
+	off := func(id string, healthy bool) Alloc {
+		return Alloc{ID: id, Node: "n2", Group: "web", Live: true, Healthy: healthy}
+	}
 	released := func(a Alloc) Alloc { a.Released = true; return a }
 	dead := func(a Alloc) Alloc { a.Live = false; return a }
 	sys := func(a Alloc) Alloc { a.Group = "sys"; return a }

@@ -220,6 +220,12 @@ func matrix(sid [3]string) []route {
 		r("GET /v1/deployments", "/v1/deployments", "", jobRead, "job:read", denied),
 		r("GET /v1/deployment/{id}", "/v1/deployment/nope", "", jobRead, "job:read", denied),
 		r("GET /v1/deployment/allocations/{id}", "/v1/deployment/allocations/nope", "", jobRead, "job:read", denied),
+		both("/v1/job/{id}/evaluate", "/v1/job/nope/evaluate", `{}`, jobWrite, "job:write", denied),
+		r("GET /v1/job/{id}/submission", "/v1/job/nope/submission", "", jobRead, "job:read", denied),
+		r("GET /v1/job/{id}/scale", "/v1/job/nope/scale", "", jobRead, "job:read", denied),
+		both("/v1/job/{id}/scale", "/v1/job/nope/scale", `{}`, jobWrite, "job:write", denied),
+		r("GET /v1/evaluations/count", "/v1/evaluations/count", "", jobRead, "job:read", denied),
+		both("/v1/validate/job", "/v1/validate/job", `{}`, jobWrite, "job:write", denied),
 		both("/v1/deployment/promote/{id}", "/v1/deployment/promote/nope", `{}`, jobWrite, "job:write", denied),
 		r("GET /v1/nodes", "/v1/nodes", "", jobRead, "job:read", denied),
 		r("GET /v1/node/{id}", "/v1/node/nope", "", jobRead, "job:read", denied),
@@ -254,6 +260,20 @@ func matrix(sid [3]string) []route {
 		r("GET /v1/agent/host", "/v1/agent/host", "", opRead, "operator:read", denied),
 		r("PUT /v1/agent/join/{address}", "/v1/agent/join/127.0.0.1:1", "", agentWrite, "agent:write", denied),
 		r("PUT /v1/agent/force-leave/{node}", "/v1/agent/force-leave/ghost", "", opWrite, "operator:write", denied),
+		// the allowed leave is refused by the store (the dev agent is its
+		// only voter), so the agent stays up for the rows after it
+		r("* /v1/agent/leave", "/v1/agent/leave", "{}", agentWrite, "agent:write", denied),
+		r("PUT /v1/agent/token/{type}", "/v1/agent/token/default", `{"Token":""}`, agentWrite, "agent:write", denied),
+		// a client agent's store endpoints: a join token or node:write
+		r("* /v1/operator/store/client-join", "/v1/operator/store/client-join?node=node1", "", nodeWrite, "node:write", ownCheck),
+		// coordinates and events: lists filter per node and per event
+		// (nothing stored here to filter), single reads and writes refuse
+		r("GET /v1/coordinate/datacenters", "/v1/coordinate/datacenters", "", none, "", public),
+		r("GET /v1/coordinate/nodes", "/v1/coordinate/nodes", "", none, "", public),
+		r("GET /v1/coordinate/node/{node}", "/v1/coordinate/node/node1", "", nodeRead, "node:read", denied),
+		r("PUT /v1/coordinate/update", "/v1/coordinate/update", `{"Node":"node1","Coord":{"Vec":[0,0,0,0,0,0,0,0],"Error":1.5,"Adjustment":0,"Height":0.00001}}`, nodeWrite, "node:write", denied),
+		r("PUT /v1/event/fire/{name}", "/v1/event/fire/mx", "", `event "mx" { policy = "write" }`, "event:write", denied),
+		r("GET /v1/event/list", "/v1/event/list", "", none, "", public),
 		// catalog
 		both("/v1/catalog/register", "/v1/catalog/register", regBody, nodeMXWrite, "node:write", denied),
 		both("/v1/catalog/deregister", "/v1/catalog/deregister", `{"Node":"mx-node"}`, nodeMXWrite, "node:write", denied),
