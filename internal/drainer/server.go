@@ -88,29 +88,9 @@ func New(cfg Config, st Store, v View) (*Server, error) {
 // Run campaigns for leadership and drains while leading, until ctx ends;
 // it returns nil then, with nothing left running.
 func (s *Server) Run(ctx context.Context) error {
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		l, err := s.store.Campaign(ctx, s.cfg.Election, s.cfg.NodeName)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			s.log.Warn("drainer election failed; retrying", "err", err, "backoff", backoff)
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-s.cfg.Clock.After(backoff):
-			}
-			backoff = min(backoff*2, 5*time.Second)
-			continue
-		}
-		backoff = 100 * time.Millisecond
-		s.log.Info("drainer leads", "node", s.cfg.NodeName)
+	store.RunElection(ctx, s.store, s.cfg.Clock.After, s.cfg.Election, s.cfg.NodeName, s.log, func(l *store.Leadership) {
 		s.lead(l.Context())
-		if err := l.Resign(ctx); err != nil {
-			s.log.Debug("resign", "err", err)
-		}
-	}
+	})
 	return nil
 }
 

@@ -100,36 +100,13 @@ func New(cfg Config, st Store, v View) (*Server, error) {
 // campaigning. It returns nil when ctx ends, after every goroutine it
 // started has exited.
 func (s *Server) Run(ctx context.Context) error {
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		l, err := s.store.Campaign(ctx, s.cfg.Election, s.cfg.NodeName)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			s.log.Warn("scheduler election failed; retrying", "err", err, "backoff", backoff)
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-s.cfg.Clock.After(backoff):
-			}
-			backoff = min(backoff*2, 5*time.Second)
-			continue
-		}
-		backoff = 100 * time.Millisecond
-		s.log.Info("scheduler leads", "node", s.cfg.NodeName)
+	store.RunElection(ctx, s.store, s.cfg.Clock.After, s.cfg.Election, s.cfg.NodeName, s.log, func(l *store.Leadership) {
 		s.m.leader.Set(1)
 		fence := l.Fence()
 		s.fence = &fence
 		s.lead(l.Context())
 		s.m.leader.Set(0)
-		if err := l.Resign(ctx); err != nil {
-			s.log.Debug("resign", "err", err)
-		}
-		if ctx.Err() == nil {
-			s.log.Warn("scheduler lost leadership; campaigning again")
-		}
-	}
+	})
 	return nil
 }
 

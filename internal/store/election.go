@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -102,4 +103,45 @@ func (s *Store) Leader(ctx context.Context, name string) (string, error) {
 		return "", nil
 	}
 	return string(resp.Kvs[0].Value), nil
+}
+
+// Campaigner is what RunElection campaigns through: *Store, or a
+// feature's narrower store interface that includes Campaign.
+type Campaigner interface {
+	Campaign(ctx context.Context, name, value string) (*Leadership, error)
+}
+
+// RunElection is a leader-only loop's life: it campaigns for election
+// name with value, calls lead with the leadership once won and resigns
+// when lead returns (lead should return when l.Context() ends), then
+// campaigns again, until ctx ends. A failed campaign is retried after a
+// back-off of 100 ms doubling to 5 s, waited on after. It returns when ctx
+// ends, with nothing left running.
+func RunElection(ctx context.Context, c Campaigner, after func(time.Duration) <-chan time.Time, name, value string, log *slog.Logger, lead func(l *Leadership)) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		l, err := c.Campaign(ctx, name, value)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Warn(name+" election failed; retrying", "err", err, "backoff", backoff)
+			select {
+			case <-ctx.Done():
+				return
+			case <-after(backoff):
+			}
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		log.Info(name+" leads", "node", value)
+		lead(l)
+		if err := l.Resign(ctx); err != nil {
+			log.Debug("resign", "err", err)
+		}
+		if ctx.Err() == nil {
+			log.Warn(name + " lost leadership; campaigning again")
+		}
+	}
 }
