@@ -110,4 +110,3 @@ func short(rrs []dns.RR) []string {
 	}
 	return out
 }
-

@@ -98,6 +98,7 @@ func clientSerial(req *dns.Msg) (uint32, bool) {
 	}
 	return 0, false
 }
+
 type notifyJob struct {
 	zone *authZone
 }
