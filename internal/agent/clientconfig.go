@@ -3,6 +3,8 @@ package agent
 import (
 	"fmt"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/orbit/orbit/internal/client"
 	"github.com/orbit/orbit/internal/job"
 )
@@ -32,6 +34,9 @@ type HostNetworkBlock struct {
 	CIDR          string `hcl:"cidr,optional"`
 	Interface     string `hcl:"interface,optional"`
 	ReservedPorts string `hcl:"reserved_ports,optional"`
+	// Range is where the block is written (file:line:col in errors); zero
+	// for blocks built in code.
+	Range hcl.Range `hcl:",def_range"`
 }
 
 // hostNetworks turns the client block's host_network blocks into the
@@ -42,13 +47,18 @@ func (b *ClientBlock) hostNetworks() (map[string]job.HostNetwork, error) {
 	}
 	out := map[string]job.HostNetwork{}
 	for _, hn := range b.HostNetworks {
-		if _, dup := out[hn.Name]; dup {
-			return nil, fmt.Errorf("client block: host_network %q is declared twice", hn.Name)
+		pos := ""
+		if hn.Range.Filename != "" {
+			pos = fmt.Sprintf("%s:%d:%d: ", hn.Range.Filename, hn.Range.Start.Line, hn.Range.Start.Column)
 		}
-		out[hn.Name] = job.HostNetwork{CIDR: hn.CIDR, Interface: hn.Interface, ReservedPorts: hn.ReservedPorts}
-	}
-	if err := client.ValidateHostNetworks(out); err != nil {
-		return nil, fmt.Errorf("client block: %w", err)
+		if _, dup := out[hn.Name]; dup {
+			return nil, fmt.Errorf("%sclient block: host_network %q is declared twice", pos, hn.Name)
+		}
+		decl := job.HostNetwork{CIDR: hn.CIDR, Interface: hn.Interface, ReservedPorts: hn.ReservedPorts}
+		if err := client.ValidateHostNetworks(map[string]job.HostNetwork{hn.Name: decl}); err != nil {
+			return nil, fmt.Errorf("%sclient block: %w", pos, err)
+		}
+		out[hn.Name] = decl
 	}
 	return out, nil
 }
