@@ -200,6 +200,8 @@ func matrix(sid [3]string, qid string) []route {
 		r("DELETE /v1/dns/zones/{zone}/records/{name}/{type}", "/v1/dns/zones/nope.test./records/a.nope.test./A", "", opWrite, "dns:write", denied),
 		r("POST /v1/dns/zones/{zone}/import", "/v1/dns/zones/nope.test./import", "", opWrite, "dns:write", denied),
 		r("GET /v1/dns/zones/{zone}/export", "/v1/dns/zones/nope.test./export", "", opRead, "dns:read", denied),
+		r("POST /v1/dns/zones/{zone}/secure", "/v1/dns/zones/nope.test./secure", "", opWrite, "dns:write", denied),
+		r("GET /v1/dns/zones/{zone}/dnssec", "/v1/dns/zones/nope.test./dnssec", "", opRead, "dns:read", denied),
 		// Nomad API: the job resource of the default namespace
 		r("GET /v1/jobs", "/v1/jobs", "", jobRead, "job:read", denied),
 		both("/v1/jobs", "/v1/jobs", `{}`, jobWrite, "job:write", denied),
