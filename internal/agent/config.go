@@ -17,6 +17,7 @@ import (
 	"github.com/orbit/orbit/internal/aclresolve"
 	"github.com/orbit/orbit/internal/anomaly"
 	"github.com/orbit/orbit/internal/external"
+	"github.com/orbit/orbit/internal/job"
 	"github.com/orbit/orbit/internal/metrics/tsdb"
 	"github.com/orbit/orbit/internal/snapshot"
 )
@@ -79,6 +80,9 @@ type Config struct {
 	Server bool `hcl:"server,optional"`
 	Client bool `hcl:"client,optional"`
 	Edge   bool `hcl:"edge,optional"`
+	// ClientCfg is the file's client block (Nomad's): enabled and the
+	// node's host networks (see ClientBlock).
+	ClientCfg *ClientBlock `hcl:"client,block"`
 	// EnableScriptChecks allows checks that run commands; off by default.
 	EnableScriptChecks bool `hcl:"enable_script_checks,optional"`
 	// EnableDebug serves Go's profiler under /debug/pprof/ on the API
@@ -131,14 +135,15 @@ type Config struct {
 
 	leaseTTL      time.Duration
 	sessionTTLMin time.Duration
-	aclEnabled    bool              // from ACL and Dev by Defaults
-	tls           tlsSettings       // from TLS by Defaults
-	resolver      aclresolve.Config // from ACL by Defaults
-	metrics       tsdb.Config       // from Metrics, by Defaults
-	ml            anomaly.Config    // from Metrics.ML, by Defaults
-	snapshots     *snapshot.Config  // nil: no scheduled snapshots
-	admitter      *admitter         // built from Policy by Defaults
-	set           map[string]bool   // flags given on the command line
+	aclEnabled    bool                       // from ACL and Dev by Defaults
+	tls           tlsSettings                // from TLS by Defaults
+	resolver      aclresolve.Config          // from ACL by Defaults
+	metrics       tsdb.Config                // from Metrics, by Defaults
+	ml            anomaly.Config             // from Metrics.ML, by Defaults
+	snapshots     *snapshot.Config           // nil: no scheduled snapshots
+	hostNetworks  map[string]job.HostNetwork // from ClientCfg, by Defaults
+	admitter      *admitter                  // built from Policy by Defaults
+	set           map[string]bool            // flags given on the command line
 }
 
 // ParseFlags reads the agent's flags (-x and --x) from args, and the HCL file
@@ -365,6 +370,14 @@ func mergeTLS(file *TLSConfig, flags TLSDefaults) *TLSConfig {
 
 // Defaults fills zero fields and validates the result.
 func (c *Config) Defaults() error {
+	if c.ClientCfg != nil && c.ClientCfg.Enabled != nil && !c.set["client"] {
+		c.Client = *c.ClientCfg.Enabled
+	}
+	hns, err := c.ClientCfg.hostNetworks()
+	if err != nil {
+		return err
+	}
+	c.hostNetworks = hns
 	switch {
 	case c.Servers != "":
 		if !c.Client && !c.Edge {

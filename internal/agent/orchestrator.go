@@ -67,7 +67,7 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 		}
 		a.client, err = client.New(client.Config{NodeName: a.cfg.NodeName, NodeID: a.nodeID,
 			DataDir: filepath.Join(a.dataDir, "client"), Address: a.cfg.BindAddr, Datacenter: a.cfg.Datacenter,
-			HTTPAddr: a.httpAddr, StopOnShutdown: a.tempDir != "" || a.cfg.Dev, Version: Version,
+			HTTPAddr: a.httpAddr, HostNetworks: a.cfg.hostNetworks, StopOnShutdown: a.tempDir != "" || a.cfg.Dev, Version: Version,
 			Logger: a.log, Registerer: a.registry, Clock: a.clock}, // the client names itself
 			deps)
 		if err != nil {

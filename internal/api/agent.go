@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -120,9 +118,11 @@ func (s *Server) agentService(w http.ResponseWriter, r *http.Request) error {
 		}
 		sj := toServiceJSON(in, false)
 		sj.Datacenter = s.cfg.Datacenter
-		b, _ := json.Marshal(sj)
-		sum := sha256.Sum256(b)
-		sj.ContentHash = hex.EncodeToString(sum[:8])
+		h, err := contentHash(sj)
+		if err != nil {
+			return nil, err
+		}
+		sj.ContentHash = h
 		return sj, nil
 	}
 	sj, err := current()

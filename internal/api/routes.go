@@ -64,6 +64,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/session/list", s.sessionList)
 	s.coordinateRoutes()
 	s.eventRoutes()
+	s.queryRoutes()
 	// txn
 	s.handle("PUT /v1/txn", s.txn)
 	// status

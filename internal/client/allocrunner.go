@@ -193,7 +193,7 @@ func (ar *allocRunner) prepare(ctx context.Context) error {
 		return fmt.Errorf("job %s has no group %q", a.JobID, a.TaskGroup)
 	}
 	if ar.st == nil {
-		ports, err := ar.c.ports.allocate(a.ID, a.Ports)
+		ports, err := ar.c.ports.allocate(a.ID, a.Ports, ar.c.networkAddrs())
 		if err != nil {
 			return err
 		}

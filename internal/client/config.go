@@ -37,6 +37,10 @@ type Config struct {
 	Meta map[string]string
 	// HostVolumes are the directories groups may mount by name.
 	HostVolumes map[string]job.HostVolume
+	// HostNetworks are the networks ports may pick by name (Nomad's
+	// host_network blocks); fingerprinting finds the node's address on
+	// each. Ports without one bind on Address.
+	HostNetworks map[string]job.HostNetwork
 	// HTTPAddr is this agent's API host:port, advertised in NodeInfo.
 	HTTPAddr string
 	// ReservedPorts are host ports never handed out as static ports.
@@ -68,7 +72,7 @@ func (c *Config) Validate() error {
 	if c.PortMin < 0 || c.PortMax < 0 || (c.PortMax != 0 && c.PortMax < c.PortMin) {
 		return errors.New("client: invalid dynamic port range")
 	}
-	return nil
+	return ValidateHostNetworks(c.HostNetworks)
 }
 
 func (c Config) withDefaults() Config {

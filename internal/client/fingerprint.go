@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"maps"
 	"os"
 	"runtime"
 	"strconv"
@@ -37,7 +38,7 @@ func (c *Client) fingerprint(ctx context.Context) (*job.NodeInfo, map[string]dri
 		Resources:   job.NodeResources{CPU: total, Cores: cores, MemoryMB: driver.HostMemoryMB(), DiskMB: diskMB(c.cfg.DataDir)},
 		Reserved:    job.NodeResources{ReservedPorts: c.cfg.ReservedPorts},
 		Drivers:     map[string]job.DriverInfo{},
-		HostVolumes: c.cfg.HostVolumes, Attributes: attrs, Meta: c.cfg.Meta,
+		HostVolumes: c.cfg.HostVolumes, HostNetworks: c.hostNetworks(), Attributes: attrs, Meta: c.cfg.Meta,
 		Version: c.cfg.Version, UpdateTime: c.clock.Now(),
 	}
 	healthy := map[string]driver.Driver{}
@@ -58,6 +59,25 @@ func (c *Client) fingerprint(ctx context.Context) (*job.NodeInfo, map[string]dri
 	return n, healthy
 }
 
+// hostNetworks resolves the declared host networks on the host's
+// interfaces now (addresses come and go: it runs with every fingerprint).
+func (c *Client) hostNetworks() map[string]job.HostNetwork {
+	if len(c.cfg.HostNetworks) == 0 {
+		return nil
+	}
+	ifs, err := hostInterfaces()
+	if err != nil {
+		c.log.Error("fingerprint host networks", "err", err)
+	}
+	out := resolveHostNetworks(c.cfg.HostNetworks, ifs)
+	for name, hn := range out {
+		if hn.Address == "" {
+			c.log.Warn("host network has no address on this node", "host_network", name, "cidr", hn.CIDR, "interface", hn.Interface)
+		}
+	}
+	return out
+}
+
 // sameFingerprint reports whether two node infos differ only in time.
 func sameFingerprint(a, b *job.NodeInfo) bool {
 	if a == nil || b == nil || len(a.Drivers) != len(b.Drivers) {
@@ -69,7 +89,8 @@ func sameFingerprint(a, b *job.NodeInfo) bool {
 			return false
 		}
 	}
-	return a.Resources.CPU == b.Resources.CPU && a.Resources.MemoryMB == b.Resources.MemoryMB
+	return a.Resources.CPU == b.Resources.CPU && a.Resources.MemoryMB == b.Resources.MemoryMB &&
+		maps.Equal(a.HostNetworks, b.HostNetworks)
 }
 
 func osName() string {

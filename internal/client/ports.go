@@ -35,7 +35,9 @@ func newPortAllocator(min, max int, ip string) *portAllocator {
 // asked (refused when another allocation here holds them), dynamic ones
 // from the range at a random start, skipping ports held here or bound on
 // the host. Nothing is held on error.
-func (p *portAllocator) allocate(allocID string, asks []job.AllocPort) ([]job.AllocatedPort, error) {
+// A port with a host_network binds on that network's address in nets
+// (name → address); without one, on the node's address.
+func (p *portAllocator) allocate(allocID string, asks []job.AllocPort, nets map[string]string) ([]job.AllocatedPort, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []job.AllocatedPort
@@ -46,32 +48,49 @@ func (p *portAllocator) allocate(allocID string, asks []job.AllocPort) ([]job.Al
 		}
 		return nil, err
 	}
+	ipOf := func(a job.AllocPort) (string, error) {
+		if a.HostNetwork == "" || a.HostNetwork == job.DefaultHostNetwork {
+			return p.ip, nil
+		}
+		if ip := nets[a.HostNetwork]; ip != "" {
+			return ip, nil
+		}
+		return "", fmt.Errorf("port %q: host network %q has no address on this node", a.Label, a.HostNetwork)
+	}
 	for _, a := range asks {
 		if a.Static > 0 {
+			ip, err := ipOf(a)
+			if err != nil {
+				return fail(err)
+			}
 			if owner, ok := p.used[a.Static]; ok && owner != allocID {
 				return fail(fmt.Errorf("static port %d (%s) is held by allocation %s", a.Static, a.Label, owner))
 			}
 			p.used[a.Static] = allocID
 			took = append(took, a.Static)
-			out = append(out, job.AllocatedPort{Label: a.Label, Value: a.Static, To: a.To, HostIP: p.ip})
+			out = append(out, job.AllocatedPort{Label: a.Label, Value: a.Static, To: a.To, HostIP: ip})
 		}
 	}
 	for _, a := range asks {
 		if a.Static > 0 {
 			continue
 		}
-		port, err := p.pickLocked()
+		ip, err := ipOf(a)
+		if err != nil {
+			return fail(err)
+		}
+		port, err := p.pickLocked(ip)
 		if err != nil {
 			return fail(err)
 		}
 		p.used[port] = allocID
 		took = append(took, port)
-		out = append(out, job.AllocatedPort{Label: a.Label, Value: port, To: a.To, HostIP: p.ip})
+		out = append(out, job.AllocatedPort{Label: a.Label, Value: port, To: a.To, HostIP: ip})
 	}
 	return out, nil
 }
 
-func (p *portAllocator) pickLocked() (int, error) {
+func (p *portAllocator) pickLocked(ip string) (int, error) {
 	n := p.max - p.min + 1
 	start := p.rng.IntN(n)
 	for i := 0; i < n; i++ {
@@ -79,7 +98,7 @@ func (p *portAllocator) pickLocked() (int, error) {
 		if _, held := p.used[port]; held {
 			continue
 		}
-		if p.bindable(p.ip, port) {
+		if p.bindable(ip, port) {
 			return port, nil
 		}
 	}

@@ -57,7 +57,7 @@ func buildServices(in svcInput) ([]registration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("service %q: %w", name, err)
 		}
-		addr := in.Address
+		addr := serviceAddress(in.Address, s.Port, in.Ports, s.AddressMode)
 		if s.Address != "" {
 			addr = interpolate(s.Address, in.Env, in.Facts)
 		}
@@ -115,6 +115,22 @@ func resolvePort(p string, ports []job.AllocatedPort, mode string) (int, error) 
 		return n, nil
 	}
 	return 0, fmt.Errorf("port %q is not a port label of the group's network", p)
+}
+
+// serviceAddress is the address a service advertises: in address mode
+// auto or host (the default), the host address its port is bound on (its
+// host network's); otherwise, and for a port that is not a label, the
+// node's address.
+func serviceAddress(node, port string, ports []job.AllocatedPort, mode string) string {
+	if mode != "" && mode != job.AddressModeAuto && mode != job.AddressModeHost {
+		return node
+	}
+	for _, ap := range ports {
+		if ap.Label == port && ap.HostIP != "" {
+			return ap.HostIP
+		}
+	}
+	return node
 }
 
 // buildCheck maps a check block onto a check registration: its address

@@ -32,7 +32,7 @@ func TestPortAllocatorSkipsBoundAndHeldPorts(t *testing.T) {
 	p.bindable = func(_ string, port int) bool { return port != 30001 }
 	got := map[int]bool{}
 	for i := 0; i < 2; i++ {
-		ports, err := p.allocate("a"+strconv.Itoa(i), []job.AllocPort{{Label: "http", To: 8080}})
+		ports, err := p.allocate("a"+strconv.Itoa(i), []job.AllocPort{{Label: "http", To: 8080}}, nil)
 		if err != nil {
 			t.Fatalf("allocation %d: %v", i, err)
 		}
@@ -45,19 +45,19 @@ func TestPortAllocatorSkipsBoundAndHeldPorts(t *testing.T) {
 		}
 		got[port] = true
 	}
-	if _, err := p.allocate("c", []job.AllocPort{{Label: "x"}}); !errors.Is(err, ErrNoPorts) {
+	if _, err := p.allocate("c", []job.AllocPort{{Label: "x"}}, nil); !errors.Is(err, ErrNoPorts) {
 		t.Fatalf("full range: err %v, want ErrNoPorts", err)
 	}
 	p.release("a0")
-	if _, err := p.allocate("c", []job.AllocPort{{Label: "x"}}); err != nil {
+	if _, err := p.allocate("c", []job.AllocPort{{Label: "x"}}, nil); err != nil {
 		t.Fatalf("after release: %v", err)
 	}
 	// Static ports are given as asked, but never twice on one node.
 	q := newPortAllocator(20000, 32000, "127.0.0.1")
-	if ps, err := q.allocate("s1", []job.AllocPort{{Label: "dns", Static: 5353}}); err != nil || ps[0].Value != 5353 {
+	if ps, err := q.allocate("s1", []job.AllocPort{{Label: "dns", Static: 5353}}, nil); err != nil || ps[0].Value != 5353 {
 		t.Fatalf("static: %v %v", ps, err)
 	}
-	if _, err := q.allocate("s2", []job.AllocPort{{Label: "dns", Static: 5353}, {Label: "http"}}); err == nil {
+	if _, err := q.allocate("s2", []job.AllocPort{{Label: "dns", Static: 5353}, {Label: "http"}}, nil); err == nil {
 		t.Fatal("static port given to two allocations")
 	}
 	if len(q.used) != 1 {

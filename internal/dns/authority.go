@@ -24,6 +24,8 @@ type authZone struct {
 	cuts bool
 	// records are all records but the SOA, in canonical order, for AXFR.
 	records []dns.RR
+	// journal holds the last changes, oldest first, for IXFR.
+	journal []delta
 	allow   []netip.Prefix
 	notify  []netip.AddrPort
 	// modRev is the revision of the zone's settings key when compiled; a

@@ -13,16 +13,34 @@ import (
 func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	start := time.Now()
 	src, tcp := remote(w.RemoteAddr())
+	signed := req.IsTsig() != nil
+	if signed && w.TsigStatus() != nil {
+		s.refuseTSIG(w, req, src, w.TsigStatus())
+		return
+	}
 	if len(req.Question) == 1 && req.Opcode == dns.OpcodeQuery &&
 		(req.Question[0].Qtype == dns.TypeAXFR || req.Question[0].Qtype == dns.TypeIXFR) && tcp {
 		s.transfer(w, req, src)
 		return
 	}
 	resp, source := s.answer(req, src, tcp)
+	if signed {
+		signReply(resp, req, s.clock.Now())
+	}
 	if err := w.WriteMsg(resp); err != nil {
 		s.log.Debug("dns: write answer", "to", src.String(), "err", err)
 	}
 	s.observe(req, resp, source, start)
+}
+
+// refuseTSIG answers a request whose TSIG did not verify.
+func (s *Server) refuseTSIG(w dns.ResponseWriter, req *dns.Msg, src netip.AddrPort, err error) {
+	resp := tsigRefusal(req, err, s.clock.Now())
+	s.log.Warn("dns: request with a TSIG that does not verify refused", "from", src.String(), "key", req.IsTsig().Hdr.Name, "err", err)
+	if b, perr := resp.Pack(); perr == nil {
+		_, _ = w.Write(b) // unsigned: the writer would try to sign it
+	}
+	s.m.count(typeName(0), resp.Rcode, srcLocal)
 }
 
 func typeName(t uint16) string {

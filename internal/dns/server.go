@@ -215,7 +215,7 @@ func (s *Server) Run(ctx context.Context) error {
 	for _, pc := range s.udp {
 		wg.Go(func() { s.serveUDP(ctx, pc.(*net.UDPConn), &wg) })
 	}
-	tcpSrv := &dns.Server{Listener: s.tcp, Handler: s, MsgAcceptFunc: acceptMsg,
+	tcpSrv := &dns.Server{Listener: s.tcp, Handler: s, MsgAcceptFunc: acceptMsg, TsigProvider: tsigProvider{s},
 		IdleTimeout: func() time.Duration { return 8 * time.Second }}
 	started, tcpDone := make(chan struct{}), make(chan struct{})
 	tcpSrv.NotifyStartedFunc = func() { close(started) }
@@ -310,7 +310,7 @@ func sameHosts(a, b map[string]bool) bool {
 func (s *Server) emptyTable() *table {
 	t := &table{domains: append([]string{s.cfg.Domain}, s.cfg.AltDomains...), dc: s.cfg.Datacenter,
 		services: map[string]*service{}, nodes: map[string]*nodeRec{}, ptr: map[string]string{},
-		routers: map[string]*hostRRs{}, zones: map[string]*authZone{}, serials: map[string]uint32{}, pcache: newPacketCache()}
+		routers: map[string]*hostRRs{}, zones: map[string]*authZone{}, serials: map[string]uint32{}, tsig: tsigKeys{}, pcache: newPacketCache()}
 	t.ttl.svc, t.ttl.node, t.ttl.router, t.ttl.neg = ttl(s.cfg.ServiceTTL), ttl(s.cfg.NodeTTL), ttl(s.cfg.RouterTTL), ttl(s.cfg.NegativeTTL)
 	for _, a := range s.cfg.AllowTransfer {
 		if p, err := zone.ParsePrefix(a); err == nil {
@@ -335,14 +335,19 @@ func (s *Server) rebuild() {
 		az := s.compiled[apex]
 		if az == nil || az.modRev != vz.Rev {
 			zonesChanged = true
+			prev := az
 			var err error
 			if az, err = compileZone(vz); err != nil {
 				s.log.Error("dns: skip zone that does not compile", "zone", apex, "err", err)
 				continue
 			}
+			if prev != nil {
+				az.journal = nextJournal(prev.journal, prev.soa, prev.records, az.soa, az.records, journalSize)
+			}
 		}
 		compiled[apex] = az
 		t.zones[apex] = az
+		t.tsig.addZone(az.z.TSIGKeys)
 		t.serials[apex] = az.z.Serial
 	}
 	zonesChanged = zonesChanged || len(compiled) != len(s.compiled)

@@ -27,6 +27,7 @@ type table struct {
 	zones    map[string]*authZone // apex → zone
 	serials  map[string]uint32    // apex → serial, to notice changes
 	transfer []netip.Prefix       // global AXFR allow list
+	tsig     tsigKeys             // every zone's TSIG keys by name
 	pcache   *packetCache         // packed answers of this table
 	ttl      struct{ svc, node, router, neg uint32 }
 }

@@ -91,6 +91,10 @@ func (s *Server) answerUDP(t *table, pc *net.UDPConn, q []byte, from netip.AddrP
 	if !ok {
 		return
 	}
+	if req.IsTsig() != nil {
+		s.answerSignedUDP(pc, q, req, from, start)
+		return
+	}
 	resp, source := s.answerLocal(req, from, false)
 	if source == srcForward {
 		wg.Go(func() {
@@ -102,6 +106,35 @@ func (s *Server) answerUDP(t *table, pc *net.UDPConn, q []byte, from netip.AddrP
 	}
 	if b := s.writeUDP(pc, from, resp, out); b != nil && cacheable(source, resp) {
 		t.pcache.put(q, b)
+	}
+	s.observe(req, resp, source, start)
+}
+
+// answerSignedUDP answers a TSIG-signed query: NOTAUTH when the
+// signature does not verify, otherwise the answer signed with the same
+// key. Signed answers are never kept in the packet cache.
+func (s *Server) answerSignedUDP(pc *net.UDPConn, q []byte, req *dns.Msg, from netip.AddrPort, start time.Time) {
+	p := tsigProvider{s}
+	var resp *dns.Msg
+	var b []byte
+	source := srcLocal
+	if err := dns.TsigVerifyWithProvider(q, p, "", false); err != nil {
+		resp = tsigRefusal(req, err, s.clock.Now())
+		s.log.Warn("dns: request with a TSIG that does not verify refused", "from", from.String(), "key", req.IsTsig().Hdr.Name, "err", err)
+		b, err = resp.Pack()
+		if err != nil {
+			return
+		}
+	} else {
+		resp, source = s.answer(req, from, false)
+		signReply(resp, req, s.clock.Now())
+		if b, _, err = dns.TsigGenerateWithProvider(resp, p, req.IsTsig().MAC, false); err != nil {
+			s.log.Debug("dns: sign answer", "err", err)
+			return
+		}
+	}
+	if _, err := pc.WriteToUDPAddrPort(b, from); err != nil {
+		s.log.Debug("dns: write answer", "to", from.String(), "err", err)
 	}
 	s.observe(req, resp, source, start)
 }

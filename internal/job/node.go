@@ -41,6 +41,10 @@ type NodeInfo struct {
 
 	Drivers     map[string]DriverInfo `json:"drivers,omitempty"`
 	HostVolumes map[string]HostVolume `json:"host_volumes,omitempty"`
+	// HostNetworks are the networks ports may pick by name (a port's
+	// host_network), as declared by the client's host_network blocks and
+	// resolved to an address of this node when fingerprinted.
+	HostNetworks map[string]HostNetwork `json:"host_networks,omitempty"`
 	// Attributes are fingerprinted facts, keyed as Nomad keys them, without
 	// the "attr." a constraint writes: "kernel.name", "cpu.arch",
 	// "unique.network.ip-address", "unique.hostname", "os.name",
@@ -100,4 +104,38 @@ type DriverInfo struct {
 type HostVolume struct {
 	Path     string `json:"path"`
 	ReadOnly bool   `json:"read_only,omitempty"`
+}
+
+// DefaultHostNetwork is the name of the network of the node's address: a
+// port with no host_network (or this one) binds there.
+const DefaultHostNetwork = "default"
+
+// HostNetwork is a network of the node that ports may pick by name, as
+// Nomad's client host_network block declares it: by CIDR, by interface,
+// or both.
+type HostNetwork struct {
+	CIDR          string `json:"cidr,omitempty"`
+	Interface     string `json:"interface,omitempty"`
+	ReservedPorts string `json:"reserved_ports,omitempty"` // "22,80,8000-8100"
+	// Address and Device are what fingerprinting found: the node's first
+	// address inside CIDR (on Interface when set, the interface's first
+	// address when only Interface is set). Address "" means the network is
+	// declared but absent on the node: no port can be placed on it.
+	Address string `json:"address,omitempty"`
+	Device  string `json:"device,omitempty"`
+}
+
+// HostNetworkAddress is the address a port on host network name binds on
+// this node: the node's address for "" and "default", the network's
+// fingerprinted address otherwise; ok is false when the node has no
+// address on that network.
+func (n *NodeInfo) HostNetworkAddress(name string) (addr string, ok bool) {
+	if name == "" || name == DefaultHostNetwork {
+		return n.Address, true
+	}
+	hn, found := n.HostNetworks[name]
+	if !found || hn.Address == "" {
+		return "", false
+	}
+	return hn.Address, true
 }

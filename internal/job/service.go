@@ -24,6 +24,17 @@ type Service struct {
 	Identity    *Identity // nil when the service has no identity block
 }
 
+// Service address modes (Nomad's address_mode): auto and host advertise
+// the host address the service's port is bound on (its host network's);
+// driver advertises the node's address with the port's "to"; alloc the
+// node's address.
+const (
+	AddressModeAuto   = "auto"
+	AddressModeHost   = "host"
+	AddressModeDriver = "driver"
+	AddressModeAlloc  = "alloc"
+)
+
 // Service providers.
 const (
 	ProviderConsul = "consul"

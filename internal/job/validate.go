@@ -168,6 +168,11 @@ func (s *Service) validate(labels, tasks map[string]bool) ErrorList {
 	default:
 		errs = append(errs, Errorf(s.Pos, "service provider %q is not consul or nomad", s.Provider))
 	}
+	switch s.AddressMode {
+	case "", AddressModeAuto, AddressModeHost, AddressModeDriver, AddressModeAlloc:
+	default:
+		errs = append(errs, Errorf(s.Pos, "service address_mode %q is not auto, host, driver or alloc", s.AddressMode))
+	}
 	for _, c := range s.Checks {
 		errs = append(errs, c.validate(s, tasks)...)
 	}

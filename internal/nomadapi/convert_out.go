@@ -1,6 +1,10 @@
 package nomadapi
 
 import (
+	"cmp"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/orbit/orbit/internal/job"
@@ -70,13 +74,14 @@ func fromAlloc(a *job.Allocation, st *job.AllocStatus, nodeID string, createRev,
 		// Nomad reports ports twice: as port mappings and, for older tools,
 		// as the allocation's network with its dynamic and reserved ports.
 		nw := &nomadwire.Network{Mode: "host", IP: st.Ports[0].HostIP}
-		static := map[string]bool{}
+		static, hostNetwork := map[string]bool{}, map[string]string{}
 		for _, p := range a.Ports {
 			static[p.Label] = p.Static > 0
+			hostNetwork[p.Label] = cmp.Or(p.HostNetwork, job.DefaultHostNetwork)
 		}
 		for _, p := range st.Ports {
 			res.Shared.Ports = append(res.Shared.Ports, nomadwire.PortMapping{Label: p.Label, Value: p.Value, To: p.To, HostIP: p.HostIP})
-			wp := nomadwire.Port{Label: p.Label, Value: p.Value, To: p.To, HostNetwork: "default"}
+			wp := nomadwire.Port{Label: p.Label, Value: p.Value, To: p.To, HostNetwork: hostNetwork[p.Label]}
 			if static[p.Label] {
 				nw.ReservedPorts = append(nw.ReservedPorts, wp)
 			} else {
@@ -167,5 +172,40 @@ func fromNode(n *job.NodeInfo, alive bool, createRev, modRev int64) *nomadwire.N
 			w.HostVolumes[name] = &nomadwire.HostVolume{Path: v.Path, ReadOnly: v.ReadOnly}
 		}
 	}
+	w.HostNetworks, w.NodeResources.NodeNetworks = fromHostNetworks(n)
 	return w
+}
+
+// fromHostNetworks reports a node's host networks as Nomad does: the
+// declarations in HostNetworks, and in NodeResources.NodeNetworks the
+// node's address as alias "default" and each resolved network's address
+// under its name, grouped by device.
+func fromHostNetworks(n *job.NodeInfo) (map[string]*nomadwire.HostNetwork, []*nomadwire.NodeNetwork) {
+	nets := []*nomadwire.NodeNetwork{{Mode: "host", Addresses: []*nomadwire.NodeNetworkAddress{
+		{Family: "ipv4", Alias: job.DefaultHostNetwork, Address: n.Address}}}}
+	if len(n.HostNetworks) == 0 {
+		return nil, nets
+	}
+	decl := map[string]*nomadwire.HostNetwork{}
+	byDevice := map[string]*nomadwire.NodeNetwork{}
+	for _, name := range slices.Sorted(maps.Keys(n.HostNetworks)) {
+		hn := n.HostNetworks[name]
+		decl[name] = &nomadwire.HostNetwork{Name: name, CIDR: hn.CIDR, Interface: hn.Interface, ReservedPorts: hn.ReservedPorts}
+		if hn.Address == "" {
+			continue
+		}
+		nn := byDevice[hn.Device]
+		if nn == nil {
+			nn = &nomadwire.NodeNetwork{Mode: "host", Device: hn.Device}
+			byDevice[hn.Device] = nn
+			nets = append(nets, nn)
+		}
+		family := "ipv4"
+		if strings.Contains(hn.Address, ":") {
+			family = "ipv6"
+		}
+		nn.Addresses = append(nn.Addresses, &nomadwire.NodeNetworkAddress{Family: family, Alias: name,
+			Address: hn.Address, ReservedPorts: hn.ReservedPorts})
+	}
+	return decl, nets
 }

@@ -193,34 +193,65 @@ type DeploymentState struct {
 }
 
 type Node struct {
-	ID                    string                 `json:"ID"`
-	Datacenter            string                 `json:"Datacenter"`
-	Name                  string                 `json:"Name"`
-	Address               string                 `json:"Address,omitempty"`
-	HTTPAddr              string                 `json:"HTTPAddr"`
-	Attributes            map[string]string      `json:"Attributes"`
-	NodeResources         *NodeResources         `json:"NodeResources"`
-	ReservedResources     *NodeResources         `json:"ReservedResources,omitempty"`
-	Meta                  map[string]string      `json:"Meta"`
-	NodeClass             string                 `json:"NodeClass"`
-	NodePool              string                 `json:"NodePool"`
-	Version               string                 `json:"Version,omitempty"`
-	Drain                 bool                   `json:"Drain"`
-	SchedulingEligibility string                 `json:"SchedulingEligibility"`
-	DrainStrategy         *DrainStrategy         `json:"DrainStrategy"`
-	LastDrain             *DrainMetadata         `json:"LastDrain"`
-	Status                string                 `json:"Status"`
-	StatusDescription     string                 `json:"StatusDescription"`
-	Drivers               map[string]*DriverInfo `json:"Drivers"`
-	HostVolumes           map[string]*HostVolume `json:"HostVolumes,omitempty"`
-	CreateIndex           uint64                 `json:"CreateIndex"`
-	ModifyIndex           uint64                 `json:"ModifyIndex"`
+	ID                    string                  `json:"ID"`
+	Datacenter            string                  `json:"Datacenter"`
+	Name                  string                  `json:"Name"`
+	Address               string                  `json:"Address,omitempty"`
+	HTTPAddr              string                  `json:"HTTPAddr"`
+	Attributes            map[string]string       `json:"Attributes"`
+	NodeResources         *NodeResources          `json:"NodeResources"`
+	ReservedResources     *NodeResources          `json:"ReservedResources,omitempty"`
+	Meta                  map[string]string       `json:"Meta"`
+	NodeClass             string                  `json:"NodeClass"`
+	NodePool              string                  `json:"NodePool"`
+	Version               string                  `json:"Version,omitempty"`
+	Drain                 bool                    `json:"Drain"`
+	SchedulingEligibility string                  `json:"SchedulingEligibility"`
+	DrainStrategy         *DrainStrategy          `json:"DrainStrategy"`
+	LastDrain             *DrainMetadata          `json:"LastDrain"`
+	Status                string                  `json:"Status"`
+	StatusDescription     string                  `json:"StatusDescription"`
+	Drivers               map[string]*DriverInfo  `json:"Drivers"`
+	HostVolumes           map[string]*HostVolume  `json:"HostVolumes,omitempty"`
+	HostNetworks          map[string]*HostNetwork `json:"HostNetworks,omitempty"`
+	CreateIndex           uint64                  `json:"CreateIndex"`
+	ModifyIndex           uint64                  `json:"ModifyIndex"`
 }
 
 type NodeResources struct {
-	Cpu    struct{ CpuShares int64 } `json:"Cpu"`
-	Memory struct{ MemoryMB int64 }  `json:"Memory"`
-	Disk   struct{ DiskMB int64 }    `json:"Disk"`
+	Cpu          struct{ CpuShares int64 } `json:"Cpu"`
+	Memory       struct{ MemoryMB int64 }  `json:"Memory"`
+	Disk         struct{ DiskMB int64 }    `json:"Disk"`
+	NodeNetworks []*NodeNetwork            `json:"NodeNetworks,omitempty"`
+}
+
+// HostNetwork is a client's host_network declaration (Nomad's
+// structs.ClientHostNetworkConfig).
+type HostNetwork struct {
+	Name          string `json:"Name"`
+	CIDR          string `json:"CIDR"`
+	Interface     string `json:"Interface"`
+	ReservedPorts string `json:"ReservedPorts"`
+}
+
+// NodeNetwork is one fingerprinted network of a node (Nomad's
+// NodeNetworkResource): a device and its addresses, each with the alias
+// (host network name) ports pick it by.
+type NodeNetwork struct {
+	Mode       string                `json:"Mode"`
+	Device     string                `json:"Device"`
+	MacAddress string                `json:"MacAddress"`
+	Speed      int                   `json:"Speed"`
+	Addresses  []*NodeNetworkAddress `json:"Addresses"`
+}
+
+// NodeNetworkAddress is an address of a NodeNetwork.
+type NodeNetworkAddress struct {
+	Family        string `json:"Family"`
+	Alias         string `json:"Alias"`
+	Address       string `json:"Address"`
+	ReservedPorts string `json:"ReservedPorts"`
+	Gateway       string `json:"Gateway"`
 }
 
 type DriverInfo struct {

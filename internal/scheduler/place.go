@@ -1,10 +1,12 @@
 package scheduler
 
 import (
+	"fmt"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"path"
+	"slices"
 	"strconv"
 
 	"github.com/orbit/orbit/internal/job"
@@ -133,6 +135,11 @@ func (p *placer) computeStatic(g *job.Group, ask *Ask, n *Node) string {
 			return c.Attribute + " " + normalizeOp(c.Operator) + " " + c.Value
 		}
 	}
+	for _, pt := range ask.Ports {
+		if _, ok := n.Info.HostNetworkAddress(pt.HostNetwork); !ok {
+			return fmt.Sprintf("missing host network %q for port %q", pt.HostNetwork, pt.Label)
+		}
+	}
 	for _, v := range ask.Volumes {
 		hv, ok := n.Info.HostVolumes[v.Source]
 		if !ok {
@@ -182,7 +189,7 @@ func (p *placer) dynamicReason(g *job.Group, ask *Ask, n *Node) (reason string, 
 		return "disk", true
 	}
 	for _, pt := range ask.Ports {
-		if pt.Static > 0 && (p.portUsed(n, pt.Static) || reserved(n.Info, pt.Static)) {
+		if pt.Static > 0 && (p.portUsed(n, pt.Static) || reserved(n.Info, pt.HostNetwork, pt.Static)) {
 			return "network: reserved port collision " + pt.Label + "=" + strconv.Itoa(pt.Static), true
 		}
 	}
@@ -202,7 +209,17 @@ func (p *placer) dynamicReason(g *job.Group, ask *Ask, n *Node) (reason string, 
 	return "", false
 }
 
-func reserved(n *job.NodeInfo, port int) bool {
+// reserved reports whether port is kept back on the node, or on the host
+// network the port asks for (its reserved_ports).
+func reserved(n *job.NodeInfo, network string, port int) bool {
+	if hn, ok := n.HostNetworks[network]; ok && hn.ReservedPorts != "" {
+		// Validated when the client's config was loaded; a value that
+		// does not parse reserves nothing.
+		ps, _ := job.ParsePortList(hn.ReservedPorts)
+		if slices.Contains(ps, port) {
+			return true
+		}
+	}
 	for _, r := range n.Resources.ReservedPorts {
 		if r == port {
 			return true

@@ -123,6 +123,16 @@ func TestFeasibility(t *testing.T) {
 		return func(n *job.NodeInfo) { n.HostVolumes = map[string]job.HostVolume{"data": {Path: "/srv", ReadOnly: ro}} }
 	}
 	arm := func(n *job.NodeInfo) { n.Attributes["cpu.arch"] = "arm64"; n.Meta["rack"] = "r2" }
+	dmz := func(addr string) func(*job.NodeInfo) {
+		return func(n *job.NodeInfo) {
+			n.HostNetworks = map[string]job.HostNetwork{"dmz": {CIDR: "10.77.2.0/24", Address: addr, ReservedPorts: "22,8000-8010"}}
+		}
+	}
+	port := func(label string, static int, network string) func(*job.Job) {
+		return func(j *job.Job) {
+			j.Groups[0].Network = &job.Network{Ports: []*job.Port{{Label: label, Static: static, HostNetwork: network}}}
+		}
+	}
 	cases := []struct {
 		name  string
 		nodes []*job.NodeInfo
@@ -156,6 +166,11 @@ func TestFeasibility(t *testing.T) {
 		{"read-only host volume for a reader", []*job.NodeInfo{node("a", vol(true))}, func(j *job.Job) {
 			j.Groups[0].Volumes = []*job.Volume{{Name: "d", Type: "host", Source: "data", ReadOnly: true}}
 		}, "a", ""},
+		{"host network present", []*job.NodeInfo{node("a"), node("b", dmz("10.77.2.1"))}, port("http", 0, "dmz"), "b", ""},
+		{"host network absent", []*job.NodeInfo{node("a")}, port("http", 0, "dmz"), "", `missing host network "dmz" for port "http"`},
+		{"host network declared but no address", []*job.NodeInfo{node("a", dmz(""))}, port("http", 0, "dmz"), "", `missing host network "dmz" for port "http"`},
+		{"default host network is the node's", []*job.NodeInfo{node("a")}, port("http", 0, "default"), "a", ""},
+		{"static port outside the network's reserved ports", []*job.NodeInfo{node("a", dmz("10.77.2.1"))}, port("http", 8011, "dmz"), "a", ""},
 		{"ineligible node", []*job.NodeInfo{node("a", func(n *job.NodeInfo) { n.Eligibility = job.NodeIneligible }), node("b")}, nil, "b", ""},
 	}
 	for _, c := range cases {
@@ -180,6 +195,23 @@ func TestFeasibility(t *testing.T) {
 				t.Fatalf("placed %v, want on %s", r.Place, c.want)
 			}
 		})
+	}
+}
+
+func TestHostNetworkReservedPorts(t *testing.T) {
+	n := node("a", func(n *job.NodeInfo) {
+		n.HostNetworks = map[string]job.HostNetwork{"dmz": {Address: "10.77.2.1", ReservedPorts: "22,8000-8010"}}
+	})
+	h := newHarness(t, n)
+	j := svcJob("web", 1, 100, 100)
+	j.Groups[0].Network = &job.Network{Ports: []*job.Port{{Label: "http", Static: 8005, HostNetwork: "dmz"}}}
+	h.register(j)
+	r := h.eval()
+	if len(r.Place) != 0 {
+		t.Fatalf("placed on a port the host network reserves")
+	}
+	if f := r.Failed["web"]; f == nil || f.DimensionExhausted["network: reserved port collision http=8005"] == 0 {
+		t.Fatalf("failure %+v, want a reserved port collision", f)
 	}
 }
 

@@ -115,6 +115,11 @@ func applySettings(name string, cur *Detail, settings *Zone) (Zone, uint32, erro
 		// Validate rewrites these in place; keep the caller's slices intact.
 		z.AlsoNotify = slices.Clone(z.AlsoNotify)
 		z.AllowTransfer = slices.Clone(z.AllowTransfer)
+		z.TSIGKeys = slices.Clone(z.TSIGKeys)
+		if z.DNSSEC != nil {
+			d := *z.DNSSEC
+			z.DNSSEC = &d
+		}
 	}
 	z.SetDefaults()
 	if err := z.Validate(); err != nil {

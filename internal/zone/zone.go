@@ -39,6 +39,11 @@ type Zone struct {
 	AlsoNotify []string `json:"AlsoNotify,omitempty"`
 	// AllowTransfer lists further addresses or CIDR prefixes allowed AXFR.
 	AllowTransfer []string `json:"AllowTransfer,omitempty"`
+	// TSIGKeys, when set, must sign every transfer (AXFR, IXFR) of the
+	// zone, beside the address lists; NOTIFYs are signed with the first.
+	TSIGKeys []TSIGKey `json:"TSIGKeys,omitempty"`
+	// DNSSEC, when set, signs the zone's answers online (see DNSSEC).
+	DNSSEC *DNSSEC `json:"DNSSEC,omitempty"`
 }
 
 // Defaults for the SOA fields left zero.
@@ -101,6 +106,14 @@ func (z *Zone) Validate() error {
 	for _, a := range z.AllowTransfer {
 		if _, err := ParsePrefix(a); err != nil {
 			return fmt.Errorf("zone %s: allow-transfer: %w", name, err)
+		}
+	}
+	if err := validateKeys(z.TSIGKeys); err != nil {
+		return fmt.Errorf("zone %s: %w", name, err)
+	}
+	if z.DNSSEC != nil {
+		if err := z.DNSSEC.Validate(name); err != nil {
+			return fmt.Errorf("zone %s: %w", name, err)
 		}
 	}
 	return nil

@@ -111,7 +111,7 @@ func (h *Handler) importZone(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpkit.WriteJSON(w, r, http.StatusOK, zone.Summary{Zone: *nz, RecordSets: len(sets)})
+	return httpkit.WriteJSON(w, r, http.StatusOK, zone.Summary{Zone: nz.Redacted(), RecordSets: len(sets)})
 }
 
 func (h *Handler) exportZone(w http.ResponseWriter, r *http.Request) error {

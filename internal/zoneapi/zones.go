@@ -100,7 +100,7 @@ func (h *Handler) info(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) listZones(w http.ResponseWriter, r *http.Request) error {
 	out := []zone.Summary{}
 	for _, vz := range h.deps.View.Zones() {
-		out = append(out, zone.Summary{Zone: *vz.Zone, RecordSets: len(vz.Sets)})
+		out = append(out, zone.Summary{Zone: vz.Zone.Redacted(), RecordSets: len(vz.Sets)})
 	}
 	zone.SortSummaries(out)
 	return httpkit.WriteJSON(w, r, http.StatusOK, out)
@@ -135,7 +135,7 @@ func (h *Handler) writeSettings(w http.ResponseWriter, r *http.Request, create b
 	if create {
 		code = http.StatusCreated
 	}
-	return httpkit.WriteJSON(w, r, code, z)
+	return httpkit.WriteJSON(w, r, code, z.Redacted())
 }
 
 func (h *Handler) getZone(w http.ResponseWriter, r *http.Request) error {
@@ -150,7 +150,7 @@ func (h *Handler) getZone(w http.ResponseWriter, r *http.Request) error {
 	if sets == nil {
 		sets = []zone.RRSet{}
 	}
-	return httpkit.WriteJSON(w, r, http.StatusOK, zone.Detail{Zone: *z, RRSets: sets})
+	return httpkit.WriteJSON(w, r, http.StatusOK, zone.Detail{Zone: z.Redacted(), RRSets: sets})
 }
 
 func (h *Handler) deleteZone(w http.ResponseWriter, r *http.Request) error {

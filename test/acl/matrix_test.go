@@ -70,6 +70,8 @@ const (
 	opWrite       = `operator = "write"`
 	aclRead       = `acl = "read"`
 	aclWrite      = `acl = "write"`
+	queryRead     = `query "mx-q" { policy = "read" }`
+	queryWrite    = `query "mx-q" { policy = "write" }`
 	jobRead       = `namespace "default" { capabilities = ["read-job"] }`
 	jobWrite      = `namespace "default" { capabilities = ["submit-job"] }`
 	none          = ``
@@ -93,7 +95,8 @@ func f(pattern, path, rule, marker string) []route {
 
 // matrix is every route the API listener serves with the rule it needs.
 // A route the agent serves without a row here fails TestAuthorizationMatrix.
-func matrix(sid [3]string) []route {
+// sid are three sessions, qid the prepared query "mx-q" on service web.
+func matrix(sid [3]string, qid string) []route {
 	const svcBody = `{"Name":"web","ID":"web9","Port":81}`
 	const regBody = `{"Node":"mx-node","Address":"127.0.0.9"}`
 	rows := [][]route{
@@ -310,6 +313,15 @@ func matrix(sid [3]string) []route {
 		r("GET /v1/session/info/{id}", "/v1/session/info/"+sid[0], "", sessAllRead, "session:read", denied),
 		r("GET /v1/session/node/{node}", "/v1/session/node/node1", "", sessRead, "session:read", denied),
 		r("GET /v1/session/list", "/v1/session/list", "", sessAllRead, "session:read", denied),
+		// prepared queries: query rules on the query's name; executing
+		// reads the service (the delete last: it removes the fixture)
+		f("GET /v1/query", "/v1/query", queryRead, "mx-q"),
+		r("POST /v1/query", "/v1/query", `{"Name":"mx-new","Service":{"Service":"web"}}`, `query "mx-new" { policy = "write" }`, "query:write", denied),
+		r("GET /v1/query/{id}", "/v1/query/"+qid, "", queryRead, "query:read", denied),
+		r("PUT /v1/query/{id}", "/v1/query/"+qid, `{"Name":"mx-q","Service":{"Service":"web"}}`, queryWrite, "query:write", denied),
+		r("GET /v1/query/{id}/execute", "/v1/query/"+qid+"/execute", "", svcRead, "service:read", denied),
+		r("GET /v1/query/{id}/explain", "/v1/query/mx-q/explain", "", queryRead, "query:read", denied),
+		r("DELETE /v1/query/{id}", "/v1/query/"+qid, "", queryWrite, "query:write", denied),
 		// status
 		r("GET /v1/status/leader", "/v1/status/leader", "", opRead, "operator:read", denied),
 		r("GET /v1/status/peers", "/v1/status/peers", "", opRead, "operator:read", denied),
@@ -354,7 +366,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		sid[i] = id
 	}
-	rows := matrix(sid)
+	qid, _, err := root.PreparedQuery().Create(&capi.PreparedQueryDefinition{Name: "mx-q", Service: capi.ServiceQuery{Service: "web"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := matrix(sid, qid)
 
 	t.Run("complete", func(t *testing.T) {
 		served := a.Routes()
