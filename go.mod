@@ -14,6 +14,9 @@ require (
 	github.com/go-jose/go-jose/v4 v4.1.8 // JWS parsing and signature checks of ACL logins (internal/acllogin) (Apache-2.0)
 	github.com/google/uuid v1.6.0
 	github.com/hashicorp/consul/api v1.34.5 // tests, and orbit import consul: the real Consul client judges compatibility and reads a running Consul (MPL-2.0)
+	// Periodic jobs' cron specs (internal/job): the parser Nomad itself uses, so every spec Nomad
+	// accepts (seconds and years fields, @hourly, L, W, #) means the same launch times (Apache-2.0).
+	github.com/hashicorp/cronexpr v1.1.3
 	github.com/hashicorp/hcl/v2 v2.25.0 // job files and agent/policy config
 	github.com/hashicorp/nomad/api v0.0.0-20261016150620-df630b26e78a // tests and CLI: the real Nomad client (MPL-2.0); never the BSL server modules
 	github.com/jonboulle/clockwork v0.5.0 // a fake clock for intervals, leases and back-offs in tests
@@ -76,7 +79,6 @@ require (
 	github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus v1.0.1 // indirect
 	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.1.0 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.30.0 // indirect
-	github.com/hashicorp/cronexpr v1.1.3 // indirect
 	github.com/hashicorp/errwrap v1.1.0 // indirect
 	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
 	github.com/hashicorp/go-hclog v1.6.3 // indirect

@@ -20,6 +20,7 @@ import (
 	"github.com/orbit/orbit/internal/identity"
 	"github.com/orbit/orbit/internal/metrics"
 	"github.com/orbit/orbit/internal/nomadapi"
+	"github.com/orbit/orbit/internal/periodic"
 	"github.com/orbit/orbit/internal/scheduler"
 )
 
@@ -46,6 +47,14 @@ func (a *Agent) startOrchestrator(ctx context.Context, run, listen func(string, 
 			return fmt.Errorf("drainer: %w", err)
 		}
 		run("drainer", a.afterBootstrap(dr.Run))
+		// The periodic launcher launches periodic jobs' children, from one
+		// server at a time under its own election.
+		pl, err := periodic.New(periodic.Config{NodeName: a.cfg.NodeName, Logger: a.log.With("component", "periodic"),
+			Clock: a.clock}, a.store, a.view)
+		if err != nil {
+			return fmt.Errorf("periodic: %w", err)
+		}
+		run("periodic", a.afterBootstrap(pl.Run))
 	}
 	if a.cfg.Client {
 		drivers := []driver.Driver{rawexec.New(), exec.New(exec.Options{}), docker.New(docker.Options{})}

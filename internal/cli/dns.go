@@ -24,6 +24,7 @@ func cmdDNS(ctx context.Context, e *Env, args []string) int {
 func dnsZone(ctx context.Context, e *Env, args []string) int {
 	return subcommand(ctx, e, "dns zone", args, map[string]func(context.Context, *Env, []string) int{
 		"create": zoneCreate, "list": zoneList, "delete": zoneDelete, "import": zoneImport, "export": zoneExport,
+		"secure": zoneSecure, "dnssec": zoneDNSSEC,
 	})
 }
 
@@ -291,6 +292,39 @@ func dnsDoctor(ctx context.Context, e *Env, args []string) int {
 	}
 	if warnings > 0 {
 		return 1
+	}
+	return 0
+}
+
+// zoneSecure turns on DNSSEC online signing (as `pdnsutil secure-zone`)
+// and prints the DS records to publish in the parent zone.
+func zoneSecure(ctx context.Context, e *Env, args []string) int {
+	return zoneKeyInfo(ctx, e, args, "secure", "POST", "secure")
+}
+
+// zoneDNSSEC prints a secured zone's DNSKEY and DS records.
+func zoneDNSSEC(ctx context.Context, e *Env, args []string) int {
+	return zoneKeyInfo(ctx, e, args, "dnssec", "GET", "dnssec")
+}
+
+func zoneKeyInfo(ctx context.Context, e *Env, args []string, cmd, method, sub string) int {
+	fs := newFlagSet(e, "dns zone "+cmd)
+	client := addressFlags(fs, e)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(e.Stderr, "usage: orbit dns zone %s ZONE\n", cmd)
+		return 2
+	}
+	var info zone.DNSSECInfo
+	if _, err := client().do(ctx, method, zonePath(pos[0], sub), nil, &info); err != nil {
+		return fail(e, err)
+	}
+	fmt.Fprintf(e.Stdout, "Zone %s is signed (%s, key tag %d)\n%s\nDS records to publish in the parent zone:\n", info.Zone, info.Algorithm, info.KeyTag, info.DNSKEY)
+	for _, ds := range info.DS {
+		fmt.Fprintln(e.Stdout, ds)
 	}
 	return 0
 }

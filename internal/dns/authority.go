@@ -24,6 +24,8 @@ type authZone struct {
 	cuts bool
 	// records are all records but the SOA, in canonical order, for AXFR.
 	records []dns.RR
+	// signer signs answers; nil for a zone without a DNSSEC key.
+	signer *zoneSigner
 	// journal holds the last changes, oldest first, for IXFR.
 	journal []delta
 	allow   []netip.Prefix
@@ -42,6 +44,15 @@ func compileZone(vz *view.Zone) (*authZone, error) {
 	az.neg = z.SOA()
 	az.neg.Hdr.Ttl = z.NegativeTTL()
 	az.names[apex] = map[uint16][]dns.RR{dns.TypeSOA: {az.soa}}
+	if z.DNSSEC != nil {
+		key, err := z.DNSSEC.Signer(apex)
+		if err != nil {
+			return nil, fmt.Errorf("zone %s: %w", apex, err)
+		}
+		k := z.DNSSEC.DNSKEY(apex, z.TTL)
+		az.signer = &zoneSigner{key: key, dnskey: k, tag: k.KeyTag()}
+		az.names[apex][dns.TypeDNSKEY] = []dns.RR{k}
+	}
 	for _, s := range sets {
 		rrs, err := s.RRs()
 		if err != nil {

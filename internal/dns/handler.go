@@ -97,6 +97,9 @@ func (s *Server) answerLocal(req *dns.Msg, src netip.AddrPort, tcp bool) (*dns.M
 	if source == srcForward {
 		return m, source
 	}
+	if source == srcZone && wantsDNSSEC(req) {
+		s.tbl.Load().secure(m, strings.ToLower(req.Question[0].Name), s.clock.Now())
+	}
 	s.finish(m, req, tcp)
 	return m, source
 }
@@ -117,7 +120,7 @@ func (s *Server) finish(m, req *dns.Msg, tcp bool) {
 	size := dns.MinMsgSize
 	if opt := req.IsEdns0(); opt != nil {
 		size = max(dns.MinMsgSize, min(int(opt.UDPSize()), s.cfg.UDPSize))
-		m.SetEdns0(uint16(s.cfg.UDPSize), false)
+		m.SetEdns0(uint16(s.cfg.UDPSize), opt.Do()) // RFC 3225: DO is echoed
 	}
 	if tcp {
 		size = dns.MaxMsgSize

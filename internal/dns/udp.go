@@ -203,6 +203,17 @@ func (s *Server) writeUDP(pc *net.UDPConn, from netip.AddrPort, resp *dns.Msg, o
 func cacheable(source string, resp *dns.Msg) bool {
 	switch source {
 	case srcZone:
+		// Signatures expire: signed answers are made afresh.
+		for _, rr := range resp.Answer {
+			if rr.Header().Rrtype == dns.TypeRRSIG {
+				return false
+			}
+		}
+		for _, rr := range resp.Ns {
+			if rr.Header().Rrtype == dns.TypeRRSIG {
+				return false
+			}
+		}
 		return true
 	case srcConsul, srcRouter:
 		return len(resp.Answer) <= 1

@@ -54,6 +54,14 @@ type Evaluation struct {
 	// Promote, on an evaluation the API creates for a deployment promote
 	// request, says which canaries to promote.
 	Promote *Promotion `json:"promote,omitempty"`
+	// StopAllocs, on an evaluation the API creates for an allocation stop
+	// request, are the allocations to stop and replace (Nomad's
+	// DesiredTransition.Migrate).
+	StopAllocs []string `json:"stop_allocs,omitempty"`
+	// ForceReschedule, on an evaluation the API creates for a job
+	// evaluate request, reschedules the job's failed allocations now,
+	// whatever the reschedule policy's delay and attempts.
+	ForceReschedule bool `json:"force_reschedule,omitempty"`
 	// PlacedAllocs and StoppedAllocs count what the evaluation's plan did.
 	PlacedAllocs  int `json:"placed_allocs,omitempty"`
 	StoppedAllocs int `json:"stopped_allocs,omitempty"`

@@ -39,6 +39,11 @@ type Job struct {
 	Spreads     []*Spread
 	Update      *Update     // job-wide default for groups; nil when absent
 	Reschedule  *Reschedule // job-wide default for groups; nil when absent
+	// Periodic, when set, makes the job a launcher of children on a
+	// schedule instead of a job that is placed.
+	Periodic *Periodic
+	// ParentID is the periodic job a child was launched from.
+	ParentID string `json:",omitempty"`
 
 	Groups []*Group
 }

@@ -24,6 +24,9 @@ func (j *Job) Canonicalize() {
 	if j.Priority == 0 {
 		j.Priority = DefaultPriority
 	}
+	if j.Periodic != nil && j.Periodic.SpecType == "" {
+		j.Periodic.SpecType = PeriodicSpecCron
+	}
 	for _, g := range j.Groups {
 		if g.Network != nil && g.Network.Mode == "" {
 			g.Network.Mode = NetworkHost
@@ -57,6 +60,11 @@ func (j *Job) Validate() error {
 		add(j.Pos, "job %q has no group", j.ID)
 	}
 	errs = append(errs, j.Update.validate()...)
+	if j.Periodic != nil {
+		for _, msg := range j.Periodic.validate(j) {
+			add(j.Periodic.Pos, "%s", msg)
+		}
+	}
 	seen := map[string]bool{}
 	for _, g := range j.Groups {
 		if seen[g.Name] {

@@ -58,7 +58,11 @@ func (d *decoder) decodeJob(b *hclsyntax.Block) *job.Job {
 					j.Reschedule = d.decodeReschedule(b)
 				}
 			},
-			"periodic":      d.reject("periodic jobs are not supported yet"),
+			"periodic": func(b *hclsyntax.Block) {
+				if d.once(b, seen) {
+					j.Periodic = d.decodePeriodic(b)
+				}
+			},
 			"parameterized": d.reject("parameterized jobs are not supported yet"),
 			"multiregion":   d.reject("orbit runs one region"),
 			"vault":         d.reject("orbit has no Vault integration; render secrets from orbit's KV with a template"),

@@ -163,3 +163,18 @@ func (d *decoder) decodeUpdate(b *hclsyntax.Block) *job.Update {
 	}})
 	return u
 }
+
+// decodePeriodic reads a job's periodic block (Nomad's: cron or crons,
+// prohibit_overlap, time_zone, enabled).
+func (d *decoder) decodePeriodic(b *hclsyntax.Block) *job.Periodic {
+	p := &job.Periodic{Pos: d.pos(b.TypeRange.Start), Enabled: true, SpecType: job.PeriodicSpecCron}
+	d.labels(b, 0)
+	d.decodeBody(b.Body, "periodic", schema{attrs: attrFns{
+		"cron":             func(a *hclsyntax.Attribute) { d.str(a, &p.Spec) },
+		"crons":            func(a *hclsyntax.Attribute) { d.strList(a, &p.Specs) },
+		"prohibit_overlap": func(a *hclsyntax.Attribute) { d.boolean(a, &p.ProhibitOverlap) },
+		"time_zone":        func(a *hclsyntax.Attribute) { d.str(a, &p.TimeZone) },
+		"enabled":          func(a *hclsyntax.Attribute) { d.boolean(a, &p.Enabled) },
+	}})
+	return p
+}

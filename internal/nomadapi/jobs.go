@@ -39,7 +39,8 @@ func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) error {
 		j := fromJob(ve.v, hd, he.createRev, max(he.modRev, ve.modRev))
 		stub := &nomadwire.JobListStub{ID: j.ID, Name: j.Name, Namespace: j.Namespace, Datacenters: j.Datacenters, Type: j.Type,
 			Priority: j.Priority, Stop: j.Stop, Status: j.Status, JobSummary: summaries[key], CreateIndex: j.CreateIndex,
-			ModifyIndex: j.ModifyIndex, JobModifyIndex: j.JobModifyIndex, SubmitTime: j.SubmitTime}
+			ModifyIndex: j.ModifyIndex, JobModifyIndex: j.JobModifyIndex, SubmitTime: j.SubmitTime,
+			Periodic: j.Periodic != nil, ParentID: j.ParentID}
 		if r.URL.Query().Get("meta") == "true" {
 			stub.Meta = j.Meta
 		}
@@ -98,6 +99,7 @@ func (h *Handler) jobSummary(w http.ResponseWriter, r *http.Request) error {
 	if s == nil {
 		s = &nomadwire.JobSummary{JobID: id, Namespace: ns, Summary: map[string]nomadwire.GroupSummary{}}
 	}
+	s.Children = h.children(ns, id)
 	return h.reply(w, r, idx, s)
 }
 
@@ -124,8 +126,8 @@ func (h *Handler) registerJob(w http.ResponseWriter, r *http.Request) error {
 	if id := r.PathValue("id"); id != "" && id != req.Job.ID {
 		return httpkit.Errorf(http.StatusBadRequest, "Job ID does not match name")
 	}
-	if req.Job.Periodic != nil || req.Job.ParameterizedJob != nil {
-		return httpkit.Errorf(http.StatusBadRequest, "periodic and parameterized jobs are not supported by orbit")
+	if req.Job.ParameterizedJob != nil {
+		return httpkit.Errorf(http.StatusBadRequest, "parameterized jobs are not supported by orbit")
 	}
 	j := nomadwire.ToJob(req.Job)
 	if j.Namespace == "" {

@@ -161,7 +161,8 @@ func (h *Handler) preserve(j *job.Job, req *nomadwire.RegisterRequest, reg *stor
 }
 
 // evaluateJob answers PUT /v1/job/:id/evaluate: a new evaluation of the
-// job's current version.
+// job's current version; with ForceReschedule its failed allocations are
+// rescheduled now, whatever their reschedule policy says.
 func (h *Handler) evaluateJob(w http.ResponseWriter, r *http.Request) error {
 	var req nomadwire.EvaluateRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
@@ -174,7 +175,8 @@ func (h *Handler) evaluateJob(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := h.cfg.Clock.Now()
 	ev := &job.Evaluation{ID: h.cfg.NewID(), Namespace: ns, Priority: cur.v.Job.Priority, Type: cur.v.Job.Type,
-		TriggeredBy: job.TriggerJobRegister, JobID: id, JobVersion: head.v.Version, Status: job.EvalPending, CreateTime: now, ModifyTime: now}
+		TriggeredBy: job.TriggerJobRegister, JobID: id, JobVersion: head.v.Version, Status: job.EvalPending, CreateTime: now, ModifyTime: now,
+		ForceReschedule: req.EvalOptions.ForceReschedule}
 	rev, err := h.store.PutEval(r.Context(), ev)
 	if err != nil {
 		return err

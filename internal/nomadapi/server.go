@@ -181,6 +181,7 @@ func (h *Handler) routes() {
 	m("GET /v1/status/leader", h.statusLeader)
 	h.jobRoutes(m)
 	h.nodeRoutes(m)
+	h.lifecycleRoutes(m)
 }
 
 // reply writes v as JSON with Nomad's query metadata: the index (never

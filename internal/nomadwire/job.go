@@ -19,7 +19,8 @@ type Job struct {
 	TaskGroups        []*TaskGroup      `json:"TaskGroups"`
 	Update            *Update           `json:"Update,omitempty"`
 	Spreads           []*Spread         `json:"Spreads"`
-	Periodic          any               `json:"Periodic,omitempty"`
+	Periodic          *PeriodicConfig   `json:"Periodic,omitempty"`
+	ParentID          string            `json:"ParentID,omitempty"`
 	ParameterizedJob  any               `json:"ParameterizedJob,omitempty"`
 	Reschedule        *Reschedule       `json:"Reschedule,omitempty"`
 	Meta              map[string]string `json:"Meta"`
@@ -32,6 +33,16 @@ type Job struct {
 	CreateIndex       uint64            `json:"CreateIndex"`
 	ModifyIndex       uint64            `json:"ModifyIndex"`
 	JobModifyIndex    uint64            `json:"JobModifyIndex"`
+}
+
+// PeriodicConfig is a job's periodic block (Nomad's api.PeriodicConfig).
+type PeriodicConfig struct {
+	Enabled         *bool    `json:"Enabled,omitempty"`
+	Spec            *string  `json:"Spec,omitempty"`
+	Specs           []string `json:"Specs,omitempty"`
+	SpecType        *string  `json:"SpecType,omitempty"`
+	ProhibitOverlap *bool    `json:"ProhibitOverlap,omitempty"`
+	TimeZone        *string  `json:"TimeZone,omitempty"`
 }
 
 type Constraint struct {

@@ -8,12 +8,12 @@ import (
 )
 
 // ToJob converts a Nomad API job into orbit's job. Fields orbit does not
-// support (periodic, parameterized) are refused by the caller.
+// support (parameterized) are refused by the caller.
 func ToJob(w *Job) *job.Job {
 	j := &job.Job{ID: w.ID, Name: w.Name, Type: w.Type, Namespace: w.Namespace, Region: w.Region, Priority: w.Priority,
 		Datacenters: w.Datacenters, AllAtOnce: w.AllAtOnce, Meta: toMeta(w.Meta),
 		Constraints: toConstraints(w.Constraints), Affinities: toAffinities(w.Affinities), Spreads: toSpreads(w.Spreads),
-		Update: toUpdate(w.Update), Reschedule: toReschedule(w.Reschedule)}
+		Update: toUpdate(w.Update), Reschedule: toReschedule(w.Reschedule), Periodic: toPeriodic(w.Periodic), ParentID: w.ParentID}
 	for _, tg := range w.TaskGroups {
 		j.Groups = append(j.Groups, toGroup(tg))
 	}
@@ -247,4 +247,18 @@ func toValue(v any) job.Value {
 		return out
 	}
 	return job.Value{}
+}
+
+// toPeriodic applies Nomad's defaults: enabled, "cron", no overlap
+// protection, UTC.
+func toPeriodic(p *PeriodicConfig) *job.Periodic {
+	if p == nil {
+		return nil
+	}
+	out := &job.Periodic{Enabled: p.Enabled == nil || *p.Enabled, Spec: pstr(p.Spec, ""), Specs: p.Specs,
+		SpecType: pstr(p.SpecType, job.PeriodicSpecCron), ProhibitOverlap: pbool(p.ProhibitOverlap), TimeZone: pstr(p.TimeZone, "")}
+	if out.TimeZone == "UTC" {
+		out.TimeZone = ""
+	}
+	return out
 }

@@ -8,7 +8,7 @@ func FromJob(j *job.Job) *Job {
 	w := &Job{ID: j.ID, Name: j.Name, Type: j.Type, Namespace: j.Namespace, Region: j.Region, Priority: j.Priority,
 		AllAtOnce: j.AllAtOnce, Datacenters: nonNil(j.Datacenters), Meta: metaMap(j.Meta), Constraints: fromConstraints(j.Constraints),
 		Affinities: fromAffinities(j.Affinities), Spreads: fromSpreads(j.Spreads), Update: fromUpdate(j.Update),
-		Reschedule: fromReschedule(j.Reschedule)}
+		Reschedule: fromReschedule(j.Reschedule), Periodic: fromPeriodic(j.Periodic), ParentID: j.ParentID}
 	for _, g := range j.Groups {
 		w.TaskGroups = append(w.TaskGroups, fromGroup(g))
 	}
@@ -193,4 +193,26 @@ func fromTask(t *job.Task) *Task {
 		w.LogConfig = &LogConfig{MaxFiles: ptr(t.Logs.MaxFiles), MaxFileSizeMB: ptr(t.Logs.MaxFileSizeMB)}
 	}
 	return w
+}
+
+// fromPeriodic is Nomad's canonical periodic block: the time zone "UTC"
+// when none was written.
+func fromPeriodic(p *job.Periodic) *PeriodicConfig {
+	if p == nil {
+		return nil
+	}
+	tz := p.TimeZone
+	if tz == "" {
+		tz = "UTC"
+	}
+	out := &PeriodicConfig{Enabled: ptr(p.Enabled), SpecType: ptr(p.SpecType), ProhibitOverlap: ptr(p.ProhibitOverlap),
+		TimeZone: ptr(tz), Specs: p.Specs}
+	if out.Specs == nil {
+		out.Specs = []string{}
+	}
+	out.Spec = ptr(p.Spec)
+	if *out.SpecType == "" {
+		out.SpecType = ptr(job.PeriodicSpecCron)
+	}
+	return out
 }

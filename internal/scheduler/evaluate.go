@@ -150,6 +150,8 @@ func (s *Server) input(sn *snapshot, cl *Cluster, w *work, now time.Time) Input 
 		if e.Promote != nil {
 			in.Promote = append(in.Promote, e.Promote)
 		}
+		in.StopAllocs = append(in.StopAllocs, e.StopAllocs...)
+		in.ForceReschedule = in.ForceReschedule || e.ForceReschedule
 	}
 	in.Allocs = allocStates(js.allocs)
 	in.Deployment = sn.latestDeployment(w.ns, w.id)

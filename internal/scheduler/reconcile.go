@@ -211,7 +211,15 @@ func (s *sched) inflight(g *job.Group) int {
 func (s *sched) failed(g *job.Group, as AllocState) (replacement, bool) {
 	a := as.Alloc
 	pol := s.in.Job.GroupReschedule(g)
-	if pol == nil || a.NextAllocation != "" {
+	if a.NextAllocation != "" {
+		return replacement{}, false
+	}
+	if s.in.ForceReschedule {
+		s.stop(a, "alloc was rescheduled because it failed")
+		ev := job.RescheduleEvent{Time: s.in.Now, PrevAlloc: a.ID, PrevNode: a.Node, RescheduleReason: "forced"}
+		return replacement{index: a.Index, prev: a, events: append(append([]job.RescheduleEvent(nil), a.RescheduleEvents...), ev)}, true
+	}
+	if pol == nil {
 		return replacement{}, false
 	}
 	failAt := failTime(as.Status)

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"slices"
 	"time"
 
 	"github.com/orbit/orbit/internal/anomaly"
@@ -32,6 +33,12 @@ type Input struct {
 	// current deployment only, and only to groups whose canaries are all
 	// healthy.
 	Promote []*job.Promotion
+	// StopAllocs are the allocations the evaluations being decided ask to
+	// stop and replace (Nomad's alloc stop: a migration).
+	StopAllocs []string
+	// ForceReschedule reschedules failed allocations now, whatever their
+	// reschedule policy says (Nomad's job evaluate ForceReschedule).
+	ForceReschedule bool
 	// StableVersion is the newest stable version other than Version, the
 	// target of an auto-revert; nil when there is none.
 	StableVersion *uint64
@@ -104,6 +111,12 @@ func Schedule(in Input) *Result {
 	switch {
 	case in.Job == nil || in.Stopped:
 		s.stopAll("alloc not needed since job was stopped")
+	case in.Job.IsPeriodic():
+		// A periodic job only launches children (internal/periodic); it is
+		// running until stopped, as Nomad reports it.
+		s.stopAll("alloc not needed since job is periodic")
+		s.res.JobStatus = job.JobRunning
+		return s.res
 	case in.Job.Type == job.TypeSystem:
 		s.system()
 	default:
@@ -161,6 +174,9 @@ func (s *sched) stop(a *job.Allocation, why string) *job.Allocation {
 // migrating reports whether the drainer released a live allocation to
 // move off its draining node.
 func (s *sched) migrating(as AllocState) bool {
+	if live(as) && slices.Contains(s.in.StopAllocs, as.Alloc.ID) {
+		return true // an alloc stop request migrates it, as Nomad does
+	}
 	n := s.in.Cluster.Node(as.Alloc.Node)
 	return n != nil && live(as) && n.Info.Migrating(as.Alloc.ID)
 }

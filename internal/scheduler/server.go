@@ -51,6 +51,7 @@ type View interface {
 	NodeInfo(node string) (view.Item[job.NodeInfo], bool)
 	NodeInfos() []view.Item[job.NodeInfo]
 	NodeSeqs() map[string]int64
+	EvalBrokerPaused() bool
 }
 
 var _ View = (*view.View)(nil)
@@ -133,6 +134,11 @@ func (s *Server) lead(ctx context.Context) {
 // pass evaluates every job that needs it and returns how long the loop may
 // sleep when nothing changes.
 func (s *Server) pass(ctx context.Context) time.Duration {
+	if s.view.EvalBrokerPaused() {
+		// Nomad's paused eval broker: nothing is evaluated until the
+		// configuration is changed back (a change wakes the loop).
+		return s.cfg.Tick
+	}
 	now := s.cfg.Clock.Now()
 	sn := s.read()
 	ch := s.usage.sync(s.view, sn)

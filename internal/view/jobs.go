@@ -59,6 +59,8 @@ type jobTables struct {
 	depsByJob    index // "ns/id" → deployment ids
 	pending      set   // ids of pending evaluations
 	active       set   // ids of active deployments
+
+	evalsPaused bool // the scheduler configuration's PauseEvalBroker
 }
 
 func newJobTables() jobTables {
@@ -110,6 +112,8 @@ func (v *View) applyJobFamily(family string, parts []string, ev store.Event, rev
 	case store.FamilyNodeSched:
 		ch = v.applyNodeSched(rest, ev, rev)
 		v.bumpLocked(FamilyRes(store.FamilyNodeInfo), rev)
+	case store.FamilySchedConfig:
+		v.applySchedConfig(ev) // no job or node changes: ch stays empty
 	case store.FamilyNodeSeq:
 		if ev.Delete {
 			delete(v.jobs.seq, rest)

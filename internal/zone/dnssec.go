@@ -2,6 +2,7 @@ package zone
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"encoding/base64"
 	"fmt"
@@ -72,17 +73,20 @@ func (d *DNSSEC) Validate(apex string) error {
 	return nil
 }
 
-// publicKeyField is the DNSKEY public key field of signer s: X and Y of
-// the P-256 point, 32 bytes each (RFC 6605), in base64.
+// publicKeyField is the DNSKEY public key field derived from the private
+// scalar of s: X and Y of the P-256 point, 32 bytes each (RFC 6605), in
+// base64. (miekg's parser takes the public half from the DNSKEY, so it is
+// derived here to catch a private key of another pair.)
 func publicKeyField(_ *dns.DNSKEY, s crypto.Signer) string {
-	pub, ok := s.Public().(*ecdsa.PublicKey)
+	priv, ok := s.(*ecdsa.PrivateKey)
 	if !ok {
 		return ""
 	}
-	b := make([]byte, 64)
-	pub.X.FillBytes(b[:32])
-	pub.Y.FillBytes(b[32:])
-	return base64.StdEncoding.EncodeToString(b)
+	k, err := ecdh.P256().NewPrivateKey(priv.D.FillBytes(make([]byte, 32)))
+	if err != nil {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString(k.PublicKey().Bytes()[1:]) // after the 0x04 prefix
 }
 
 // GenerateDNSSEC makes a new ECDSAP256SHA256 key for apex (from
@@ -95,4 +99,22 @@ func GenerateDNSSEC(apex string) (*DNSSEC, error) {
 		return nil, fmt.Errorf("generate DNSSEC key for %s: %w", apex, err)
 	}
 	return &DNSSEC{Algorithm: "ECDSAP256SHA256", PublicKey: k.PublicKey, PrivateKey: k.PrivateKeyString(priv)}, nil
+}
+
+// DNSSECInfo is a secured zone's public key material, as the zone API
+// shows it: the DNSKEY served at the apex and the DS records to publish
+// in the parent zone.
+type DNSSECInfo struct {
+	Zone      string   `json:"Zone"`
+	Algorithm string   `json:"Algorithm"`
+	KeyTag    uint16   `json:"KeyTag"`
+	DNSKEY    string   `json:"DNSKEY"`
+	DS        []string `json:"DS"`
+}
+
+// DNSSECInfo describes z's key; z.DNSSEC must be set.
+func (z *Zone) DNSSECInfo() DNSSECInfo {
+	k := z.DNSSEC.DNSKEY(z.Name, z.TTL)
+	return DNSSECInfo{Zone: z.Name, Algorithm: z.DNSSEC.Algorithm, KeyTag: k.KeyTag(), DNSKEY: k.String(),
+		DS: []string{z.DNSSEC.DS(z.Name, z.TTL).String()}}
 }

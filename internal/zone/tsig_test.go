@@ -43,3 +43,34 @@ func TestTSIGKeyValidate(t *testing.T) {
 		t.Errorf("Redacted: %+v, original %+v", r.TSIGKeys, z.TSIGKeys)
 	}
 }
+
+func TestDNSSECKey(t *testing.T) {
+	a, err := GenerateDNSSEC("lab.example.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := GenerateDNSSEC("lab.example.")
+	mixed := *a
+	mixed.PublicKey = b.PublicKey
+	for _, tc := range []struct {
+		name    string
+		d       DNSSEC
+		wantErr string
+	}{
+		{"generated", *a, ""},
+		{"algorithm defaulted", DNSSEC{PublicKey: a.PublicKey, PrivateKey: a.PrivateKey}, ""},
+		{"other algorithm", DNSSEC{Algorithm: "RSASHA256", PublicKey: a.PublicKey, PrivateKey: a.PrivateKey}, "only ECDSAP256SHA256"},
+		{"keys of two pairs", mixed, "does not match"},
+		{"garbage private key", DNSSEC{PublicKey: a.PublicKey, PrivateKey: "nonsense"}, "private key"},
+	} {
+		d := tc.d
+		err := d.Validate("lab.example.")
+		if (tc.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.wantErr)
+		}
+	}
+	z := Zone{Name: "lab.example.", DNSSEC: a}
+	if r := z.Redacted(); r.DNSSEC.PrivateKey != "" || z.DNSSEC.PrivateKey == "" || r.DNSSEC.PublicKey != a.PublicKey {
+		t.Errorf("Redacted: %+v", r.DNSSEC)
+	}
+}

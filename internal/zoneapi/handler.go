@@ -90,6 +90,8 @@ func (h *Handler) routes() {
 	m("DELETE /v1/dns/zones/{zone}/records/{name}/{type}", h.deleteRecords)
 	m("POST /v1/dns/zones/{zone}/import", h.importZone)
 	m("GET /v1/dns/zones/{zone}/export", h.exportZone)
+	m("POST /v1/dns/zones/{zone}/secure", h.secureZone)
+	m("GET /v1/dns/zones/{zone}/dnssec", h.getDNSSEC)
 }
 
 // ServeHTTP serves the paths of the package doc.

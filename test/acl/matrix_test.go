@@ -200,6 +200,8 @@ func matrix(sid [3]string, qid string) []route {
 		r("DELETE /v1/dns/zones/{zone}/records/{name}/{type}", "/v1/dns/zones/nope.test./records/a.nope.test./A", "", opWrite, "dns:write", denied),
 		r("POST /v1/dns/zones/{zone}/import", "/v1/dns/zones/nope.test./import", "", opWrite, "dns:write", denied),
 		r("GET /v1/dns/zones/{zone}/export", "/v1/dns/zones/nope.test./export", "", opRead, "dns:read", denied),
+		r("POST /v1/dns/zones/{zone}/secure", "/v1/dns/zones/nope.test./secure", "", opWrite, "dns:write", denied),
+		r("GET /v1/dns/zones/{zone}/dnssec", "/v1/dns/zones/nope.test./dnssec", "", opRead, "dns:read", denied),
 		// Nomad API: the job resource of the default namespace
 		r("GET /v1/jobs", "/v1/jobs", "", jobRead, "job:read", denied),
 		both("/v1/jobs", "/v1/jobs", `{}`, jobWrite, "job:write", denied),
@@ -228,6 +230,9 @@ func matrix(sid [3]string, qid string) []route {
 		r("GET /v1/job/{id}/scale", "/v1/job/nope/scale", "", jobRead, "job:read", denied),
 		both("/v1/job/{id}/scale", "/v1/job/nope/scale", `{}`, jobWrite, "job:write", denied),
 		r("GET /v1/evaluations/count", "/v1/evaluations/count", "", jobRead, "job:read", denied),
+		both("/v1/job/{id}/periodic/force", "/v1/job/nope/periodic/force", "", jobWrite, "job:write", denied),
+		both("/v1/allocation/{id}/stop", "/v1/allocation/nope/stop", "", jobWrite, "job:write", denied),
+		r("DELETE /v1/evaluations", "/v1/evaluations", `{"EvalIDs":["nope"]}`, jobWrite, "job:write", denied),
 		both("/v1/validate/job", "/v1/validate/job", `{}`, jobWrite, "job:write", denied),
 		both("/v1/deployment/promote/{id}", "/v1/deployment/promote/nope", `{}`, jobWrite, "job:write", denied),
 		r("GET /v1/nodes", "/v1/nodes", "", jobRead, "job:read", denied),

@@ -85,7 +85,7 @@ var allow = map[string]rule{
 	"metrics":  {kind: feature, imports: list("alert", "anomaly", "httpkit", "metrics/procfs", "metrics/tsdb")},
 	"operator": {kind: feature, imports: list("acl", "httpkit", "store")},
 	"snapshot": {kind: feature, imports: list("acl", "httpkit", "store"), tests: list("orbittest")},
-	"nomadapi": {kind: feature, imports: list("httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
+	"nomadapi": {kind: feature, imports: list("filter", "httpkit", "job", "jobspec", "nomadwire", "store", "view"), tests: list("catalog", "orbittest", "scheduler")},
 	"pki":      {kind: feature, tests: list("orbittest", "store")},
 	"proxy":    {kind: feature, imports: list("httpkit", "routing"), tests: list("catalog", "orbittest", "pki", "routefeed", "store", "view")},
 	// routefeed turns the view into the route table and hands it to the
@@ -93,6 +93,7 @@ var allow = map[string]rule{
 	"routefeed": {kind: feature, imports: list("catalog", "routing", "view"), tests: list("orbittest")},
 	"scheduler": {kind: feature, imports: list("anomaly", "job", "store", "view"), tests: list("catalog", "orbittest")},
 	"drainer":   {kind: feature, imports: list("job", "store", "view")},
+	"periodic":  {kind: feature, imports: list("job", "store", "view")},
 	"webhook":   {kind: feature, imports: list("alert")},
 	"zoneapi":   {kind: feature, imports: list("doctor", "httpkit", "store", "view", "zone"), tests: list("dns", "orbittest")},
 	// The web UI reads through the agent's API in process and the view.
@@ -100,7 +101,7 @@ var allow = map[string]rule{
 
 	// The one place that wires everything, and the command line above it.
 	"agent": {kind: wiring, imports: list("acl", "aclapi", "aclresolve", "acme", "alert", "anomaly", "api", "auditlog", "catalog", "client", "connectca", "dns", "drainer", "driver", "driver/docker", "driver/exec", "identity",
-		"driver/rawexec", "external", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "ui", "view", "webhook", "zoneapi"),
+		"driver/rawexec", "external", "health", "httpkit", "job", "metrics", "metrics/tsdb", "nomadapi", "operator", "periodic", "pki", "policy", "proxy", "routefeed", "routing", "scheduler", "snapshot", "store", "ui", "view", "webhook", "zoneapi"),
 		tests: list("orbittest", "orbittest/testagent")},
 	"cli": {kind: cli, imports: list("acl", "agent", "audit", "catalog", "doctor", "importer", "job", "jobspec", "jobvalidate", "nomadwire", "policy", "report", "zone"),
 		tests: list("orbittest", "orbittest/testagent", "report/reporttest")},
